@@ -1,0 +1,17 @@
+import type { QueueDriver } from '@anyqueue/queue-core/driver'
+
+/** What the suite needs to test a driver: a way to open it. */
+export interface ConformanceTarget {
+  /** Shown in reports: `local`, `sqs (moto_server 5.2.1 on 127.0.0.1:41233)`, … */
+  name: string
+  /**
+   * Opens a driver. Each case passes its own `store` key; opening the same key again (after the
+   * first driver was closed) must reach the same messages — that is how persistence is tested.
+   * Drivers over a shared server may ignore the key: every case uses queues with unique names.
+   * The driver must not create queues on first use (`QUEUE_NOT_FOUND` is tested); the suite
+   * creates the queues it uses with `createQueue`.
+   */
+  open(store: string): QueueDriver | Promise<QueueDriver>
+  /** How many messages the load case sends. Default 1,000. */
+  loadMessages?: number
+}

@@ -1,0 +1,84 @@
+import { afterAll, describe, test } from 'vitest'
+import { type Backend, type BackendSpec, inCI, resolveBackend } from './backends/resolve.js'
+import { type ConformanceCase, cases as allCases } from './cases.js'
+import { runId } from './context.js'
+import { caseTimeoutMs, runCase, storeKey } from './run.js'
+import type { ConformanceTarget } from './target.js'
+
+export interface SuiteOptions {
+  /** Run only these cases (default: all). */
+  cases?: readonly ConformanceCase[]
+  /**
+   * The lease the target's driver uses, in seconds, to size time limits before any driver is
+   * opened. Default 30.
+   */
+  leaseSeconds?: number
+  /** The describe name when `target` is a function. Default `conformance`. */
+  name?: string
+}
+
+/**
+ * Registers the conformance suite for one driver: `describe(target.name)` with one test per case,
+ * run concurrently. A case the driver's capabilities rule out is reported as skipped with its reason.
+ *
+ *   conformanceSuite({ name: 'my-driver', open: (store) => createMyDriver({ … }) })
+ *
+ * Pass a function to resolve the target lazily (e.g. after starting an emulator); return a string
+ * instead of a target to skip the whole suite with that reason.
+ */
+export function conformanceSuite(
+  target: ConformanceTarget | (() => Promise<ConformanceTarget | string>),
+  options: SuiteOptions = {},
+): void {
+  const selected = options.cases ?? allCases
+  const leaseMs = (options.leaseSeconds ?? 30) * 1000
+  const id = runId()
+  const name = typeof target === 'function' ? (options.name ?? 'conformance') : target.name
+  let resolved: Promise<ConformanceTarget | string> | undefined
+  const getTarget = () => {
+    resolved ??= typeof target === 'function' ? target() : Promise.resolve(target)
+    return resolved
+  }
+  describe.concurrent(name, () => {
+    selected.forEach((testCase, i) => {
+      test(testCase.name, { timeout: caseTimeoutMs(testCase, leaseMs) + 30_000 }, async ({ skip, annotate }) => {
+        const t = await getTarget()
+        if (typeof t === 'string') return skip(t)
+        const { skipped, notes } = await runCase(t, testCase, storeKey(i, id))
+        if (skipped !== undefined) return skip(skipped)
+        for (const note of notes) await annotate(note)
+      })
+    })
+  })
+}
+
+/**
+ * The suite against a backend resolved in the documented order (environment → container →
+ * local emulator). Without a backend the suite is skipped with the reasons — except in CI
+ * (`CI=true`), where that is a failure. The backend is stopped after the suite.
+ */
+export function backendConformanceSuite<Connection>(
+  spec: BackendSpec<Connection>,
+  toTarget: (backend: Backend<Connection>) => ConformanceTarget | Promise<ConformanceTarget>,
+  options: SuiteOptions = {},
+): void {
+  let backend: Backend<Connection> | undefined
+  conformanceSuite(
+    async () => {
+      try {
+        backend = await resolveBackend(spec)
+      } catch (error) {
+        if (inCI()) throw error
+        return (error as Error).message.replaceAll('\n', ' ')
+      }
+      return toTarget(backend)
+    },
+    { name: spec.name, ...options },
+  )
+  afterAll(async () => {
+    await backend?.stop()
+  })
+}
+
+export { cases } from './cases.js'
+export type { ConformanceTarget } from './target.js'

@@ -1,0 +1,106 @@
+/**
+ * The driver contract: what an adapter implements. Application code never sees these types; it
+ * uses `QueueClient` and `Queue`. The portable layer validates, encodes, batches and retries once,
+ * so a driver receives clean input and does none of that itself.
+ */
+import type { QueueError } from './errors.js'
+
+export { QueueError, isQueueError, ERROR_CODES, type QueueErrorCode, type QueueErrorOptions } from './errors.js'
+export { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT } from './payload.js'
+
+/**
+ * What a driver can do. Every field is explicit; the conformance suite gates its cases on these
+ * values alone, and they never change over a driver's lifetime.
+ */
+export interface Capabilities {
+  /** Messages survive a restart of the process (and, for servers, of the backend). */
+  persistent: boolean
+  /** Messages are delivered in the order they were sent. */
+  fifo: boolean
+  /** Longest `delaySeconds` a send may ask for; 0 when delayed send is not supported. */
+  delay: number
+  /** `nack` accepts a non-zero `delaySeconds`. */
+  nackDelay: boolean
+  /** `renewLease` is supported. */
+  renewLease: boolean
+  /** The backend can move poisoned messages to a dead-letter queue natively. */
+  deadLetter: boolean
+  /** Most messages per driver batch call (at most 10). */
+  maxBatch: number
+  /** Shortest lease the backend allows, in seconds. */
+  minLeaseSeconds: number
+}
+
+/** A message as the portable layer hands it to `sendBatch`: validated and encoded. */
+export interface OutgoingMessage {
+  /** Plain text or JSON text; never larger than `LIMITS.maxPayloadBytes` UTF-8 bytes. */
+  body: string
+  /**
+   * `CONTENT_TYPE_TEXT` or `CONTENT_TYPE_JSON`; store it beside the body, as an attribute. Undefined
+   * only when a test plays another producer that sets none: then store no attribute at all.
+   */
+  contentType: string | undefined
+  /** UTF-8 size of `body`, already computed. */
+  bytes: number
+  /** Whole seconds, within `capabilities.delay`. */
+  delaySeconds: number
+}
+
+/** One result per message, in order: the backend's id, or the error for that message alone. */
+export type SendResult = { id: string } | { error: unknown }
+
+/** A message as a driver returns it from `receiveBatch`. */
+export interface IncomingMessage {
+  id: string
+  body: string
+  /** The content-type attribute, or undefined when the producer set none (delivered as text). */
+  contentType: string | undefined
+  /** Opaque to callers; must satisfy the driver's `isReceiptHandle`. */
+  receiptHandle: string
+  /** 1 on first delivery, +1 on each redelivery. */
+  attempt: number
+  enqueuedAt: Date
+}
+
+export interface ReceiveRequest {
+  /** 1 to `capabilities.maxBatch`. */
+  maxMessages: number
+  /** Long poll: wait up to this long (0 to `LIMITS.maxWaitSeconds`, may be fractional) for the first. */
+  waitSeconds: number
+  /** Aborted when the portable queue is closing; a driver may return early with what it has. */
+  signal?: AbortSignal
+}
+
+export interface QueueDriver {
+  /** Short, stable name used in errors and reports: `local`, `sqs`, `pubsub`, `servicebus`. */
+  readonly name: string
+  readonly capabilities: Capabilities
+  /** The lease this driver grants on receive, in seconds (30 unless configured shorter for tests). */
+  readonly leaseSeconds: number
+
+  /** Creates the queue if it does not exist; resolves when it is usable. Idempotent. */
+  createQueue(queue: string): Promise<void>
+  /** Deletes the queue and its messages. A missing queue is a no-op. */
+  deleteQueue(queue: string): Promise<void>
+
+  /** Resolves once every message is accepted (durably) or has its own error. */
+  sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]>
+  receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]>
+  /** Deletes for good. A handle already acked, or whose lease expired, is a silent no-op. */
+  ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void>
+  /** Ends the lease now; the message is visible again after `delaySeconds`. Gone messages: no-op. */
+  nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void>
+  /** Restarts the lease from now. Gone messages: no-op. */
+  renewLease(queue: string, receiptHandle: string): Promise<void>
+
+  /** A cheap, local check that a string could be one of this driver's receipt handles. */
+  isReceiptHandle(receiptHandle: string): boolean
+  /**
+   * Maps a backend error to a `QueueError` (with `retryable` set honestly). Return undefined for
+   * errors that are bugs rather than backend conditions; those are rethrown unchanged.
+   */
+  classifyError(error: unknown): QueueError | undefined
+  /** Releases connections and handles. Called once, after every in-flight call settled. */
+  close(): Promise<void>
+}

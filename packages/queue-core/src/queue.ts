@@ -1,0 +1,417 @@
+import type { Capabilities, IncomingMessage, OutgoingMessage, QueueDriver } from './driver.js'
+import { QueueError } from './errors.js'
+import { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+import { decodePayload, encodePayload, type Payload } from './payload.js'
+import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
+
+export interface QueueClientOptions {
+  /** Retries of errors the driver classified as retryable; `false` turns them off. */
+  retry?: RetryOptions | false
+}
+
+export interface SendOptions {
+  /** Keep the message invisible this many whole seconds (up to the driver's `capabilities.delay`). */
+  delaySeconds?: number
+}
+
+export interface BatchEntry<T extends Payload = Payload> extends SendOptions {
+  payload: T
+}
+
+export type BatchResult = { ok: true; id: string } | { ok: false; error: QueueError }
+
+export interface ReceiveOptions {
+  /** 1 to 10. Default 1. */
+  maxMessages?: number
+  /** Long poll: wait up to this many seconds (0 to 20) for a first message. Default 20. */
+  waitSeconds?: number
+}
+
+export interface NackOptions {
+  /** Seconds before the message is visible again (0 to 43,200). Default 0: now. */
+  delaySeconds?: number
+}
+
+export interface Message<T extends Payload = Payload> {
+  id: string
+  /** Text comes back as the same string, JSON as an equal value. */
+  payload: T
+  /** Opaque; pass it (or the message) to `ack`, `nack`, `renewLease`. */
+  receiptHandle: string
+  /** 1 on first delivery, +1 on each redelivery. */
+  attempt: number
+  enqueuedAt: Date
+}
+
+export type HandleLike = string | { receiptHandle: string }
+
+/**
+ * The portable entry point: wraps one driver (one connection, one store) and hands out `Queue`s.
+ * Closing the client closes every queue it opened and then the driver.
+ */
+export class QueueClient {
+  readonly driver: QueueDriver
+  readonly #retry: ResolvedRetry
+  readonly #queues = new Set<Queue<any>>()
+  readonly #inflight = new Set<Promise<unknown>>()
+  #closing: Promise<void> | undefined
+
+  constructor(driver: QueueDriver, options: QueueClientOptions = {}) {
+    this.driver = driver
+    this.#retry = resolveRetry(options.retry)
+  }
+
+  get capabilities(): Capabilities {
+    return this.driver.capabilities
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /** A handle on one queue. Cheap and lazy: a missing queue fails on first use with `QUEUE_NOT_FOUND`. */
+  queue<T extends Payload = Payload>(name: string): Queue<T> {
+    assertQueueName(name)
+    this.#assertOpen('queue')
+    const queue = new Queue<T>(this, name)
+    this.#queues.add(queue)
+    return queue
+  }
+
+  /** Creates the queue if it is missing. Idempotent. */
+  createQueue(name: string): Promise<void> {
+    assertQueueName(name)
+    return this.execute('createQueue', () => this.driver.createQueue(name))
+  }
+
+  /** Deletes the queue and every message in it. A missing queue is a no-op. */
+  deleteQueue(name: string): Promise<void> {
+    assertQueueName(name)
+    return this.execute('deleteQueue', () => this.driver.deleteQueue(name))
+  }
+
+  /** Waits for in-flight calls, closes every queue, then the driver. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.all([...this.#queues].map((q) => q.close()))
+      await Promise.allSettled([...this.#inflight])
+      await this.driver.close()
+    })()
+    return this.#closing
+  }
+
+  /** @internal Runs one driver call: refuses after close, classifies errors, retries retryable ones. */
+  execute<R>(operation: string, call: () => Promise<R>): Promise<R> {
+    this.#assertOpen(operation)
+    const run = this.#withRetry(call)
+    this.#inflight.add(run)
+    const forget = () => this.#inflight.delete(run)
+    run.then(forget, forget)
+    return run
+  }
+
+  /** @internal */
+  forget(queue: Queue<any>): void {
+    this.#queues.delete(queue)
+  }
+
+  /** @internal Turns anything a driver threw into a QueueError, or undefined for a bug. */
+  classify(error: unknown): QueueError | undefined {
+    if (QueueError.isInstance(error)) return error
+    try {
+      return this.driver.classifyError(error)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** @internal */
+  get retryPolicy(): ResolvedRetry {
+    return this.#retry
+  }
+
+  async #withRetry<R>(call: () => Promise<R>): Promise<R> {
+    const { maxAttempts, initialDelayMs, maxDelayMs } = this.#retry
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call()
+      } catch (error) {
+        const classified = this.classify(error)
+        if (classified === undefined) throw error
+        if (!classified.retryable || attempt >= maxAttempts) throw classified
+        await sleep(backoffDelay(attempt - 1, initialDelayMs, maxDelayMs))
+      }
+    }
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#closing) throw new QueueError('CLOSED', `${operation}() was called after the client was closed`)
+  }
+}
+
+/** One named queue. Every method validates its input before any I/O. */
+export class Queue<T extends Payload = Payload> {
+  readonly name: string
+  readonly #client: QueueClient
+  readonly #driver: QueueDriver
+  readonly #inflight = new Set<Promise<unknown>>()
+  readonly #closeSignal = new AbortController()
+  #closing: Promise<void> | undefined
+
+  /** @internal use `client.queue(name)` */
+  constructor(client: QueueClient, name: string) {
+    this.#client = client
+    this.#driver = client.driver
+    this.name = name
+  }
+
+  get capabilities(): Capabilities {
+    return this.#driver.capabilities
+  }
+
+  /** The lease a received message gets, in seconds. */
+  get leaseSeconds(): number {
+    return this.#driver.leaseSeconds
+  }
+
+  /** Sends one message; resolves with its id once the backend accepted it durably. */
+  async send(payload: T, options: SendOptions = {}): Promise<{ id: string }> {
+    const [result] = await this.sendBatch([{ payload, ...options }])
+    if (!result!.ok) throw result!.error
+    return { id: result!.id }
+  }
+
+  /**
+   * Sends up to 10 messages. Input is validated as a whole first (an invalid entry rejects the call,
+   * nothing is sent); then each message gets its own result, and only failures are worth retrying.
+   */
+  async sendBatch(entries: readonly BatchEntry<T>[]): Promise<BatchResult[]> {
+    this.#assertOpen('sendBatch')
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > LIMITS.maxBatch) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `sendBatch takes 1 to ${LIMITS.maxBatch} messages, got ${Array.isArray(entries) ? entries.length : typeof entries}`,
+        { field: 'messages', limit: LIMITS.maxBatch },
+      )
+    }
+    const single = entries.length === 1
+    const encoded: OutgoingMessage[] = entries.map((entry, i) => {
+      const field = single ? '' : `messages[${i}].`
+      const { body, contentType, bytes } = encodePayload(entry?.payload, `${field}payload`)
+      const delaySeconds = this.#checkDelay(entry.delaySeconds, `${field}delaySeconds`)
+      return { body, contentType, bytes, delaySeconds }
+    })
+    return this.#track(this.#sendWithRetry(encoded))
+  }
+
+  /** Returns 0 to `maxMessages` messages, waiting up to `waitSeconds` for the first one. */
+  async receive(options: ReceiveOptions = {}): Promise<Message<T>[]> {
+    this.#assertOpen('receive')
+    const maxMessages = options.maxMessages ?? 1
+    const waitSeconds = options.waitSeconds ?? LIMITS.maxWaitSeconds
+    if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > LIMITS.maxBatch) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `maxMessages must be an integer from 1 to ${LIMITS.maxBatch}, got ${String(maxMessages)}`,
+        { field: 'maxMessages', limit: LIMITS.maxBatch },
+      )
+    }
+    if (typeof waitSeconds !== 'number' || !(waitSeconds >= 0 && waitSeconds <= LIMITS.maxWaitSeconds)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `waitSeconds must be from 0 to ${LIMITS.maxWaitSeconds}, got ${String(waitSeconds)}`,
+        { field: 'waitSeconds', limit: LIMITS.maxWaitSeconds },
+      )
+    }
+    const request = {
+      maxMessages: Math.min(maxMessages, this.#driver.capabilities.maxBatch),
+      waitSeconds,
+      signal: this.#closeSignal.signal,
+    }
+    const receiving = this.#client
+      .execute('receive', () => this.#driver.receiveBatch(this.name, request))
+      .catch((error: unknown) => {
+        // A long poll cut short by close() is an empty answer, not a failure.
+        if (this.#closeSignal.signal.aborted) return []
+        throw error
+      })
+    const incoming = await this.#track(receiving)
+    return incoming.map((m) => toMessage<T>(m))
+  }
+
+  /** Deletes the message for good. Acking twice, or after the lease expired, is a safe no-op. */
+  ack(handle: HandleLike): Promise<void> {
+    return this.ackBatch([handle])
+  }
+
+  /** Acks any number of messages, in driver-sized batches. */
+  async ackBatch(handles: readonly HandleLike[]): Promise<void> {
+    this.#assertOpen('ack')
+    const receiptHandles = handles.map((h, i) => this.#checkHandle(h, handles.length === 1 ? 'receiptHandle' : `receiptHandles[${i}]`))
+    const size = this.#driver.capabilities.maxBatch
+    const calls: Promise<void>[] = []
+    for (let i = 0; i < receiptHandles.length; i += size) {
+      const chunk = receiptHandles.slice(i, i + size)
+      calls.push(this.#client.execute('ack', () => this.#driver.ackBatch(this.name, chunk)))
+    }
+    await this.#track(Promise.all(calls))
+  }
+
+  /** Ends the lease early: the message is visible again after `delaySeconds` (default 0). */
+  async nack(handle: HandleLike, options: NackOptions = {}): Promise<void> {
+    this.#assertOpen('nack')
+    const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
+    const delaySeconds = options.delaySeconds ?? 0
+    if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > LIMITS.maxNackDelaySeconds) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `delaySeconds must be an integer from 0 to ${LIMITS.maxNackDelaySeconds}, got ${String(delaySeconds)}`,
+        { field: 'delaySeconds', limit: LIMITS.maxNackDelaySeconds },
+      )
+    }
+    if (delaySeconds > 0 && !this.#driver.capabilities.nackDelay) {
+      throw new QueueError('NOT_SUPPORTED', 'nack with delaySeconds > 0 is not supported by this driver', {
+        field: 'delaySeconds',
+        driver: this.#driver.name,
+      })
+    }
+    await this.#track(
+      this.#client.execute('nack', () => this.#driver.nack(this.name, receiptHandle, delaySeconds)),
+    )
+  }
+
+  /** Restarts the message's lease from now. */
+  async renewLease(handle: HandleLike): Promise<void> {
+    this.#assertOpen('renewLease')
+    const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
+    if (!this.#driver.capabilities.renewLease) {
+      throw new QueueError('NOT_SUPPORTED', 'renewLease is not supported by this driver', {
+        driver: this.#driver.name,
+      })
+    }
+    await this.#track(
+      this.#client.execute('renewLease', () => this.#driver.renewLease(this.name, receiptHandle)),
+    )
+  }
+
+  /**
+   * Stops accepting calls, cuts pending long polls short, and waits for in-flight calls to settle.
+   * Later calls fail with `CLOSED`. Idempotent. The client (and its driver) stay open.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closeSignal.abort()
+      await Promise.allSettled([...this.#inflight])
+      this.#client.forget(this)
+    })()
+    return this.#closing
+  }
+
+  async #sendWithRetry(messages: OutgoingMessage[]): Promise<BatchResult[]> {
+    const results: BatchResult[] = new Array(messages.length)
+    const { maxAttempts, initialDelayMs, maxDelayMs } = this.#client.retryPolicy
+    const size = this.#driver.capabilities.maxBatch
+    let pending = messages.map((_, i) => i)
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const retry: number[] = []
+      const chunks: number[][] = []
+      for (let i = 0; i < pending.length; i += size) chunks.push(pending.slice(i, i + size))
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          const outcome = await this.#client
+            .execute('send', () =>
+              this.#driver.sendBatch(
+                this.name,
+                chunk.map((i) => messages[i]!),
+              ),
+            )
+            .then(
+              (r) => r,
+              (error: unknown) => chunk.map(() => ({ error })),
+            )
+          chunk.forEach((index, j) => {
+            const result = outcome[j]
+            if (result && 'id' in result) {
+              results[index] = { ok: true, id: result.id }
+              return
+            }
+            const error = this.#client.classify(result?.error ?? new Error('driver returned no result'))
+            if (error === undefined) throw result?.error
+            if (error.retryable && attempt < maxAttempts) retry.push(index)
+            else results[index] = { ok: false, error }
+          })
+        }),
+      )
+      pending = retry
+      if (pending.length > 0) await sleep(backoffDelay(attempt - 1, initialDelayMs, maxDelayMs))
+    }
+    return results
+  }
+
+  #checkDelay(value: number | undefined, field: string): number {
+    const delaySeconds = value ?? 0
+    const max = this.#driver.capabilities.delay
+    if (!Number.isInteger(delaySeconds) || delaySeconds < 0) {
+      throw new QueueError('INVALID_ARGUMENT', `${field} must be a whole number of seconds ≥ 0, got ${String(value)}`, {
+        field,
+      })
+    }
+    if (delaySeconds > 0 && max === 0) {
+      throw new QueueError('NOT_SUPPORTED', 'delayed send is not supported by this driver', {
+        field,
+        driver: this.#driver.name,
+      })
+    }
+    if (delaySeconds > max) {
+      throw new QueueError('INVALID_ARGUMENT', `${field} is ${delaySeconds}; the limit is ${max} seconds`, {
+        field,
+        limit: max,
+      })
+    }
+    return delaySeconds
+  }
+
+  #checkHandle(handle: HandleLike, field: string): string {
+    const value = typeof handle === 'object' && handle !== null ? handle.receiptHandle : handle
+    if (typeof value !== 'string' || !this.#driver.isReceiptHandle(value)) {
+      throw new QueueError('INVALID_RECEIPT_HANDLE', `${field} is not a receipt handle of the ${this.#driver.name} driver`, {
+        field,
+        driver: this.#driver.name,
+      })
+    }
+    return value
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#closing || this.#client.closed) {
+      throw new QueueError('CLOSED', `${operation}() was called on queue "${this.name}" after it was closed`)
+    }
+  }
+
+  #track<R>(promise: Promise<R>): Promise<R> {
+    this.#inflight.add(promise)
+    const forget = () => this.#inflight.delete(promise)
+    promise.then(forget, forget)
+    return promise
+  }
+}
+
+function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
+  return {
+    id: m.id,
+    payload: decodePayload(m.body, m.contentType) as T,
+    receiptHandle: m.receiptHandle,
+    attempt: m.attempt,
+    enqueuedAt: m.enqueuedAt,
+  }
+}
+
+export function assertQueueName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !QUEUE_NAME_PATTERN.test(name)) {
+    throw new QueueError(
+      'INVALID_QUEUE_NAME',
+      `queue name ${JSON.stringify(name)} must be 1 to 64 characters of A-Z, a-z, 0-9, "_" or "-"`,
+      { field: 'name', limit: 64 },
+    )
+  }
+}

@@ -1,0 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { conformanceSuite } from '@anyqueue/conformance/vitest'
+import { afterAll } from 'vitest'
+import { createLocalDriver } from '../src/index.js'
+
+const root = mkdtempSync(join(tmpdir(), 'anyqueue-local-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+// Each case opens its own database folder; reopening the same store key reaches the same data.
+conformanceSuite(
+  { name: 'local', open: (store) => createLocalDriver({ location: join(root, store), leaseSeconds: 2 }) },
+  { leaseSeconds: 2 },
+)
