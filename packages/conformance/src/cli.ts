@@ -36,21 +36,36 @@ async function main(): Promise<number> {
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
   })
   const byName = new Map(results.map((r) => [r.name, r]))
-  process.stdout.write(`${formatMatrix([target.name], selected.map((c) => c.name), (_, c) => byName.get(c))}\n`)
+  process.stdout.write(
+    `${formatMatrix(
+      [target.name],
+      selected.map((c) => c.name),
+      (_, c) => byName.get(c),
+    )}\n`,
+  )
   return results.some((r) => r.status === 'failed') ? 1 : 0
 }
 
 async function loadTarget(specifier: string): Promise<ConformanceTarget> {
-  const url = specifier.startsWith('.') || specifier.startsWith('/') ? pathToFileURL(resolve(specifier)).href : specifier
+  const url =
+    specifier.startsWith('.') || specifier.startsWith('/')
+      ? pathToFileURL(resolve(specifier)).href
+      : specifier
   const module = (await import(url)) as { default?: unknown; target?: unknown }
   const exported = module.target ?? module.default
   if (typeof exported === 'function') {
     return { name: specifier, open: exported as (store: string) => QueueDriver }
   }
-  if (exported && typeof exported === 'object' && typeof (exported as ConformanceTarget).open === 'function') {
+  if (
+    exported &&
+    typeof exported === 'object' &&
+    typeof (exported as ConformanceTarget).open === 'function'
+  ) {
     return exported as ConformanceTarget
   }
-  throw new Error(`${specifier} exports neither a ConformanceTarget nor a driver factory as default or \`target\``)
+  throw new Error(
+    `${specifier} exports neither a ConformanceTarget nor a driver factory as default or \`target\``,
+  )
 }
 
 main().then(

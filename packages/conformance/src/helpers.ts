@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict'
-import { isQueueError, type Message, type Payload, type Queue, type QueueErrorCode } from '@anyqueue/queue-core'
+import {
+  isQueueError,
+  type Message,
+  type Payload,
+  type Queue,
+  type QueueErrorCode,
+} from '@anyqueue/queue-core'
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -60,7 +66,11 @@ export async function expectNothingFor(queue: Queue<any>, ms: number, why: strin
     const remaining = end - Date.now()
     if (remaining <= 0) return
     const got = await queue.receive({ maxMessages: 10, waitSeconds: Math.min(2, remaining / 1000) })
-    assert.equal(got.length, 0, `${why}: got ${got.length} message(s) (ids ${got.map((m) => m.id).join(', ')})`)
+    assert.equal(
+      got.length,
+      0,
+      `${why}: got ${got.length} message(s) (ids ${got.map((m) => m.id).join(', ')})`,
+    )
   }
 }
 

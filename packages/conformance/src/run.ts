@@ -1,4 +1,4 @@
-import { type ConformanceCase, cases as allCases } from './cases.js'
+import { cases as allCases, type ConformanceCase } from './cases.js'
 import { CaseContext, runId } from './context.js'
 import type { ConformanceTarget } from './target.js'
 
@@ -54,7 +54,10 @@ export async function runCase(
 }
 
 /** Runs the suite without a test framework and returns one result per case. */
-export async function runConformance(target: ConformanceTarget, options: RunOptions = {}): Promise<CaseResult[]> {
+export async function runConformance(
+  target: ConformanceTarget,
+  options: RunOptions = {},
+): Promise<CaseResult[]> {
   const selected = options.cases ?? allCases
   const id = runId()
   const results: CaseResult[] = new Array(selected.length)
@@ -67,7 +70,13 @@ export async function runConformance(target: ConformanceTarget, options: RunOpti
       try {
         const { skipped, notes } = await runCase(target, testCase, storeKey(i, id))
         results[i] = skipped
-          ? { name: testCase.name, status: 'skipped', reason: skipped, notes, durationMs: Date.now() - started }
+          ? {
+              name: testCase.name,
+              status: 'skipped',
+              reason: skipped,
+              notes,
+              durationMs: Date.now() - started,
+            }
           : { name: testCase.name, status: 'passed', notes, durationMs: Date.now() - started }
       } catch (error) {
         results[i] = {

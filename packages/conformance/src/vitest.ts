@@ -1,6 +1,6 @@
 import { afterAll, describe, test } from 'vitest'
 import { type Backend, type BackendSpec, inCI, resolveBackend } from './backends/resolve.js'
-import { type ConformanceCase, cases as allCases } from './cases.js'
+import { cases as allCases, type ConformanceCase } from './cases.js'
 import { runId } from './context.js'
 import { caseTimeoutMs, runCase, storeKey } from './run.js'
 import type { ConformanceTarget } from './target.js'
@@ -41,7 +41,10 @@ export function conformanceSuite(
   }
   describe.concurrent(name, () => {
     selected.forEach((testCase, i) => {
-      test(testCase.name, { timeout: caseTimeoutMs(testCase, leaseMs) + 30_000 }, async ({ skip, annotate }) => {
+      test(testCase.name, { timeout: caseTimeoutMs(testCase, leaseMs) + 30_000 }, async ({
+        skip,
+        annotate,
+      }) => {
         const t = await getTarget()
         if (typeof t === 'string') return skip(t)
         const { skipped, notes } = await runCase(t, testCase, storeKey(i, id))

@@ -5,7 +5,13 @@
  */
 import type { QueueError } from './errors.js'
 
-export { QueueError, isQueueError, ERROR_CODES, type QueueErrorCode, type QueueErrorOptions } from './errors.js'
+export {
+  ERROR_CODES,
+  isQueueError,
+  QueueError,
+  type QueueErrorCode,
+  type QueueErrorOptions,
+} from './errors.js'
 export { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT } from './payload.js'
 

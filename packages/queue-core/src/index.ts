@@ -1,6 +1,19 @@
-export { ERROR_CODES, isQueueError, QueueError, type QueueErrorCode, type QueueErrorOptions } from './errors.js'
+export type { Capabilities, QueueDriver } from './driver.js'
+export {
+  ERROR_CODES,
+  isQueueError,
+  QueueError,
+  type QueueErrorCode,
+  type QueueErrorOptions,
+} from './errors.js'
 export { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
-export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT, decodePayload, encodePayload, type Payload } from './payload.js'
+export {
+  CONTENT_TYPE_JSON,
+  CONTENT_TYPE_TEXT,
+  decodePayload,
+  encodePayload,
+  type Payload,
+} from './payload.js'
 export {
   assertQueueName,
   type BatchEntry,
@@ -15,4 +28,3 @@ export {
   type SendOptions,
 } from './queue.js'
 export type { RetryOptions } from './retry.js'
-export type { Capabilities, QueueDriver } from './driver.js'

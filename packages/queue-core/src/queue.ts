@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Capabilities, IncomingMessage, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
@@ -163,6 +164,8 @@ export class Queue<T extends Payload = Payload> {
     this.#client = client
     this.#driver = client.driver
     this.name = name
+    // Every pending long poll listens on this one signal; many at once is normal, not a leak.
+    setMaxListeners(0, this.#closeSignal.signal)
   }
 
   get capabilities(): Capabilities {
@@ -247,7 +250,9 @@ export class Queue<T extends Payload = Payload> {
   /** Acks any number of messages, in driver-sized batches. */
   async ackBatch(handles: readonly HandleLike[]): Promise<void> {
     this.#assertOpen('ack')
-    const receiptHandles = handles.map((h, i) => this.#checkHandle(h, handles.length === 1 ? 'receiptHandle' : `receiptHandles[${i}]`))
+    const receiptHandles = handles.map((h, i) =>
+      this.#checkHandle(h, handles.length === 1 ? 'receiptHandle' : `receiptHandles[${i}]`),
+    )
     const size = this.#driver.capabilities.maxBatch
     const calls: Promise<void>[] = []
     for (let i = 0; i < receiptHandles.length; i += size) {
@@ -352,9 +357,13 @@ export class Queue<T extends Payload = Payload> {
     const delaySeconds = value ?? 0
     const max = this.#driver.capabilities.delay
     if (!Number.isInteger(delaySeconds) || delaySeconds < 0) {
-      throw new QueueError('INVALID_ARGUMENT', `${field} must be a whole number of seconds ≥ 0, got ${String(value)}`, {
-        field,
-      })
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `${field} must be a whole number of seconds ≥ 0, got ${String(value)}`,
+        {
+          field,
+        },
+      )
     }
     if (delaySeconds > 0 && max === 0) {
       throw new QueueError('NOT_SUPPORTED', 'delayed send is not supported by this driver', {
@@ -374,10 +383,14 @@ export class Queue<T extends Payload = Payload> {
   #checkHandle(handle: HandleLike, field: string): string {
     const value = typeof handle === 'object' && handle !== null ? handle.receiptHandle : handle
     if (typeof value !== 'string' || !this.#driver.isReceiptHandle(value)) {
-      throw new QueueError('INVALID_RECEIPT_HANDLE', `${field} is not a receipt handle of the ${this.#driver.name} driver`, {
-        field,
-        driver: this.#driver.name,
-      })
+      throw new QueueError(
+        'INVALID_RECEIPT_HANDLE',
+        `${field} is not a receipt handle of the ${this.#driver.name} driver`,
+        {
+          field,
+          driver: this.#driver.name,
+        },
+      )
     }
     return value
   }

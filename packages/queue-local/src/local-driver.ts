@@ -4,8 +4,8 @@ import {
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
-  QueueError,
   type QueueDriver,
+  QueueError,
   type ReceiveRequest,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
@@ -157,7 +157,10 @@ export class LocalDriver implements QueueDriver {
       const lease = this.#lease(queue, index, handle)
       if (!lease) continue // acked already, or redelivered since: a no-op by contract
       index.remove(lease.seq)
-      ops.push({ type: 'del', key: key.message(queue, lease.seq) }, { type: 'del', key: key.state(queue, lease.seq) })
+      ops.push(
+        { type: 'del', key: key.message(queue, lease.seq) },
+        { type: 'del', key: key.state(queue, lease.seq) },
+      )
     }
     if (ops.length > 0) await this.db.batch(ops)
   }
@@ -214,9 +217,13 @@ export class LocalDriver implements QueueDriver {
     await this.#open()
     if (!this.#known!.has(queue)) {
       if (!this.#options.createIfMissing) {
-        throw new QueueError('QUEUE_NOT_FOUND', `queue "${queue}" does not exist in ${this.#options.location}`, {
-          driver: DRIVER_NAME,
-        })
+        throw new QueueError(
+          'QUEUE_NOT_FOUND',
+          `queue "${queue}" does not exist in ${this.#options.location}`,
+          {
+            driver: DRIVER_NAME,
+          },
+        )
       }
       await this.createQueue(queue)
     }

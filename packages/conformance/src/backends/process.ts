@@ -89,7 +89,9 @@ export async function startProcess(options: {
     if (await Promise.race([options.ready(), spawnError])) break
     if (Date.now() > deadline) {
       await stop()
-      throw new Error(`${options.command} was not ready within ${options.timeoutMs ?? 60_000} ms:\n${tail.join('\n')}`)
+      throw new Error(
+        `${options.command} was not ready within ${options.timeoutMs ?? 60_000} ms:\n${tail.join('\n')}`,
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

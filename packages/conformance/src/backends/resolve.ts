@@ -37,7 +37,12 @@ export class BackendUnavailableError extends Error {
  */
 export async function resolveBackend<Connection>(
   spec: BackendSpec<Connection>,
-  options: { env?: NodeJS.ProcessEnv; log?: boolean | ((line: string) => void) } = {},
+  options: {
+    env?: NodeJS.ProcessEnv
+    log?: boolean | ((line: string) => void)
+    /** How to tell whether a Docker engine answers; default: ask testcontainers. */
+    docker?: () => Promise<{ available: boolean; reason?: string }>
+  } = {},
 ): Promise<Backend<Connection>> {
   const env = options.env ?? process.env
   const log =
@@ -54,7 +59,7 @@ export async function resolveBackend<Connection>(
   }
   reasons.push('env: no endpoint variable is set')
   if (spec.container) {
-    const docker = await dockerStatus()
+    const docker = await (options.docker ?? dockerStatus)()
     if (docker.available) {
       try {
         const backend = await spec.container()
@@ -99,7 +104,10 @@ export function dockerStatus(): Promise<{ available: boolean; reason?: string }>
       await Promise.race([probe, timeout]).finally(() => clearTimeout(timer))
       return { available: true }
     } catch (error) {
-      return { available: false, reason: `no Docker engine answers (${(error as Error).message.split('\n')[0]})` }
+      return {
+        available: false,
+        reason: `no Docker engine answers (${(error as Error).message.split('\n')[0]})`,
+      }
     }
   })()
   return docker
