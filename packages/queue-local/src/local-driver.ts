@@ -19,9 +19,11 @@ import { QueueIndex } from './queue-index.js'
  * Key layout, one database for many queues (`!` cannot occur in a queue name):
  *   Q!<queue>        the queue exists
  *   N!<queue>        next sequence number, so a seq (and thus a receipt handle) is never reused
- *   M!<queue>!<seq>  the message: id, content type, enqueue time, body — written once
- *   S!<queue>!<seq>  its state: deliveries and visible-from time — rewritten per lease
- * Seqs are fixed-width hex, so key order is FIFO order.
+ *   M!<queue>!<seq>  the message, written once: `id \n content-type \n enqueued-ms \n body`
+ *   S!<queue>!<seq>  its state (deliveries, visible-from), only once delayed or leased; a message
+ *                    without one is undelivered and visible
+ * Seqs are fixed-width hex, so key order is FIFO order. The body is stored raw after a small text
+ * header rather than inside JSON, which would escape every quote of a JSON body.
  */
 const key = {
   queue: (q: string) => `Q!${q}`,
@@ -34,11 +36,20 @@ const hex = (seq: number) => seq.toString(16).padStart(13, '0')
 /** Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease. */
 const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64})\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
 
-interface StoredMessage {
-  i: string
-  c?: string | undefined
-  t: number
-  b: string
+function encodeMessage(id: string, contentType: string | undefined, enqueuedAt: number, body: string): string {
+  return `${id}\n${contentType ?? ''}\n${enqueuedAt}\n${body}`
+}
+
+function decodeMessage(value: string) {
+  const a = value.indexOf('\n')
+  const b = value.indexOf('\n', a + 1)
+  const c = value.indexOf('\n', b + 1)
+  return {
+    id: value.slice(0, a),
+    contentType: b > a + 1 ? value.slice(a + 1, b) : undefined,
+    enqueuedAt: Number(value.slice(b + 1, c)),
+    body: value.slice(c + 1),
+  }
 }
 interface StoredState {
   d: number
@@ -119,12 +130,11 @@ export class LocalDriver implements QueueDriver {
       const seq = index.nextSeq++
       const id = randomUUID()
       const visibleAt = now + m.delaySeconds * 1000
-      const stored: StoredMessage = { i: id, c: m.contentType, t: now, b: m.body }
-      const state: StoredState = { d: 0, v: visibleAt }
-      ops.push(
-        { type: 'put', key: key.message(queue, seq), value: JSON.stringify(stored) },
-        { type: 'put', key: key.state(queue, seq), value: JSON.stringify(state) },
-      )
+      ops.push({ type: 'put', key: key.message(queue, seq), value: encodeMessage(id, m.contentType, now, m.body) })
+      if (m.delaySeconds > 0) {
+        const state: StoredState = { d: 0, v: visibleAt }
+        ops.push({ type: 'put', key: key.state(queue, seq), value: JSON.stringify(state) })
+      }
       added.push({ seq, id, visibleAt })
     }
     ops.push({ type: 'put', key: key.next(queue), value: String(index.nextSeq) })
@@ -240,11 +250,17 @@ export class LocalDriver implements QueueDriver {
     const next = await this.db.get(key.next(queue))
     const index = new QueueIndex(next === undefined ? 0 : Number(next))
     const now = Date.now()
-    const prefix = `S!${queue}!`
-    for await (const [k, v] of this.db.iterator({ gt: prefix, lt: `${prefix}~` })) {
-      const state = JSON.parse(v) as StoredState
-      const seq = Number.parseInt(k.slice(prefix.length), 16)
-      index.insert(seq, state.d, state.v, now)
+    const states = new Map<string, StoredState>()
+    const statePrefix = `S!${queue}!`
+    for await (const [k, v] of this.db.iterator({ gt: statePrefix, lt: `${statePrefix}~` })) {
+      states.set(k.slice(statePrefix.length), JSON.parse(v) as StoredState)
+    }
+    const messagePrefix = `M!${queue}!`
+    for await (const k of this.db.keys({ gt: messagePrefix, lt: `${messagePrefix}~` })) {
+      const suffix = k.slice(messagePrefix.length)
+      const seq = Number.parseInt(suffix, 16)
+      const state = states.get(suffix)
+      index.insert(seq, state?.d ?? 0, state?.v ?? 0, now)
       if (seq >= index.nextSeq) index.nextSeq = seq + 1
     }
     return index
@@ -271,14 +287,14 @@ export class LocalDriver implements QueueDriver {
       throw error
     })
     return taken.map(({ seq, entry }, i) => {
-      const stored = JSON.parse(bodies[i]!) as StoredMessage
+      const stored = decodeMessage(bodies[i]!)
       return {
-        id: stored.i,
-        body: stored.b,
-        contentType: stored.c,
+        id: stored.id,
+        body: stored.body,
+        contentType: stored.contentType,
         receiptHandle: `lq1.${queue}.${seq.toString(16)}.${entry.deliveries}`,
         attempt: entry.deliveries,
-        enqueuedAt: new Date(stored.t),
+        enqueuedAt: new Date(stored.enqueuedAt),
       }
     })
   }

@@ -1,0 +1,28 @@
+// Shared by every package's `pnpm bench`: time a workload, and print results as ratios against a
+// baseline run in the same process. No thresholds here: numbers are for reading, not asserting.
+
+/** Runs `work` once and returns messages per second. */
+export async function rate(messages, work) {
+  const started = process.hrtime.bigint()
+  await work()
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  return messages / seconds
+}
+
+/** Prints rows of { name, subject, baseline } rates with subject ÷ baseline. */
+export function report(title, subjectName, baselineName, rows) {
+  const lines = [
+    '',
+    title,
+    `${'workload'.padEnd(38)}${subjectName.padStart(14)}${baselineName.padStart(14)}${'ratio'.padStart(8)}`,
+  ]
+  for (const { name, subject, baseline } of rows) {
+    lines.push(
+      `${name.padEnd(38)}${fmt(subject).padStart(14)}${fmt(baseline).padStart(14)}${(subject / baseline).toFixed(2).padStart(8)}`,
+    )
+  }
+  lines.push('(messages/s; ratio = anyqueue ÷ baseline, higher is better, 1.00 = no overhead)')
+  console.log(lines.join('\n'))
+}
+
+const fmt = (n) => `${Math.round(n).toLocaleString('en-US')}`

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+// `pnpm conformance`: every adapter's conformance suite in one run, printed as a driver × case matrix.
+// Adapters whose backend cannot be resolved are skipped with the reason (a failure when CI=true).
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/conformance.test.ts'],
+    reporters: ['dot', '@anyqueue/conformance/reporter'],
+    maxConcurrency: 40,
+    hookTimeout: 120_000,
+  },
+})
