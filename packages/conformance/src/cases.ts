@@ -244,8 +244,8 @@ export const cases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue()
       const { id } = await queue.send('comes back')
+      const leasedAt = Date.now() // a lower bound of when the backend started the lease
       const first = await receiveOne(queue)
-      const leasedAt = Date.now()
       assert.equal(first.attempt, 1)
       const again = await receiveOne(queue, ctx.leaseMs * 3 + 10_000)
       const after = Date.now() - leasedAt
@@ -299,9 +299,9 @@ export const cases: ConformanceCase[] = [
       const queue = await ctx.queue()
       await queue.send('nacked with delay')
       const m = await receiveOne(queue)
-      const nackedAt = Date.now()
+      const nackedAt = Date.now() // windows start before the call: the backend's clock starts during it
       await queue.nack(m, { delaySeconds: 2 })
-      await expectNothingFor(queue, 1_500, 'the delayed nack came back too soon')
+      await expectNothingFor(queue, nackedAt + 1_500 - Date.now(), 'the delayed nack came back too soon')
       const back = await receiveOne(queue, 15_000)
       assert.ok(Date.now() - nackedAt >= 1_800, 'came back before the nack delay')
       assert.equal(back.id, m.id)
@@ -315,7 +315,7 @@ export const cases: ConformanceCase[] = [
       const queue = await ctx.queue()
       const sentAt = Date.now()
       await queue.send('later', { delaySeconds: 2 })
-      await expectNothingFor(queue, 1_500, 'the delayed message arrived too soon')
+      await expectNothingFor(queue, sentAt + 1_500 - Date.now(), 'the delayed message arrived too soon')
       const m = await receiveOne(queue, 15_000)
       assert.ok(Date.now() - sentAt >= 1_800, 'arrived before its delay')
       assert.equal(m.payload, 'later')

@@ -250,13 +250,15 @@ export class Queue<T extends Payload = Payload> {
   /** Acks any number of messages, in driver-sized batches. */
   async ackBatch(handles: readonly HandleLike[]): Promise<void> {
     this.#assertOpen('ack')
+    // The same handle twice in one call is one ack (SQS would reject the batch for duplicate ids).
     const receiptHandles = handles.map((h, i) =>
       this.#checkHandle(h, handles.length === 1 ? 'receiptHandle' : `receiptHandles[${i}]`),
     )
+    const unique = [...new Set(receiptHandles)]
     const size = this.#driver.capabilities.maxBatch
     const calls: Promise<void>[] = []
-    for (let i = 0; i < receiptHandles.length; i += size) {
-      const chunk = receiptHandles.slice(i, i + size)
+    for (let i = 0; i < unique.length; i += size) {
+      const chunk = unique.slice(i, i + size)
       calls.push(this.#client.execute('ack', () => this.#driver.ackBatch(this.name, chunk)))
     }
     await this.#track(Promise.all(calls))

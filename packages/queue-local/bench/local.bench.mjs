@@ -67,7 +67,13 @@ async function raw() {
 
 /** Heap after opening `location` and loading queue `name`'s index, in a fresh process. */
 function heapAfterLoad(location, name) {
-  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--heap', location, name])
+  const out = execFileSync(process.execPath, [
+    '--expose-gc',
+    fileURLToPath(import.meta.url),
+    '--heap',
+    location,
+    name,
+  ])
   return Number(out.toString().trim())
 }
 
@@ -96,13 +102,20 @@ async function indexMemory() {
 try {
   const a = await anyqueue()
   const r = await raw()
-  report(`queue-local vs raw level — ${N.toLocaleString('en-US')} messages of ${body.length} bytes, sync writes`, 'anyqueue', 'raw level', [
-    { name: 'send, one at a time', subject: a.sendOne, baseline: r.sendOne },
-    { name: 'sendBatch of 10', subject: a.sendTen, baseline: r.sendTen },
-    { name: 'receive 10 + ackBatch', subject: a.receiveAck, baseline: r.receiveAck },
-  ])
+  report(
+    `queue-local vs raw level — ${N.toLocaleString('en-US')} messages of ${body.length} bytes, sync writes`,
+    'anyqueue',
+    'raw level',
+    [
+      { name: 'send, one at a time', subject: a.sendOne, baseline: r.sendOne },
+      { name: 'sendBatch of 10', subject: a.sendTen, baseline: r.sendTen },
+      { name: 'receive 10 + ackBatch', subject: a.receiveAck, baseline: r.receiveAck },
+    ],
+  )
   const perMessage = await indexMemory()
-  console.log(`index memory: ${Math.round(perMessage)} bytes of heap per queued message (bodies stay on disk)`)
+  console.log(
+    `index memory: ${Math.round(perMessage)} bytes of heap per queued message (bodies stay on disk)`,
+  )
 } finally {
   if (root) rmSync(root, { recursive: true, force: true })
 }

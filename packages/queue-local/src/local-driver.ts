@@ -36,7 +36,12 @@ const hex = (seq: number) => seq.toString(16).padStart(13, '0')
 /** Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease. */
 const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64})\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
 
-function encodeMessage(id: string, contentType: string | undefined, enqueuedAt: number, body: string): string {
+function encodeMessage(
+  id: string,
+  contentType: string | undefined,
+  enqueuedAt: number,
+  body: string,
+): string {
   return `${id}\n${contentType ?? ''}\n${enqueuedAt}\n${body}`
 }
 
@@ -130,7 +135,11 @@ export class LocalDriver implements QueueDriver {
       const seq = index.nextSeq++
       const id = randomUUID()
       const visibleAt = now + m.delaySeconds * 1000
-      ops.push({ type: 'put', key: key.message(queue, seq), value: encodeMessage(id, m.contentType, now, m.body) })
+      ops.push({
+        type: 'put',
+        key: key.message(queue, seq),
+        value: encodeMessage(id, m.contentType, now, m.body),
+      })
       if (m.delaySeconds > 0) {
         const state: StoredState = { d: 0, v: visibleAt }
         ops.push({ type: 'put', key: key.state(queue, seq), value: JSON.stringify(state) })

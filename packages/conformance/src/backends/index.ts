@@ -1,4 +1,5 @@
 export { canConnect, freePort, type StartedProcess, startProcess } from './process.js'
+export { type FaultProxy, startFaultProxy } from './proxy.js'
 export {
   type Backend,
   type BackendSource,
@@ -8,3 +9,4 @@ export {
   inCI,
   resolveBackend,
 } from './resolve.js'
+export { LOCALSTACK_IMAGE, type SqsConnection, sqsBackend, which } from './sqs.js'

@@ -1,0 +1,19 @@
+/**
+ * SQS accepts only XML characters in a body: #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD |
+ * #x10000–#x10FFFF. The portable contract promises any well-formed text round-trips, so a body
+ * with anything else (NUL, other C0 controls, U+FFFE/U+FFFF) travels base64-encoded, marked by a
+ * `content-transfer-encoding: base64` attribute. Every other body is sent as is, readable by any tool.
+ */
+const OUTSIDE_SQS_CHARSET = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
+
+export function needsTransferEncoding(body: string): boolean {
+  return OUTSIDE_SQS_CHARSET.test(body)
+}
+
+export function toBase64(body: string): string {
+  return Buffer.from(body, 'utf8').toString('base64')
+}
+
+export function fromBase64(body: string): string {
+  return Buffer.from(body, 'base64').toString('utf8')
+}

@@ -1,0 +1,314 @@
+import {
+  type Capabilities,
+  type IncomingMessage,
+  LIMITS,
+  type OutgoingMessage,
+  type QueueDriver,
+  QueueError,
+  type ReceiveRequest,
+  type SendResult,
+} from '@anyqueue/queue-core/driver'
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  GetQueueUrlCommand,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs'
+import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
+import { fromBase64, needsTransferEncoding, toBase64 } from './sqs-body.js'
+import { classifySqsError, isGoneError } from './sqs-errors.js'
+import type { SqsDriverOptions } from './sqs-options.js'
+
+/** SQS caps a batch request at 256 KiB in total, bodies and attributes together. */
+const MAX_REQUEST_BYTES = 262_144
+/** A generous allowance per entry for its id, delay and attribute names and types. */
+const ENTRY_OVERHEAD_BYTES = 256
+/** Real handles are a few hundred characters of base64; moto's are 185 letters. */
+const RECEIPT_HANDLE = /^[A-Za-z0-9+/=_\-.:~]{20,2048}$/
+const PREFIX = /^[A-Za-z0-9_-]{0,16}$/
+
+export class SqsDriver implements QueueDriver {
+  readonly name = DRIVER_NAME
+  readonly capabilities: Capabilities = Object.freeze({
+    persistent: true,
+    fifo: false,
+    delay: 900,
+    nackDelay: true,
+    renewLease: true,
+    deadLetter: true,
+    maxBatch: LIMITS.maxBatch,
+    minLeaseSeconds: 1,
+  })
+  readonly leaseSeconds: number
+  /** The SDK client: an escape hatch for anything anyqueue does not cover. */
+  readonly client: SQSClient
+  readonly #ownsClient: boolean
+  readonly #options: SqsDriverOptions
+  readonly #prefix: string
+  readonly #urls = new Map<string, Promise<string>>()
+
+  constructor(options: SqsDriverOptions = {}) {
+    const leaseSeconds = options.leaseSeconds ?? LIMITS.defaultLeaseSeconds
+    if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > LIMITS.maxNackDelaySeconds) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `leaseSeconds must be a whole number from 1 to ${LIMITS.maxNackDelaySeconds}, got ${String(leaseSeconds)}`,
+        { field: 'leaseSeconds', limit: LIMITS.maxNackDelaySeconds, driver: DRIVER_NAME },
+      )
+    }
+    const prefix = options.prefix ?? ''
+    if (!PREFIX.test(prefix)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        'prefix must be at most 16 characters of A-Z, a-z, 0-9, "_" or "-"',
+        {
+          field: 'prefix',
+          limit: 16,
+          driver: DRIVER_NAME,
+        },
+      )
+    }
+    this.leaseSeconds = leaseSeconds
+    this.#options = options
+    this.#prefix = prefix
+    this.#ownsClient = options.client === undefined
+    this.client =
+      options.client ??
+      new SQSClient({
+        maxAttempts: 1,
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: (LIMITS.maxWaitSeconds + 10) * 1000 },
+        ...options.clientConfig,
+      })
+  }
+
+  /** The SQS queue name for a portable name: the prefix, then the name unchanged. */
+  sqsName(queue: string): string {
+    return this.#prefix + queue
+  }
+
+  async createQueue(queue: string): Promise<void> {
+    const url = this.#create(queue)
+    this.#urls.set(queue, url)
+    url.catch(() => this.#urls.delete(queue))
+    await url
+  }
+
+  async deleteQueue(queue: string): Promise<void> {
+    let url: string
+    try {
+      url = await this.#url(queue, false)
+    } catch (error) {
+      if (classifySqsError(error)?.code === 'QUEUE_NOT_FOUND') return
+      throw error
+    }
+    this.#urls.delete(queue)
+    try {
+      await this.client.send(new DeleteQueueCommand({ QueueUrl: url }))
+    } catch (error) {
+      if (classifySqsError(error)?.code !== 'QUEUE_NOT_FOUND') throw error
+    }
+  }
+
+  async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const url = await this.#url(queue)
+    const entries = messages.map((m, i) => {
+      const encoded = needsTransferEncoding(m.body)
+      const body = encoded ? toBase64(m.body) : m.body
+      const attributes: Record<string, MessageAttributeValue> = {}
+      if (m.contentType !== undefined) attributes[CONTENT_TYPE_ATTRIBUTE] = text(m.contentType)
+      if (encoded) attributes[TRANSFER_ENCODING_ATTRIBUTE] = text('base64')
+      return {
+        entry: {
+          Id: String(i),
+          MessageBody: body,
+          DelaySeconds: m.delaySeconds,
+          MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined,
+        },
+        bytes: Buffer.byteLength(body) + ENTRY_OVERHEAD_BYTES,
+      }
+    })
+    const results: SendResult[] = new Array(messages.length)
+    await Promise.all(
+      splitBySize(entries).map(async (chunk) => {
+        const reply = await this.#call(queue, () =>
+          this.client.send(
+            new SendMessageBatchCommand({ QueueUrl: url, Entries: chunk.map((c) => c.entry) }),
+          ),
+        )
+        for (const ok of reply.Successful ?? []) results[Number(ok.Id)] = { id: ok.MessageId! }
+        for (const failed of reply.Failed ?? []) {
+          results[Number(failed.Id)] = {
+            error: Object.assign(new Error(failed.Message ?? failed.Code), {
+              name: failed.Code,
+              $fault: failed.SenderFault ? 'client' : 'server',
+              $metadata: { httpStatusCode: failed.SenderFault ? 400 : 500 },
+            }),
+          }
+        }
+      }),
+    )
+    return results
+  }
+
+  async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
+    const url = await this.#url(queue)
+    const reply = await this.#call(queue, () =>
+      this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: request.maxMessages,
+          // SQS takes whole seconds. Round down: the contract is to wait *up to* waitSeconds.
+          WaitTimeSeconds: Math.min(LIMITS.maxWaitSeconds, Math.floor(request.waitSeconds)),
+          VisibilityTimeout: this.leaseSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          MessageAttributeNames: [CONTENT_TYPE_ATTRIBUTE, TRANSFER_ENCODING_ATTRIBUTE],
+        }),
+        { abortSignal: request.signal },
+      ),
+    )
+    return (reply.Messages ?? []).map((m) => {
+      const attributes = m.MessageAttributes ?? {}
+      const encoded = attributes[TRANSFER_ENCODING_ATTRIBUTE]?.StringValue === 'base64'
+      return {
+        id: m.MessageId!,
+        body: encoded ? fromBase64(m.Body ?? '') : (m.Body ?? ''),
+        contentType: attributes[CONTENT_TYPE_ATTRIBUTE]?.StringValue,
+        receiptHandle: m.ReceiptHandle!,
+        attempt: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+        enqueuedAt: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())),
+      }
+    })
+  }
+
+  async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
+    const url = await this.#url(queue)
+    const reply = await this.#call(queue, () =>
+      this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: url,
+          Entries: receiptHandles.map((ReceiptHandle, i) => ({ Id: String(i), ReceiptHandle })),
+        }),
+      ),
+    )
+    // A handle SQS no longer knows belongs to a message already deleted: acking it is a no-op.
+    const failed = (reply.Failed ?? []).filter((f) => !isGoneError(f.Code))
+    if (failed.length > 0) {
+      const first = failed[0]!
+      throw Object.assign(new Error(`${failed.length} ack(s) failed: ${first.Message ?? first.Code}`), {
+        name: first.Code,
+        $fault: first.SenderFault ? 'client' : 'server',
+        $metadata: { httpStatusCode: first.SenderFault ? 400 : 500 },
+      })
+    }
+  }
+
+  nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
+    return this.#changeVisibility(queue, receiptHandle, delaySeconds)
+  }
+
+  renewLease(queue: string, receiptHandle: string): Promise<void> {
+    return this.#changeVisibility(queue, receiptHandle, this.leaseSeconds)
+  }
+
+  isReceiptHandle(receiptHandle: string): boolean {
+    return RECEIPT_HANDLE.test(receiptHandle)
+  }
+
+  classifyError(error: unknown): QueueError | undefined {
+    return classifySqsError(error)
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsClient) this.client.destroy()
+  }
+
+  async #changeVisibility(queue: string, receiptHandle: string, seconds: number): Promise<void> {
+    const url = await this.#url(queue)
+    try {
+      await this.#call(queue, () =>
+        this.client.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: url,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: seconds,
+          }),
+        ),
+      )
+    } catch (error) {
+      // The message was deleted, or its lease already ended: nothing to change.
+      if (!isGoneError((error as { name?: string }).name)) throw error
+    }
+  }
+
+  /** The queue URL, resolved once by name and cached. */
+  #url(queue: string, create = this.#options.createIfMissing ?? false): Promise<string> {
+    let url = this.#urls.get(queue)
+    if (!url) {
+      url = this.client
+        .send(new GetQueueUrlCommand({ QueueName: this.sqsName(queue) }))
+        .then((r) => r.QueueUrl!)
+        .catch((error: unknown) => {
+          if (create && classifySqsError(error)?.code === 'QUEUE_NOT_FOUND') return this.#create(queue)
+          throw error
+        })
+      this.#urls.set(queue, url)
+      url.catch(() => this.#urls.delete(queue))
+    }
+    return url
+  }
+
+  async #create(queue: string): Promise<string> {
+    const reply = await this.client.send(
+      new CreateQueueCommand({
+        QueueName: this.sqsName(queue),
+        Attributes: { VisibilityTimeout: String(this.leaseSeconds), ...this.#options.queueAttributes },
+      }),
+    )
+    return reply.QueueUrl!
+  }
+
+  /** Runs a call on a queue; a queue that vanished is forgotten so the next call resolves it again. */
+  async #call<R>(queue: string, call: () => Promise<R>): Promise<R> {
+    try {
+      return await call()
+    } catch (error) {
+      if (classifySqsError(error)?.code === 'QUEUE_NOT_FOUND') this.#urls.delete(queue)
+      throw error
+    }
+  }
+}
+
+function text(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value }
+}
+
+/** Groups entries into requests of at most 10 entries and 256 KiB. */
+function splitBySize<T extends { bytes: number }>(entries: T[]): T[][] {
+  const chunks: T[][] = []
+  let current: T[] = []
+  let size = 0
+  for (const entry of entries) {
+    if (
+      current.length > 0 &&
+      (current.length === LIMITS.maxBatch || size + entry.bytes > MAX_REQUEST_BYTES)
+    ) {
+      chunks.push(current)
+      current = []
+      size = 0
+    }
+    current.push(entry)
+    size += entry.bytes
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+/** A driver over Amazon SQS (or anything that speaks its API: LocalStack, moto, ElasticMQ). */
+export function createSqsDriver(options: SqsDriverOptions = {}): SqsDriver {
+  return new SqsDriver(options)
+}

@@ -1,0 +1,79 @@
+import { QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
+import { DRIVER_NAME } from './constants.js'
+
+const NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'InvalidSecurity',
+  'ExpiredToken',
+  'MissingAuthenticationToken',
+])
+const RETRYABLE = new Set([
+  'ThrottlingException',
+  'RequestThrottled',
+  'KmsThrottled',
+  'ServiceUnavailable',
+  'InternalError',
+  'InternalFailure',
+  'OverLimit',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+])
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+])
+
+interface AwsLikeError {
+  name?: string
+  code?: string
+  message?: string
+  $fault?: 'client' | 'server'
+  $metadata?: { httpStatusCode?: number }
+  $retryable?: unknown
+}
+
+/** Maps an AWS SDK (or socket) error to a portable one; undefined for anything that is a bug. */
+export function classifySqsError(error: unknown): QueueError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const e = error as AwsLikeError
+  const name = e.name ?? ''
+  const status = e.$metadata?.httpStatusCode
+  const make = (code: QueueErrorCode, retryable?: boolean) =>
+    new QueueError(code, `${name || e.code}: ${e.message ?? 'no message'}`, {
+      cause: error,
+      driver: DRIVER_NAME,
+      ...(retryable === undefined ? {} : { retryable }),
+    })
+  if (NOT_FOUND.has(name)) return make('QUEUE_NOT_FOUND')
+  if (DENIED.has(name) || status === 403) return make('PERMISSION_DENIED')
+  if (RETRYABLE.has(name) || e.$retryable || (status !== undefined && status >= 500))
+    return make('UNAVAILABLE', true)
+  if ((e.code && NETWORK.has(e.code)) || name === 'NetworkingError' || name === 'TimeoutError') {
+    return make('UNAVAILABLE', true)
+  }
+  if (e.$fault === 'client' && status !== undefined && status >= 400 && status < 500) {
+    return make('INVALID_ARGUMENT')
+  }
+  return undefined
+}
+
+/** Settling a message that is already gone, or no longer in flight, is a no-op by contract. */
+export function isGoneError(code: string | undefined): boolean {
+  return (
+    code === 'ReceiptHandleIsInvalid' ||
+    code === 'MessageNotInflight' ||
+    code === 'AWS.SimpleQueueService.MessageNotInflight' ||
+    code === 'InvalidParameterValue.ReceiptHandleIsInvalid'
+  )
+}

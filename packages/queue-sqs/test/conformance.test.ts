@@ -1,0 +1,14 @@
+import { sqsBackend } from '@anyqueue/conformance/backends'
+import { backendConformanceSuite } from '@anyqueue/conformance/vitest'
+import { createSqsDriver } from '../src/index.js'
+
+// The backend is resolved in order: AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL → LocalStack (Docker)
+// → moto_server on PATH. A 2 s visibility timeout keeps the lease cases short.
+backendConformanceSuite(
+  sqsBackend,
+  (backend) => ({
+    name: 'sqs',
+    open: () => createSqsDriver({ clientConfig: backend.connection, leaseSeconds: 2 }),
+  }),
+  { leaseSeconds: 2 },
+)
