@@ -56,9 +56,11 @@ export function classifySqsError(error: unknown): QueueError | undefined {
       ...(retryable === undefined ? {} : { retryable }),
     })
   if (NOT_FOUND.has(name)) return make('QUEUE_NOT_FOUND')
-  if (DENIED.has(name) || status === 403) return make('PERMISSION_DENIED')
-  if (RETRYABLE.has(name) || e.$retryable || (status !== undefined && status >= 500))
+  // Named throttles first: SQS answers OverLimit with a 403, which is not a permission problem.
+  if (RETRYABLE.has(name) || e.$retryable || (status !== undefined && status >= 500)) {
     return make('UNAVAILABLE', true)
+  }
+  if (DENIED.has(name) || status === 403) return make('PERMISSION_DENIED')
   if ((e.code && NETWORK.has(e.code)) || name === 'NetworkingError' || name === 'TimeoutError') {
     return make('UNAVAILABLE', true)
   }

@@ -1,0 +1,125 @@
+// pnpm bench (queue-sqs): anyqueue's SQS driver against the raw SDK making the same calls, on the
+// same backend (resolved like the tests: env endpoint → LocalStack → moto_server), in one process.
+// Emulators are slow and drift as they run, so the two sides alternate call by call and each side's
+// rate comes from the time of its own calls only.
+
+import { resolveBackend, sqsBackend } from '@anyqueue/conformance/backends'
+import { QueueClient } from '@anyqueue/queue-core'
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs'
+import { report } from '../../../scripts/bench-kit.mjs'
+import { createSqsDriver } from '../dist/index.js'
+
+const N = Number(process.env.BENCH_MESSAGES ?? 1_000)
+const payload = { order: 12345, items: ['a', 'b', 'c'], note: 'x'.repeat(200) }
+const body = JSON.stringify(payload)
+const attributes = { 'content-type': { DataType: 'String', StringValue: 'application/json' } }
+const tenEntries = Array.from({ length: 10 }, () => ({ payload }))
+
+const backend = await resolveBackend(sqsBackend)
+const sdk = new SQSClient({ ...backend.connection, maxAttempts: 1 })
+const client = new QueueClient(createSqsDriver({ clientConfig: backend.connection }))
+
+async function queues() {
+  const name = `bench-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+  const { QueueUrl } = await sdk.send(new CreateQueueCommand({ QueueName: name }))
+  return { QueueUrl, queue: client.queue(name) }
+}
+
+const raw = {
+  sendOne: ({ QueueUrl }) =>
+    sdk.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageAttributes: attributes })),
+  sendTen: ({ QueueUrl }) =>
+    sdk.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: tenEntries.map((_, i) => ({
+          Id: String(i),
+          MessageBody: body,
+          MessageAttributes: attributes,
+        })),
+      }),
+    ),
+  async receiveAck({ QueueUrl }) {
+    const r = await sdk.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        MessageAttributeNames: ['content-type'],
+      }),
+    )
+    const messages = r.Messages ?? []
+    if (messages.length > 0) {
+      const Entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }))
+      await sdk.send(new DeleteMessageBatchCommand({ QueueUrl, Entries }))
+    }
+    return messages.length
+  },
+}
+const anyqueue = {
+  sendOne: ({ queue }) => queue.send(payload),
+  sendTen: ({ queue }) => queue.sendBatch(tenEntries),
+  async receiveAck({ queue }) {
+    const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+    await queue.ackBatch(messages)
+    return messages.length
+  },
+}
+
+async function timed(call) {
+  const started = process.hrtime.bigint()
+  const result = await call()
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result }
+}
+
+/** Runs `calls` pairs, alternating sides, and returns messages/s for each from its own time. */
+async function compare(calls, messagesPerCall, step, targets) {
+  const time = { raw: 0, anyqueue: 0 }
+  const count = { raw: 0, anyqueue: 0 }
+  for (let i = 0; i < calls; i++) {
+    for (const [side, impl] of [
+      ['raw', raw],
+      ['anyqueue', anyqueue],
+    ]) {
+      const { seconds, result } = await timed(() => impl[step](targets[side]))
+      time[side] += seconds
+      count[side] += typeof result === 'number' ? result : messagesPerCall
+    }
+  }
+  return { subject: count.anyqueue / time.anyqueue, baseline: count.raw / time.raw }
+}
+
+try {
+  // Drain after each send phase: moto's cost grows with queue depth.
+  const drain = async (targets) => {
+    for (const side of ['raw', 'anyqueue']) {
+      const impl = side === 'raw' ? raw : anyqueue
+      while ((await impl.receiveAck(targets[side])) > 0) {}
+    }
+  }
+  const one = { raw: await queues(), anyqueue: await queues() }
+  await compare(10, 1, 'sendOne', one) // warm up connections and caches
+  await drain(one)
+  const sendOne = await compare(N / 2, 1, 'sendOne', one)
+  await drain(one)
+  const ten = { raw: await queues(), anyqueue: await queues() }
+  const sendTen = await compare(N / 20, 10, 'sendTen', ten)
+  const receiveAck = await compare(N / 20, 10, 'receiveAck', ten)
+  report(`queue-sqs vs raw @aws-sdk/client-sqs — ${backend.description}`, 'anyqueue', 'raw SDK', [
+    { name: `send, one at a time (${N / 2} each)`, ...sendOne },
+    { name: `sendBatch of 10 (${N / 2} each)`, ...sendTen },
+    { name: `receive 10 + ackBatch (${N / 2} each)`, ...receiveAck },
+  ])
+} finally {
+  await client.close()
+  sdk.destroy()
+  await backend.stop()
+}
