@@ -26,8 +26,8 @@ export interface Capabilities {
   fifo: boolean
   /** Longest `delaySeconds` a send may ask for; 0 when delayed send is not supported. */
   delay: number
-  /** `nack` accepts a non-zero `delaySeconds`. */
-  nackDelay: boolean
+  /** Longest `delaySeconds` a `nack` may ask for; 0 when a nack can only release at once. */
+  nackDelay: number
   /** `renewLease` is supported. */
   renewLease: boolean
   /** The backend can move poisoned messages to a dead-letter queue natively. */

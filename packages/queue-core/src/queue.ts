@@ -201,7 +201,12 @@ export class Queue<T extends Payload = Payload> {
     const encoded: OutgoingMessage[] = entries.map((entry, i) => {
       const field = single ? '' : `messages[${i}].`
       const { body, contentType, bytes } = encodePayload(entry?.payload, `${field}payload`)
-      const delaySeconds = this.#checkDelay(entry.delaySeconds, `${field}delaySeconds`)
+      const delaySeconds = this.#checkDelay(
+        entry.delaySeconds,
+        this.#driver.capabilities.delay,
+        `${field}delaySeconds`,
+        'delayed send',
+      )
       return { body, contentType, bytes, delaySeconds }
     })
     return this.#track(this.#sendWithRetry(encoded))
@@ -268,20 +273,8 @@ export class Queue<T extends Payload = Payload> {
   async nack(handle: HandleLike, options: NackOptions = {}): Promise<void> {
     this.#assertOpen('nack')
     const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
-    const delaySeconds = options.delaySeconds ?? 0
-    if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > LIMITS.maxNackDelaySeconds) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `delaySeconds must be an integer from 0 to ${LIMITS.maxNackDelaySeconds}, got ${String(delaySeconds)}`,
-        { field: 'delaySeconds', limit: LIMITS.maxNackDelaySeconds },
-      )
-    }
-    if (delaySeconds > 0 && !this.#driver.capabilities.nackDelay) {
-      throw new QueueError('NOT_SUPPORTED', 'nack with delaySeconds > 0 is not supported by this driver', {
-        field: 'delaySeconds',
-        driver: this.#driver.name,
-      })
-    }
+    const max = Math.min(this.#driver.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
+    const delaySeconds = this.#checkDelay(options.delaySeconds, max, 'delaySeconds', 'nack with a delay')
     await this.#track(
       this.#client.execute('nack', () => this.#driver.nack(this.name, receiptHandle, delaySeconds)),
     )
@@ -355,9 +348,9 @@ export class Queue<T extends Payload = Payload> {
     return results
   }
 
-  #checkDelay(value: number | undefined, field: string): number {
+  /** Whole seconds from 0 to `max`; any delay is NOT_SUPPORTED where the driver declares max 0. */
+  #checkDelay(value: number | undefined, max: number, field: string, feature: string): number {
     const delaySeconds = value ?? 0
-    const max = this.#driver.capabilities.delay
     if (!Number.isInteger(delaySeconds) || delaySeconds < 0) {
       throw new QueueError(
         'INVALID_ARGUMENT',
@@ -368,7 +361,7 @@ export class Queue<T extends Payload = Payload> {
       )
     }
     if (delaySeconds > 0 && max === 0) {
-      throw new QueueError('NOT_SUPPORTED', 'delayed send is not supported by this driver', {
+      throw new QueueError('NOT_SUPPORTED', `${feature} is not supported by this driver`, {
         field,
         driver: this.#driver.name,
       })

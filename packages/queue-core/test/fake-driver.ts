@@ -14,7 +14,7 @@ export class FakeDriver implements QueueDriver {
     persistent: false,
     fifo: true,
     delay: 900,
-    nackDelay: true,
+    nackDelay: 43_200,
     renewLease: true,
     deadLetter: false,
     maxBatch: 10,

@@ -71,7 +71,7 @@ describe('validation happens before any I/O', () => {
 
   test('features the driver lacks are NOT_SUPPORTED', async () => {
     const { queue, driver } = setup()
-    driver.capabilities = { ...driver.capabilities, delay: 0, nackDelay: false, renewLease: false }
+    driver.capabilities = { ...driver.capabilities, delay: 0, nackDelay: 0, renewLease: false }
     await expect(queue.send('x', { delaySeconds: 1 })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
     await expect(queue.nack('fake:1', { delaySeconds: 1 })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
     await expect(queue.renewLease('fake:1')).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })

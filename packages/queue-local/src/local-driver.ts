@@ -69,7 +69,7 @@ export class LocalDriver implements QueueDriver {
     persistent: true,
     fifo: true,
     delay: 900,
-    nackDelay: true,
+    nackDelay: 43_200,
     renewLease: true,
     deadLetter: false,
     maxBatch: LIMITS.maxBatch,

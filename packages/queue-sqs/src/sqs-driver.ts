@@ -40,7 +40,7 @@ export class SqsDriver implements QueueDriver {
     persistent: true,
     fifo: false,
     delay: 900,
-    nackDelay: true,
+    nackDelay: 43_200,
     renewLease: true,
     deadLetter: true,
     maxBatch: LIMITS.maxBatch,

@@ -3,12 +3,12 @@ import { backendConformanceSuite } from '@anyqueue/conformance/vitest'
 import { createSqsDriver } from '../src/index.js'
 
 // The backend is resolved in order: AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL → LocalStack (Docker)
-// → moto_server on PATH. A 2 s visibility timeout keeps the lease cases short.
+// → moto_server on PATH. A 3 s visibility timeout keeps the lease cases short.
 backendConformanceSuite(
   sqsBackend,
   (backend) => ({
     name: 'sqs',
-    open: () => createSqsDriver({ clientConfig: backend.connection, leaseSeconds: 2 }),
+    open: () => createSqsDriver({ clientConfig: backend.connection, leaseSeconds: 3 }),
   }),
-  { leaseSeconds: 2 },
+  { leaseSeconds: 3 },
 )

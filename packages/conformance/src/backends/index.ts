@@ -1,5 +1,6 @@
 export { canConnect, freePort, type StartedProcess, startProcess } from './process.js'
 export { type FaultProxy, startFaultProxy } from './proxy.js'
+export { PUBSUB_EMULATOR_IMAGE, type PubSubConnection, pubsubBackend } from './pubsub.js'
 export {
   type Backend,
   type BackendSource,

@@ -1,0 +1,427 @@
+import {
+  type Capabilities,
+  type IncomingMessage,
+  LIMITS,
+  type OutgoingMessage,
+  type QueueDriver,
+  QueueError,
+  type ReceiveRequest,
+  type SendResult,
+} from '@anyqueue/queue-core/driver'
+import { PubSub, v1 } from '@google-cloud/pubsub'
+import { CONTENT_TYPE_ATTRIBUTE, DEAD_LETTER_SUFFIX, DRIVER_NAME, HANDLE_PREFIX } from './constants.js'
+import {
+  classifyPubSubError,
+  isAlreadyExists,
+  isDeadlineExceeded,
+  isInvalidArgument,
+  isNotFound,
+} from './pubsub-errors.js'
+import type { PubSubDriverOptions } from './pubsub-options.js'
+
+/** Pub/Sub's ack deadline bounds. */
+const MIN_LEASE = 10
+const MAX_LEASE = 600
+/** google-gax retries by default; the portable layer retries, so every call turns that off. */
+const NO_RETRY = { retry: { retryCodes: [] as number[] }, timeout: 30_000 }
+/** Below this much wait left, poll with `returnImmediately` rather than risk a pull cut by its deadline. */
+const BLOCKING_PULL_MIN_MS = 5_000
+const POLL_INTERVAL_MS = 200
+const PREFIX = /^(?!goog)[A-Za-z][A-Za-z0-9_-]{0,23}$/
+
+interface Clients {
+  project: string
+  publisher: v1.PublisherClient
+  subscriber: v1.SubscriberClient
+}
+
+interface ReadyQueue {
+  topic: string
+  subscription: string
+  /** Set when the subscription's own ack deadline differs from the lease: then each pull is followed by a modAck. */
+  adjustDeadline: boolean
+}
+
+export class PubSubDriver implements QueueDriver {
+  readonly name = DRIVER_NAME
+  readonly capabilities: Capabilities = Object.freeze({
+    persistent: true,
+    fifo: false,
+    delay: 0,
+    nackDelay: MAX_LEASE,
+    renewLease: true,
+    deadLetter: true,
+    maxBatch: LIMITS.maxBatch,
+    minLeaseSeconds: MIN_LEASE,
+  })
+  readonly leaseSeconds: number
+  /** The `PubSub` client: an escape hatch for anything anyqueue does not cover. */
+  readonly pubsub: PubSub
+  readonly #ownsClient: boolean
+  readonly #options: PubSubDriverOptions
+  readonly #prefix: string
+  readonly #maxDeliveryAttempts: number
+  readonly #ready = new Map<string, Promise<ReadyQueue>>()
+  #clients: Promise<Clients> | undefined
+
+  constructor(options: PubSubDriverOptions = {}) {
+    const leaseSeconds = options.leaseSeconds ?? LIMITS.defaultLeaseSeconds
+    if (!Number.isInteger(leaseSeconds) || leaseSeconds < MIN_LEASE || leaseSeconds > MAX_LEASE) {
+      throw invalidOption(
+        'leaseSeconds',
+        `a whole number from ${MIN_LEASE} to ${MAX_LEASE}`,
+        leaseSeconds,
+        MAX_LEASE,
+      )
+    }
+    const prefix = options.prefix ?? 'aq-'
+    if (!PREFIX.test(prefix)) {
+      throw invalidOption(
+        'prefix',
+        'a letter (not "goog") then up to 23 of A-Z, a-z, 0-9, "_", "-"',
+        prefix,
+        24,
+      )
+    }
+    const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 100
+    if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 5 || maxDeliveryAttempts > 100) {
+      throw invalidOption('maxDeliveryAttempts', 'a whole number from 5 to 100', maxDeliveryAttempts, 100)
+    }
+    this.leaseSeconds = leaseSeconds
+    this.#options = options
+    this.#prefix = prefix
+    this.#maxDeliveryAttempts = maxDeliveryAttempts
+    this.#ownsClient = options.pubsub === undefined
+    this.pubsub = options.pubsub ?? new PubSub(options.clientConfig)
+  }
+
+  /** The topic and subscription id for a portable name: the prefix, then the name unchanged. */
+  resourceName(queue: string): string {
+    return this.#prefix + queue
+  }
+
+  async createQueue(queue: string): Promise<void> {
+    const ready = this.#create(queue)
+    this.#ready.set(queue, ready)
+    ready.catch(() => this.#ready.delete(queue))
+    await ready
+  }
+
+  async deleteQueue(queue: string): Promise<void> {
+    const { project, publisher, subscriber } = await this.#connect()
+    this.#ready.delete(queue)
+    const id = this.resourceName(queue)
+    const ignoreMissing = (error: unknown) => {
+      if (!isNotFound(error)) throw error
+    }
+    for (const name of [id, id + DEAD_LETTER_SUFFIX]) {
+      await subscriber
+        .deleteSubscription({ subscription: `projects/${project}/subscriptions/${name}` }, NO_RETRY)
+        .catch(ignoreMissing)
+    }
+    for (const name of [id, id + DEAD_LETTER_SUFFIX]) {
+      await publisher
+        .deleteTopic({ topic: `projects/${project}/topics/${name}` }, NO_RETRY)
+        .catch(ignoreMissing)
+    }
+  }
+
+  async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const { publisher } = await this.#connect()
+    const { topic } = await this.#queue(queue)
+    const [reply] = await this.#call(queue, () =>
+      publisher.publish(
+        {
+          topic,
+          messages: messages.map((m) => ({
+            data: Buffer.from(m.body, 'utf8'),
+            attributes: (m.contentType === undefined
+              ? {}
+              : { [CONTENT_TYPE_ATTRIBUTE]: m.contentType }) as Record<string, string>,
+          })),
+        },
+        NO_RETRY,
+      ),
+    )
+    return (reply.messageIds ?? []).map((id) => ({ id }))
+  }
+
+  async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
+    const { subscriber } = await this.#connect()
+    const ready = await this.#queue(queue)
+    const deadline = Date.now() + request.waitSeconds * 1000
+    for (;;) {
+      const remaining = deadline - Date.now()
+      // The emulator answers an empty blocking pull after a few seconds: pull again until the deadline.
+      const blocking = remaining >= BLOCKING_PULL_MIN_MS
+      const pulling = this.#call(queue, () =>
+        subscriber.pull(
+          {
+            subscription: ready.subscription,
+            maxMessages: request.maxMessages,
+            returnImmediately: !blocking,
+          },
+          { ...NO_RETRY, timeout: blocking ? remaining : NO_RETRY.timeout },
+        ),
+      ).then(
+        ([reply]) => reply.receivedMessages ?? [],
+        (error: unknown) => {
+          if (blocking && isDeadlineExceeded(error)) return []
+          throw error
+        },
+      )
+      const received = await abortable(pulling, request.signal, (late) => {
+        // The pull outlived an abort: release what it leased instead of letting it sit out the lease.
+        if (late.length > 0)
+          void this.#modAck(
+            ready.subscription,
+            late.map((m) => m.ackId ?? ''),
+            0,
+          )
+      })
+      if (received.length > 0) {
+        if (ready.adjustDeadline) {
+          await this.#modAck(
+            ready.subscription,
+            received.map((m) => m.ackId ?? ''),
+            this.leaseSeconds,
+          )
+        }
+        return received.map(toIncoming)
+      }
+      const left = deadline - Date.now()
+      if (left <= 0 || request.signal?.aborted) return []
+      if (!blocking) await sleep(Math.min(POLL_INTERVAL_MS, left), request.signal)
+    }
+  }
+
+  async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
+    const { subscriber } = await this.#connect()
+    const { subscription } = await this.#queue(queue)
+    const ackIds = receiptHandles.map(ackId)
+    try {
+      await this.#call(queue, () => subscriber.acknowledge({ subscription, ackIds }, NO_RETRY))
+    } catch (error) {
+      // One unknown ack id fails the whole request: ack the others one by one, the unknown as no-ops.
+      if (!isInvalidArgument(error)) throw error
+      if (ackIds.length === 1) return
+      for (const id of ackIds) {
+        await this.#call(queue, () => subscriber.acknowledge({ subscription, ackIds: [id] }, NO_RETRY)).catch(
+          (each: unknown) => {
+            if (!isInvalidArgument(each)) throw each
+          },
+        )
+      }
+    }
+  }
+
+  async nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
+    const { subscription } = await this.#queue(queue)
+    await this.#call(queue, () => this.#modAck(subscription, [ackId(receiptHandle)], delaySeconds))
+  }
+
+  async renewLease(queue: string, receiptHandle: string): Promise<void> {
+    const { subscription } = await this.#queue(queue)
+    await this.#call(queue, () => this.#modAck(subscription, [ackId(receiptHandle)], this.leaseSeconds))
+  }
+
+  isReceiptHandle(receiptHandle: string): boolean {
+    return (
+      receiptHandle.length > HANDLE_PREFIX.length &&
+      receiptHandle.startsWith(HANDLE_PREFIX) &&
+      !/\s/.test(receiptHandle)
+    )
+  }
+
+  classifyError(error: unknown): QueueError | undefined {
+    return classifyPubSubError(error)
+  }
+
+  async close(): Promise<void> {
+    const clients = await this.#clients?.catch(() => undefined)
+    await Promise.all([clients?.publisher.close(), clients?.subscriber.close()])
+    if (this.#ownsClient) await this.pubsub.close()
+  }
+
+  /** A modAck that treats an ack id Pub/Sub no longer knows as a message already gone. */
+  async #modAck(subscription: string, ackIds: string[], ackDeadlineSeconds: number): Promise<void> {
+    const { subscriber } = await this.#connect()
+    await subscriber
+      .modifyAckDeadline({ subscription, ackIds, ackDeadlineSeconds }, NO_RETRY)
+      .catch((error: unknown) => {
+        if (!isInvalidArgument(error)) throw error
+      })
+  }
+
+  /** Low-level clients, built once from the `PubSub` client's own configuration (emulator included). */
+  #connect(): Promise<Clients> {
+    this.#clients ??= (async () => {
+      // getClientConfig() resolves the project and the emulator endpoint, as the library documents for v1 clients.
+      const config = (await this.pubsub.getClientConfig()) as ConstructorParameters<
+        typeof v1.PublisherClient
+      >[0]
+      const project = this.pubsub.projectId
+      return {
+        project,
+        publisher: new v1.PublisherClient(config),
+        subscriber: new v1.SubscriberClient(config),
+      }
+    })()
+    return this.#clients
+  }
+
+  /**
+   * The queue's topic and subscription, checked once: sending to a topic without its subscription
+   * would drop the message, so a missing subscription is `QUEUE_NOT_FOUND` for send too.
+   */
+  #queue(queue: string): Promise<ReadyQueue> {
+    let ready = this.#ready.get(queue)
+    if (!ready) {
+      ready = (async () => {
+        const { project, subscriber } = await this.#connect()
+        const id = this.resourceName(queue)
+        try {
+          const [subscription] = await subscriber.getSubscription(
+            { subscription: `projects/${project}/subscriptions/${id}` },
+            NO_RETRY,
+          )
+          return {
+            topic: subscription.topic ?? `projects/${project}/topics/${id}`,
+            subscription: subscription.name ?? `projects/${project}/subscriptions/${id}`,
+            adjustDeadline: subscription.ackDeadlineSeconds !== this.leaseSeconds,
+          }
+        } catch (error) {
+          if (isNotFound(error) && this.#options.createIfMissing) return this.#create(queue)
+          throw error
+        }
+      })()
+      this.#ready.set(queue, ready)
+      ready.catch(() => this.#ready.delete(queue))
+    }
+    return ready
+  }
+
+  /** Creates the topic, the dead-letter topic and both subscriptions; existing ones are kept. */
+  async #create(queue: string): Promise<ReadyQueue> {
+    const { project, publisher, subscriber } = await this.#connect()
+    const id = this.resourceName(queue)
+    const topic = `projects/${project}/topics/${id}`
+    const deadLetterTopic = topic + DEAD_LETTER_SUFFIX
+    const subscription = `projects/${project}/subscriptions/${id}`
+    const keepExisting = (error: unknown) => {
+      if (!isAlreadyExists(error)) throw error
+    }
+    await publisher.createTopic({ name: topic }, NO_RETRY).catch(keepExisting)
+    await publisher.createTopic({ name: deadLetterTopic }, NO_RETRY).catch(keepExisting)
+    await subscriber
+      .createSubscription(
+        {
+          name: subscription + DEAD_LETTER_SUFFIX,
+          topic: deadLetterTopic,
+          ackDeadlineSeconds: this.leaseSeconds,
+        },
+        NO_RETRY,
+      )
+      .catch(keepExisting)
+    await subscriber
+      .createSubscription(
+        {
+          name: subscription,
+          topic,
+          ackDeadlineSeconds: this.leaseSeconds,
+          deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: this.#maxDeliveryAttempts },
+        },
+        NO_RETRY,
+      )
+      .catch(keepExisting)
+    return { topic, subscription, adjustDeadline: false }
+  }
+
+  /** Runs a call on a queue; a queue that vanished is forgotten so the next call checks it again. */
+  async #call<R>(queue: string, call: () => Promise<R>): Promise<R> {
+    try {
+      return await call()
+    } catch (error) {
+      if (isNotFound(error)) this.#ready.delete(queue)
+      throw error
+    }
+  }
+}
+
+type Received = import('@google-cloud/pubsub').protos.google.pubsub.v1.IReceivedMessage
+
+function toIncoming(received: Received): IncomingMessage {
+  const message = received.message ?? {}
+  const publishTime = message.publishTime
+  const enqueuedAt = publishTime
+    ? new Date(Number(publishTime.seconds ?? 0) * 1000 + Math.floor((publishTime.nanos ?? 0) / 1e6))
+    : new Date()
+  return {
+    id: message.messageId ?? '',
+    body: message.data ? Buffer.from(message.data as Uint8Array).toString('utf8') : '',
+    contentType: message.attributes?.[CONTENT_TYPE_ATTRIBUTE],
+    receiptHandle: HANDLE_PREFIX + (received.ackId ?? ''),
+    // Pub/Sub reports deliveryAttempt only under a dead-letter policy; without one it is 0.
+    attempt: received.deliveryAttempt && received.deliveryAttempt > 0 ? received.deliveryAttempt : 1,
+    enqueuedAt,
+  }
+}
+
+const ackId = (receiptHandle: string) => receiptHandle.slice(HANDLE_PREFIX.length)
+
+/** Resolves with `promise`, or with [] once `signal` aborts; a late result goes to `onLate`. */
+function abortable<T>(
+  promise: Promise<T[]>,
+  signal: AbortSignal | undefined,
+  onLate: (late: T[]) => void,
+): Promise<T[]> {
+  if (!signal) return promise
+  if (signal.aborted) {
+    promise.then(onLate, () => {})
+    return Promise.resolve([])
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      promise.then(onLate, () => {})
+      resolve([])
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}
+
+function invalidOption(field: string, what: string, value: unknown, limit: number): QueueError {
+  return new QueueError('INVALID_ARGUMENT', `${field} must be ${what}, got ${String(value)}`, {
+    field,
+    limit,
+    driver: DRIVER_NAME,
+  })
+}
+
+/** A driver over Google Cloud Pub/Sub: one topic and one subscription per portable queue. */
+export function createPubSubDriver(options: PubSubDriverOptions = {}): PubSubDriver {
+  return new PubSubDriver(options)
+}
