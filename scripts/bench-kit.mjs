@@ -26,3 +26,22 @@ export function report(title, subjectName, baselineName, rows) {
 }
 
 const fmt = (n) => `${Math.round(n).toLocaleString('en-US')}`
+
+/**
+ * Runs `calls` rounds of one call per side, alternating, and returns each side's messages/s from
+ * the time of its own calls only — so a backend that drifts as it runs hits both sides alike.
+ * A side's call returns how many messages it handled, or nothing for `perCall`.
+ */
+export async function interleaved(calls, perCall, sides) {
+  const time = { subject: 0, baseline: 0 }
+  const count = { subject: 0, baseline: 0 }
+  for (let i = 0; i < calls; i++) {
+    for (const side of ['baseline', 'subject']) {
+      const started = process.hrtime.bigint()
+      const handled = await sides[side]()
+      time[side] += Number(process.hrtime.bigint() - started) / 1e9
+      count[side] += typeof handled === 'number' ? handled : perCall
+    }
+  }
+  return { subject: count.subject / time.subject, baseline: count.baseline / time.baseline }
+}

@@ -1,7 +1,11 @@
-import { afterAll, describe, test } from 'vitest'
+import { QueueClient } from '@anyqueue/queue-core'
+import type { QueueDriver } from '@anyqueue/queue-core/driver'
+import { afterAll, describe, expect, test } from 'vitest'
+import { startFaultProxy } from './backends/proxy.js'
 import { type Backend, type BackendSpec, inCI, resolveBackend } from './backends/resolve.js'
 import { cases as allCases, type ConformanceCase } from './cases.js'
 import { runId } from './context.js'
+import { assertOutageReport, outageScenario } from './faults.js'
 import { caseTimeoutMs, runCase, storeKey } from './run.js'
 import type { ConformanceTarget } from './target.js'
 
@@ -80,6 +84,49 @@ export function backendConformanceSuite<Connection>(
   )
   afterAll(async () => {
     await backend?.stop()
+  })
+}
+
+/**
+ * The outage test against a resolved backend: a proxy sits between driver and backend and cuts
+ * every connection mid-run (see `outageScenario`). `port` says where the backend listens; `open`
+ * builds a driver that connects to the proxy's port instead. Skipped without a backend, except in CI.
+ */
+export function backendOutageTest<Connection>(
+  spec: BackendSpec<Connection>,
+  target: {
+    port(connection: Connection): number
+    open(connection: Connection, proxyPort: number): QueueDriver
+  },
+): void {
+  let backend: Backend<Connection> | undefined
+  afterAll(async () => {
+    await backend?.stop()
+  })
+  test(`${spec.name}: an outage mid-run fails calls UNAVAILABLE and loses no resolved send`, {
+    timeout: 180_000,
+  }, async ({ skip }) => {
+    try {
+      backend = await resolveBackend(spec)
+    } catch (error) {
+      if (inCI()) throw error
+      return skip((error as Error).message.replaceAll('\n', ' '))
+    }
+    const proxy = await startFaultProxy({ port: target.port(backend.connection) })
+    const client = new QueueClient(target.open(backend.connection, proxy.port), {
+      retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 200 },
+    })
+    const name = `aq-outage-${runId()}`
+    await client.createQueue(name)
+    try {
+      const report = await outageScenario(client.queue(name), proxy)
+      assertOutageReport(report)
+      expect(report.sent.length).toBeGreaterThan(40)
+    } finally {
+      await client.deleteQueue(name).catch(() => {})
+      await client.close()
+      await proxy.close()
+    }
   })
 }
 

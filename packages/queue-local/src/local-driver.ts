@@ -7,6 +7,7 @@ import {
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
+  resolveLeaseSeconds,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
 import { Level } from 'level'
@@ -91,14 +92,11 @@ export class LocalDriver implements QueueDriver {
         driver: DRIVER_NAME,
       })
     }
-    const leaseSeconds = options.leaseSeconds ?? LIMITS.defaultLeaseSeconds
-    if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > LIMITS.maxNackDelaySeconds) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `leaseSeconds must be a whole number from 1 to ${LIMITS.maxNackDelaySeconds}, got ${String(leaseSeconds)}`,
-        { field: 'leaseSeconds', limit: LIMITS.maxNackDelaySeconds, driver: DRIVER_NAME },
-      )
-    }
+    const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
+      min: 1,
+      max: LIMITS.maxNackDelaySeconds,
+      driver: DRIVER_NAME,
+    })
     this.#options = { createIfMissing: false, sync: true, ...options, leaseSeconds }
     this.leaseSeconds = leaseSeconds
     this.db = new Level<string, string>(options.location, { keyEncoding: 'utf8', valueEncoding: 'utf8' })

@@ -5,7 +5,7 @@
 import { pubsubBackend, resolveBackend } from '@anyqueue/conformance/backends'
 import { QueueClient } from '@anyqueue/queue-core'
 import { PubSub, v1 } from '@google-cloud/pubsub'
-import { report } from '../../../scripts/bench-kit.mjs'
+import { interleaved, report } from '../../../scripts/bench-kit.mjs'
 import { createPubSubDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000)
@@ -55,22 +55,12 @@ const anyqueue = {
   },
 }
 
-async function compare(calls, messagesPerCall, step, targets) {
-  const time = { raw: 0, anyqueue: 0 }
-  const count = { raw: 0, anyqueue: 0 }
-  for (let i = 0; i < calls; i++) {
-    for (const [side, impl] of [
-      ['raw', raw],
-      ['anyqueue', anyqueue],
-    ]) {
-      const started = process.hrtime.bigint()
-      const result = await impl[step](targets[side])
-      time[side] += Number(process.hrtime.bigint() - started) / 1e9
-      count[side] += typeof result === 'number' ? result : messagesPerCall
-    }
-  }
-  return { subject: count.anyqueue / time.anyqueue, baseline: count.raw / time.raw }
-}
+/** One step of the workload on both sides, interleaved call by call. */
+const compare = (calls, perCall, step, targets) =>
+  interleaved(calls, perCall, {
+    baseline: () => raw[step](targets.raw),
+    subject: () => anyqueue[step](targets.anyqueue),
+  })
 
 try {
   const one = await queues()

@@ -3,9 +3,11 @@ import {
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
+  PromiseCache,
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
+  resolveLeaseSeconds,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
 import { PubSub, v1 } from '@google-cloud/pubsub'
@@ -61,19 +63,15 @@ export class PubSubDriver implements QueueDriver {
   readonly #options: PubSubDriverOptions
   readonly #prefix: string
   readonly #maxDeliveryAttempts: number
-  readonly #ready = new Map<string, Promise<ReadyQueue>>()
+  readonly #ready = new PromiseCache<string, ReadyQueue>()
   #clients: Promise<Clients> | undefined
 
   constructor(options: PubSubDriverOptions = {}) {
-    const leaseSeconds = options.leaseSeconds ?? LIMITS.defaultLeaseSeconds
-    if (!Number.isInteger(leaseSeconds) || leaseSeconds < MIN_LEASE || leaseSeconds > MAX_LEASE) {
-      throw invalidOption(
-        'leaseSeconds',
-        `a whole number from ${MIN_LEASE} to ${MAX_LEASE}`,
-        leaseSeconds,
-        MAX_LEASE,
-      )
-    }
+    const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
+      min: MIN_LEASE,
+      max: MAX_LEASE,
+      driver: DRIVER_NAME,
+    })
     const prefix = options.prefix ?? 'aq-'
     if (!PREFIX.test(prefix)) {
       throw invalidOption(
@@ -101,10 +99,7 @@ export class PubSubDriver implements QueueDriver {
   }
 
   async createQueue(queue: string): Promise<void> {
-    const ready = this.#create(queue)
-    this.#ready.set(queue, ready)
-    ready.catch(() => this.#ready.delete(queue))
-    await ready
+    await this.#ready.set(queue, this.#create(queue))
   }
 
   async deleteQueue(queue: string): Promise<void> {
@@ -275,30 +270,24 @@ export class PubSubDriver implements QueueDriver {
    * would drop the message, so a missing subscription is `QUEUE_NOT_FOUND` for send too.
    */
   #queue(queue: string): Promise<ReadyQueue> {
-    let ready = this.#ready.get(queue)
-    if (!ready) {
-      ready = (async () => {
-        const { project, subscriber } = await this.#connect()
-        const id = this.resourceName(queue)
-        try {
-          const [subscription] = await subscriber.getSubscription(
-            { subscription: `projects/${project}/subscriptions/${id}` },
-            NO_RETRY,
-          )
-          return {
-            topic: subscription.topic ?? `projects/${project}/topics/${id}`,
-            subscription: subscription.name ?? `projects/${project}/subscriptions/${id}`,
-            adjustDeadline: subscription.ackDeadlineSeconds !== this.leaseSeconds,
-          }
-        } catch (error) {
-          if (isNotFound(error) && this.#options.createIfMissing) return this.#create(queue)
-          throw error
+    return this.#ready.get(queue, async () => {
+      const { project, subscriber } = await this.#connect()
+      const id = this.resourceName(queue)
+      try {
+        const [subscription] = await subscriber.getSubscription(
+          { subscription: `projects/${project}/subscriptions/${id}` },
+          NO_RETRY,
+        )
+        return {
+          topic: subscription.topic ?? `projects/${project}/topics/${id}`,
+          subscription: subscription.name ?? `projects/${project}/subscriptions/${id}`,
+          adjustDeadline: subscription.ackDeadlineSeconds !== this.leaseSeconds,
         }
-      })()
-      this.#ready.set(queue, ready)
-      ready.catch(() => this.#ready.delete(queue))
-    }
-    return ready
+      } catch (error) {
+        if (isNotFound(error) && this.#options.createIfMissing) return this.#create(queue)
+        throw error
+      }
+    })
   }
 
   /** Creates the topic, the dead-letter topic and both subscriptions; existing ones are kept. */

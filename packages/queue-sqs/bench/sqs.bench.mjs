@@ -13,7 +13,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import { report } from '../../../scripts/bench-kit.mjs'
+import { interleaved, report } from '../../../scripts/bench-kit.mjs'
 import { createSqsDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000)
@@ -74,28 +74,12 @@ const anyqueue = {
   },
 }
 
-async function timed(call) {
-  const started = process.hrtime.bigint()
-  const result = await call()
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, result }
-}
-
-/** Runs `calls` pairs, alternating sides, and returns messages/s for each from its own time. */
-async function compare(calls, messagesPerCall, step, targets) {
-  const time = { raw: 0, anyqueue: 0 }
-  const count = { raw: 0, anyqueue: 0 }
-  for (let i = 0; i < calls; i++) {
-    for (const [side, impl] of [
-      ['raw', raw],
-      ['anyqueue', anyqueue],
-    ]) {
-      const { seconds, result } = await timed(() => impl[step](targets[side]))
-      time[side] += seconds
-      count[side] += typeof result === 'number' ? result : messagesPerCall
-    }
-  }
-  return { subject: count.anyqueue / time.anyqueue, baseline: count.raw / time.raw }
-}
+/** One step of the workload on both sides, interleaved call by call. */
+const compare = (calls, perCall, step, targets) =>
+  interleaved(calls, perCall, {
+    baseline: () => raw[step](targets.raw),
+    subject: () => anyqueue[step](targets.anyqueue),
+  })
 
 try {
   // Drain after each send phase: moto's cost grows with queue depth.

@@ -3,9 +3,11 @@ import {
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
+  PromiseCache,
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
+  resolveLeaseSeconds,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
 import {
@@ -52,17 +54,14 @@ export class SqsDriver implements QueueDriver {
   readonly #ownsClient: boolean
   readonly #options: SqsDriverOptions
   readonly #prefix: string
-  readonly #urls = new Map<string, Promise<string>>()
+  readonly #urls = new PromiseCache<string, string>()
 
   constructor(options: SqsDriverOptions = {}) {
-    const leaseSeconds = options.leaseSeconds ?? LIMITS.defaultLeaseSeconds
-    if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > LIMITS.maxNackDelaySeconds) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `leaseSeconds must be a whole number from 1 to ${LIMITS.maxNackDelaySeconds}, got ${String(leaseSeconds)}`,
-        { field: 'leaseSeconds', limit: LIMITS.maxNackDelaySeconds, driver: DRIVER_NAME },
-      )
-    }
+    const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
+      min: 1,
+      max: LIMITS.maxNackDelaySeconds,
+      driver: DRIVER_NAME,
+    })
     const prefix = options.prefix ?? ''
     if (!PREFIX.test(prefix)) {
       throw new QueueError(
@@ -94,10 +93,7 @@ export class SqsDriver implements QueueDriver {
   }
 
   async createQueue(queue: string): Promise<void> {
-    const url = this.#create(queue)
-    this.#urls.set(queue, url)
-    url.catch(() => this.#urls.delete(queue))
-    await url
+    await this.#urls.set(queue, this.#create(queue))
   }
 
   async deleteQueue(queue: string): Promise<void> {
@@ -267,19 +263,15 @@ export class SqsDriver implements QueueDriver {
 
   /** The queue URL, resolved once by name and cached. */
   #url(queue: string, create = this.#options.createIfMissing ?? false): Promise<string> {
-    let url = this.#urls.get(queue)
-    if (!url) {
-      url = this.client
+    return this.#urls.get(queue, () =>
+      this.client
         .send(new GetQueueUrlCommand({ QueueName: this.sqsName(queue) }))
         .then((r) => r.QueueUrl!)
         .catch((error: unknown) => {
           if (create && classifySqsError(error)?.code === 'QUEUE_NOT_FOUND') return this.#create(queue)
           throw error
-        })
-      this.#urls.set(queue, url)
-      url.catch(() => this.#urls.delete(queue))
-    }
-    return url
+        }),
+    )
   }
 
   async #create(queue: string): Promise<string> {

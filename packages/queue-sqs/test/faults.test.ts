@@ -1,35 +1,12 @@
-import { assertOutageReport, outageScenario } from '@anyqueue/conformance'
-import { inCI, resolveBackend, sqsBackend, startFaultProxy } from '@anyqueue/conformance/backends'
-import { QueueClient } from '@anyqueue/queue-core'
-import { afterAll, expect, test } from 'vitest'
+import { sqsBackend } from '@anyqueue/conformance/backends'
+import { backendOutageTest } from '@anyqueue/conformance/vitest'
 import { createSqsDriver } from '../src/index.js'
 
-const backend = await resolveBackend(sqsBackend).catch((error: unknown) => {
-  if (inCI()) throw error
-  return undefined
+backendOutageTest(sqsBackend, {
+  port: (connection) => Number(new URL(connection.endpoint).port),
+  open: (connection, proxyPort) =>
+    createSqsDriver({
+      clientConfig: { ...connection, endpoint: `http://127.0.0.1:${proxyPort}` },
+      leaseSeconds: 5,
+    }),
 })
-afterAll(() => backend?.stop())
-
-test.skipIf(!backend)(
-  'an outage mid-run: calls fail UNAVAILABLE, every resolved send is delivered',
-  { timeout: 120_000 },
-  async () => {
-    const { endpoint } = backend!.connection
-    const proxy = await startFaultProxy({ port: Number(new URL(endpoint).port) })
-    const config = { ...backend!.connection, endpoint: `http://127.0.0.1:${proxy.port}` }
-    const client = new QueueClient(createSqsDriver({ clientConfig: config, leaseSeconds: 5 }), {
-      retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 200 },
-    })
-    const name = `aq-outage-${Date.now()}`
-    await client.createQueue(name)
-    try {
-      const report = await outageScenario(client.queue(name), proxy)
-      assertOutageReport(report)
-      expect(report.sent.length).toBeGreaterThan(40)
-    } finally {
-      await client.deleteQueue(name).catch(() => {})
-      await client.close()
-      await proxy.close()
-    }
-  },
-)

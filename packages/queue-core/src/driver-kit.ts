@@ -1,0 +1,45 @@
+import { QueueError } from './errors.js'
+import { LIMITS } from './limits.js'
+
+/**
+ * Validates a driver's `leaseSeconds` option against the backend's bounds and fills the portable
+ * default (30 s). Shared so every driver words the error the same way.
+ */
+export function resolveLeaseSeconds(
+  value: number | undefined,
+  bounds: { min: number; max: number; driver: string },
+): number {
+  const leaseSeconds = value ?? LIMITS.defaultLeaseSeconds
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds < bounds.min || leaseSeconds > bounds.max) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `leaseSeconds must be a whole number from ${bounds.min} to ${bounds.max}, got ${String(leaseSeconds)}`,
+      { field: 'leaseSeconds', limit: bounds.max, driver: bounds.driver },
+    )
+  }
+  return leaseSeconds
+}
+
+/**
+ * One promise per key (a queue URL, a subscription check): concurrent callers share it, and a
+ * rejected one is forgotten so the next call tries again.
+ */
+export class PromiseCache<K, V> {
+  readonly #entries = new Map<K, Promise<V>>()
+
+  get(key: K, load: () => Promise<V>): Promise<V> {
+    return this.#entries.get(key) ?? this.set(key, load())
+  }
+
+  set(key: K, value: Promise<V>): Promise<V> {
+    this.#entries.set(key, value)
+    value.catch(() => {
+      if (this.#entries.get(key) === value) this.#entries.delete(key)
+    })
+    return value
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key)
+  }
+}
