@@ -222,12 +222,29 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
+    name: 'attributes: sent with a message, they come back as they were',
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const attributes = {
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        tenant: 'acme_co-1',
+        unicode: 'héllo 🎉',
+        long: 'v'.repeat(1_024),
+      }
+      await queue.sendBatch([{ payload: 'with', attributes }, { payload: 'without' }])
+      const got = await drain(queue, 2)
+      const by = new Map(got.map((m) => [m.payload, m.attributes]))
+      assert.deepEqual(by.get('with'), attributes)
+      assert.deepEqual(by.get('without'), {}, 'a message sent without attributes has none')
+    },
+  },
+  {
     name: 'a message without a content type (another producer) arrives as text',
     async run(ctx) {
       const queue = await ctx.queue()
       const body = '{"from":"another tool"}'
       const [result] = await ctx.client.driver.sendBatch(queue.name, [
-        { body, contentType: undefined, bytes: Buffer.byteLength(body), delaySeconds: 0 },
+        { body, contentType: undefined, bytes: Buffer.byteLength(body), delaySeconds: 0, attributes: {} },
       ])
       assert.ok(result && 'id' in result, 'the raw send failed')
       const m = await receiveOne(queue)

@@ -13,7 +13,7 @@ export {
   type QueueErrorCode,
   type QueueErrorOptions,
 } from './errors.js'
-export { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT } from './payload.js'
 
 /**
@@ -52,6 +52,8 @@ export interface OutgoingMessage {
   bytes: number
   /** Whole seconds, within `capabilities.delay`. */
   delaySeconds: number
+  /** Validated application attributes (see `LIMITS.maxAttributes`); store them as the backend's own. */
+  attributes: Readonly<Record<string, string>>
 }
 
 /** One result per message, in order: the backend's id, or the error for that message alone. */
@@ -68,6 +70,8 @@ export interface IncomingMessage {
   /** 1 on first delivery, +1 on each redelivery. */
   attempt: number
   enqueuedAt: Date
+  /** The application attributes sent with the message, without the driver's own (content type …). */
+  attributes: Record<string, string>
 }
 
 export interface ReceiveRequest {

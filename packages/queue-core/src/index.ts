@@ -6,7 +6,7 @@ export {
   type QueueErrorCode,
   type QueueErrorOptions,
 } from './errors.js'
-export { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export {
   CONTENT_TYPE_JSON,
   CONTENT_TYPE_TEXT,

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Capabilities, IncomingMessage, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
-import { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import { decodePayload, encodePayload, type Payload } from './payload.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
 
@@ -13,6 +13,11 @@ export interface QueueClientOptions {
 export interface SendOptions {
   /** Keep the message invisible this many whole seconds (up to the driver's `capabilities.delay`). */
   delaySeconds?: number
+  /**
+   * Application attributes, carried as the backend's own message attributes: at most 8, names
+   * matching `ATTRIBUTE_NAME_PATTERN`, values non-empty strings of at most 1,024 UTF-8 bytes.
+   */
+  attributes?: Record<string, string>
 }
 
 export interface BatchEntry<T extends Payload = Payload> extends SendOptions {
@@ -42,6 +47,8 @@ export interface Message<T extends Payload = Payload> {
   /** 1 on first delivery, +1 on each redelivery. */
   attempt: number
   enqueuedAt: Date
+  /** Application attributes sent with the message (empty when none). */
+  attributes: Record<string, string>
 }
 
 export type HandleLike = string | { receiptHandle: string }
@@ -207,7 +214,8 @@ export class Queue<T extends Payload = Payload> {
         `${field}delaySeconds`,
         'delayed send',
       )
-      return { body, contentType, bytes, delaySeconds }
+      const attributes = checkAttributes(entry.attributes, `${field}attributes`)
+      return { body, contentType, bytes, delaySeconds, attributes }
     })
     return this.#track(this.#sendWithRetry(encoded))
   }
@@ -411,7 +419,51 @@ function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
     receiptHandle: m.receiptHandle,
     attempt: m.attempt,
     enqueuedAt: m.enqueuedAt,
+    attributes: m.attributes,
   }
+}
+
+function checkAttributes(value: Record<string, string> | undefined, field: string): Record<string, string> {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new QueueError('INVALID_ARGUMENT', `${field} must be an object of string values`, { field })
+  }
+  const names = Object.keys(value)
+  if (names.length > LIMITS.maxAttributes) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `${field} has ${names.length} entries; the limit is ${LIMITS.maxAttributes}`,
+      {
+        field,
+        limit: LIMITS.maxAttributes,
+      },
+    )
+  }
+  for (const name of names) {
+    if (!ATTRIBUTE_NAME_PATTERN.test(name)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `${field} name ${JSON.stringify(name)} must be a letter then up to 63 of A-Z, a-z, 0-9, "_", "-", and not start with aws, amazon, goog, x-opt- or content-`,
+        { field: `${field}.${name}` },
+      )
+    }
+    const v = value[name]
+    if (typeof v !== 'string' || !v.isWellFormed()) {
+      throw new QueueError('INVALID_ARGUMENT', `${field}.${name} must be a well-formed string`, {
+        field: `${field}.${name}`,
+      })
+    }
+    const bytes = Buffer.byteLength(v)
+    // Empty values are refused too: SQS cannot carry them.
+    if (bytes === 0 || bytes > LIMITS.maxAttributeValueBytes) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `${field}.${name} is ${bytes} bytes; values are 1 to ${LIMITS.maxAttributeValueBytes} bytes (UTF-8)`,
+        { field: `${field}.${name}`, limit: LIMITS.maxAttributeValueBytes },
+      )
+    }
+  }
+  return { ...value }
 }
 
 export function assertQueueName(name: unknown): asserts name is string {

@@ -65,6 +65,7 @@ export class FakeDriver implements QueueDriver {
         receiptHandle: `fake:${i}`,
         attempt: 1,
         enqueuedAt: new Date(0),
+        attributes: { ...m.attributes },
       }),
     )
   }

@@ -104,9 +104,58 @@ describe('encoding', () => {
 
   test('a body that claims JSON but does not parse is delivered as text', async () => {
     const { queue, driver } = setup()
-    driver.stored.push({ body: '{broken', contentType: 'application/json', bytes: 7, delaySeconds: 0 })
+    driver.stored.push({
+      body: '{broken',
+      contentType: 'application/json',
+      bytes: 7,
+      delaySeconds: 0,
+      attributes: {},
+    })
     const [m] = await queue.receive()
     expect(m?.payload).toBe('{broken')
+  })
+})
+
+describe('attributes', () => {
+  test('are validated before any I/O, naming the attribute and the limit', async () => {
+    const { queue, driver } = setup()
+    const tooMany = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`a${i}`, 'v']))
+    await expect(queue.send('x', { attributes: tooMany })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      limit: 8,
+    })
+    for (const name of [
+      '1st',
+      'has space',
+      'AWS-thing',
+      'googly',
+      'content-type',
+      'x-opt-lock',
+      'a'.repeat(65),
+    ]) {
+      await expect(queue.send('x', { attributes: { [name]: 'v' } })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      })
+    }
+    await expect(queue.send('x', { attributes: { big: 'é'.repeat(513) } })).rejects.toMatchObject({
+      field: 'attributes.big',
+      limit: 1024,
+    })
+    await expect(queue.send('x', { attributes: { empty: '' } })).rejects.toMatchObject({
+      field: 'attributes.empty',
+    })
+    await expect(queue.send('x', { attributes: { n: 1 as unknown as string } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
+    expect(driver.calls).toEqual([])
+  })
+
+  test('travel to the driver and back', async () => {
+    const { queue, driver } = setup()
+    await queue.send('x', { attributes: { traceparent: '00-abc-def-01', tenant: 'acme' } })
+    expect(driver.stored[0]?.attributes).toEqual({ traceparent: '00-abc-def-01', tenant: 'acme' })
+    const [m] = await queue.receive()
+    expect(m?.attributes).toEqual({ traceparent: '00-abc-def-01', tenant: 'acme' })
   })
 })
 

@@ -20,7 +20,8 @@ import { QueueIndex } from './queue-index.js'
  * Key layout, one database for many queues (`!` cannot occur in a queue name):
  *   Q!<queue>        the queue exists
  *   N!<queue>        next sequence number, so a seq (and thus a receipt handle) is never reused
- *   M!<queue>!<seq>  the message, written once: `id \n content-type \n enqueued-ms \n body`
+ *   M!<queue>!<seq>  the message, written once: `id \n content-type \n enqueued-ms \n attributes \n body`
+ *                    (attributes as JSON, or empty)
  *   S!<queue>!<seq>  its state (deliveries, visible-from), only once delayed or leased; a message
  *                    without one is undelivered and visible
  * Seqs are fixed-width hex, so key order is FIFO order. The body is stored raw after a small text
@@ -37,26 +38,24 @@ const hex = (seq: number) => seq.toString(16).padStart(13, '0')
 /** Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease. */
 const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64})\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
 
-function encodeMessage(
-  id: string,
-  contentType: string | undefined,
-  enqueuedAt: number,
-  body: string,
-): string {
-  return `${id}\n${contentType ?? ''}\n${enqueuedAt}\n${body}`
+function encodeMessage(m: OutgoingMessage, id: string, enqueuedAt: number): string {
+  const attributes = Object.keys(m.attributes).length > 0 ? JSON.stringify(m.attributes) : ''
+  return `${id}\n${m.contentType ?? ''}\n${enqueuedAt}\n${attributes}\n${m.body}`
 }
 
 function decodeMessage(value: string) {
-  const a = value.indexOf('\n')
-  const b = value.indexOf('\n', a + 1)
-  const c = value.indexOf('\n', b + 1)
+  const ends: number[] = []
+  for (let from = 0; ends.length < 4; from = ends[ends.length - 1]! + 1) ends.push(value.indexOf('\n', from))
+  const [a, b, c, d] = ends as [number, number, number, number]
   return {
     id: value.slice(0, a),
     contentType: b > a + 1 ? value.slice(a + 1, b) : undefined,
     enqueuedAt: Number(value.slice(b + 1, c)),
-    body: value.slice(c + 1),
+    attributes: d > c + 1 ? (JSON.parse(value.slice(c + 1, d)) as Record<string, string>) : {},
+    body: value.slice(d + 1),
   }
 }
+
 interface StoredState {
   d: number
   v: number
@@ -136,7 +135,7 @@ export class LocalDriver implements QueueDriver {
       ops.push({
         type: 'put',
         key: key.message(queue, seq),
-        value: encodeMessage(id, m.contentType, now, m.body),
+        value: encodeMessage(m, id, now),
       })
       if (m.delaySeconds > 0) {
         const state: StoredState = { d: 0, v: visibleAt }
@@ -302,6 +301,7 @@ export class LocalDriver implements QueueDriver {
         receiptHandle: `lq1.${queue}.${seq.toString(16)}.${entry.deliveries}`,
         attempt: entry.deliveries,
         enqueuedAt: new Date(stored.enqueuedAt),
+        attributes: stored.attributes,
       }
     })
   }

@@ -130,9 +130,10 @@ export class PubSubDriver implements QueueDriver {
           topic,
           messages: messages.map((m) => ({
             data: Buffer.from(m.body, 'utf8'),
-            attributes: (m.contentType === undefined
-              ? {}
-              : { [CONTENT_TYPE_ATTRIBUTE]: m.contentType }) as Record<string, string>,
+            attributes:
+              m.contentType === undefined
+                ? { ...m.attributes }
+                : { ...m.attributes, [CONTENT_TYPE_ATTRIBUTE]: m.contentType },
           })),
         },
         NO_RETRY,
@@ -345,14 +346,16 @@ function toIncoming(received: Received): IncomingMessage {
   const enqueuedAt = publishTime
     ? new Date(Number(publishTime.seconds ?? 0) * 1000 + Math.floor((publishTime.nanos ?? 0) / 1e6))
     : new Date()
+  const { [CONTENT_TYPE_ATTRIBUTE]: contentType, ...attributes } = message.attributes ?? {}
   return {
     id: message.messageId ?? '',
     body: message.data ? Buffer.from(message.data as Uint8Array).toString('utf8') : '',
-    contentType: message.attributes?.[CONTENT_TYPE_ATTRIBUTE],
+    contentType,
     receiptHandle: HANDLE_PREFIX + (received.ackId ?? ''),
     // Pub/Sub reports deliveryAttempt only under a dead-letter policy; without one it is 0.
     attempt: received.deliveryAttempt && received.deliveryAttempt > 0 ? received.deliveryAttempt : 1,
     enqueuedAt,
+    attributes,
   }
 }
 

@@ -118,6 +118,7 @@ export class SqsDriver implements QueueDriver {
       const encoded = needsTransferEncoding(m.body)
       const body = encoded ? toBase64(m.body) : m.body
       const attributes: Record<string, MessageAttributeValue> = {}
+      for (const [name, value] of Object.entries(m.attributes)) attributes[name] = text(value)
       if (m.contentType !== undefined) attributes[CONTENT_TYPE_ATTRIBUTE] = text(m.contentType)
       if (encoded) attributes[TRANSFER_ENCODING_ATTRIBUTE] = text('base64')
       return {
@@ -127,7 +128,7 @@ export class SqsDriver implements QueueDriver {
           DelaySeconds: m.delaySeconds,
           MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined,
         },
-        bytes: Buffer.byteLength(body) + ENTRY_OVERHEAD_BYTES,
+        bytes: Buffer.byteLength(body) + ENTRY_OVERHEAD_BYTES + attributeBytes(m.attributes),
       }
     })
     if (entries.length === 1) {
@@ -172,21 +173,30 @@ export class SqsDriver implements QueueDriver {
           WaitTimeSeconds: Math.min(LIMITS.maxWaitSeconds, Math.floor(request.waitSeconds)),
           VisibilityTimeout: this.leaseSeconds,
           MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-          MessageAttributeNames: [CONTENT_TYPE_ATTRIBUTE, TRANSFER_ENCODING_ATTRIBUTE],
+          MessageAttributeNames: ['All'],
         }),
         { abortSignal: request.signal },
       ),
     )
     return (reply.Messages ?? []).map((m) => {
-      const attributes = m.MessageAttributes ?? {}
-      const encoded = attributes[TRANSFER_ENCODING_ATTRIBUTE]?.StringValue === 'base64'
+      const {
+        [CONTENT_TYPE_ATTRIBUTE]: contentType,
+        [TRANSFER_ENCODING_ATTRIBUTE]: encoding,
+        ...rest
+      } = m.MessageAttributes ?? {}
+      const encoded = encoding?.StringValue === 'base64'
+      const attributes: Record<string, string> = {}
+      for (const [name, value] of Object.entries(rest)) {
+        if (value.StringValue !== undefined) attributes[name] = value.StringValue
+      }
       return {
         id: m.MessageId!,
         body: encoded ? fromBase64(m.Body ?? '') : (m.Body ?? ''),
-        contentType: attributes[CONTENT_TYPE_ATTRIBUTE]?.StringValue,
+        contentType: contentType?.StringValue,
         receiptHandle: m.ReceiptHandle!,
         attempt: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
         enqueuedAt: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())),
+        attributes,
       }
     })
   }
@@ -293,6 +303,14 @@ export class SqsDriver implements QueueDriver {
       throw error
     }
   }
+}
+
+/** SQS counts each attribute's name, type and value against the request size. */
+function attributeBytes(attributes: Readonly<Record<string, string>>): number {
+  let bytes = 0
+  for (const [name, value] of Object.entries(attributes))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 6
+  return bytes
 }
 
 function text(value: string): MessageAttributeValue {
