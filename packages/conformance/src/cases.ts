@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Payload } from '@anyqueue/queue-core'
 import type { Capabilities } from '@anyqueue/queue-core/driver'
+import { consumerCases } from './consumer-cases.js'
 import type { CaseContext } from './context.js'
 import {
   drain,
@@ -24,7 +25,8 @@ export interface ConformanceCase {
 
 const unicode = 'héllo wörld — 你好 — مرحبا — 🎉👩🏽‍💻 — e\u0301 — \u0000nul'
 
-export const cases: ConformanceCase[] = [
+/** The four primitives: send, receive, ack, lease — and what surrounds them. */
+export const queueCases: ConformanceCase[] = [
   {
     name: 'round trip: text comes back as the same string',
     async run(ctx) {
@@ -660,3 +662,6 @@ export const cases: ConformanceCase[] = [
     },
   },
 ]
+
+/** Every case: the primitives, then the consumer built on them. */
+export const cases: ConformanceCase[] = [...queueCases, ...consumerCases]

@@ -1,4 +1,5 @@
-export { type ConformanceCase, cases } from './cases.js'
+export { type ConformanceCase, cases, queueCases } from './cases.js'
+export { consumerCases } from './consumer-cases.js'
 export { CaseContext } from './context.js'
 export { assertOutageReport, type OutageReport, outageScenario } from './faults.js'
 export { formatMatrix, type MatrixCell } from './format.js'

@@ -1,3 +1,14 @@
+export {
+  type Backoff,
+  type BackoffOptions,
+  type ConsumeOptions,
+  type Consumer,
+  type ConsumerEvent,
+  consume,
+  type Handler,
+  type HandlerContext,
+} from './consumer.js'
+export { countMessages, DEAD_LETTER_ATTRIBUTES, redrive } from './dead-letters.js'
 export type { Capabilities, QueueDriver } from './driver.js'
 export {
   ERROR_CODES,
@@ -28,3 +39,4 @@ export {
   type SendOptions,
 } from './queue.js'
 export type { RetryOptions } from './retry.js'
+export type { StandardIssue, StandardResult, StandardSchemaV1 } from './standard-schema.js'

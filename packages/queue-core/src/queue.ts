@@ -31,6 +31,8 @@ export interface ReceiveOptions {
   maxMessages?: number
   /** Long poll: wait up to this many seconds (0 to 20) for a first message. Default 20. */
   waitSeconds?: number
+  /** Cuts the long poll short: the receive then resolves with what it has, usually `[]`. */
+  signal?: AbortSignal
 }
 
 export interface NackOptions {
@@ -179,6 +181,11 @@ export class Queue<T extends Payload = Payload> {
     return this.#driver.capabilities
   }
 
+  /** The client this queue belongs to. */
+  get client(): QueueClient {
+    return this.#client
+  }
+
   /** The lease a received message gets, in seconds. */
   get leaseSeconds(): number {
     return this.#driver.leaseSeconds
@@ -242,13 +249,15 @@ export class Queue<T extends Payload = Payload> {
     const request = {
       maxMessages: Math.min(maxMessages, this.#driver.capabilities.maxBatch),
       waitSeconds,
-      signal: this.#closeSignal.signal,
+      signal: options.signal
+        ? AbortSignal.any([options.signal, this.#closeSignal.signal])
+        : this.#closeSignal.signal,
     }
     const receiving = this.#client
       .execute('receive', () => this.#driver.receiveBatch(this.name, request))
       .catch((error: unknown) => {
-        // A long poll cut short by close() is an empty answer, not a failure.
-        if (this.#closeSignal.signal.aborted) return []
+        // A long poll cut short by close() or the caller's signal is an empty answer, not a failure.
+        if (request.signal.aborted) return []
         throw error
       })
     const incoming = await this.#track(receiving)

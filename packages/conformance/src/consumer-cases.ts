@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict'
+import { consume, countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@anyqueue/queue-core'
+import type { ConformanceCase } from './cases.js'
+import { drain, expectNeverFor, receiveOne, sleep } from './helpers.js'
+
+/** Polls `check` until it holds or `ms` pass; fails with `what` otherwise. */
+async function eventually(ms: number, what: string, check: () => boolean): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    assert.ok(Date.now() < end, `timed out after ${ms} ms waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+const quiet = { onError: () => {}, waitSeconds: 1 }
+
+/** The consumer's promises, on every driver: built only on the portable Queue. */
+export const consumerCases: ConformanceCase[] = [
+  {
+    name: 'consumer: a handler that succeeds acks its message',
+    timeoutMs: (lease) => lease * 3 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      await queue.sendBatch([1, 2, 3, 4, 5].map((payload) => ({ payload })))
+      const seen: number[] = []
+      const consumer = consume(queue, (m) => void seen.push(m.payload), { ...quiet, concurrency: 2 })
+      await eventually(20_000, 'five messages handled', () => seen.length >= 5)
+      await consumer.stop()
+      assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5])
+      await expectNeverFor(queue, ctx.leaseMs * 1.5, 'a message whose handler succeeded came back')
+    },
+  },
+  {
+    name: 'consumer: a failing handler is retried with growing delays',
+    skip: (caps) => (caps.nackDelay >= 2 ? undefined : `the driver declares nackDelay: ${caps.nackDelay}`),
+    timeoutMs: () => 60_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await queue.send('flaky')
+      const calls: Array<{ at: number; attempt: number }> = []
+      const consumer = consume(
+        queue,
+        (m) => {
+          calls.push({ at: Date.now(), attempt: m.attempt })
+          if (calls.length < 3) throw new Error(`failure ${calls.length}`)
+        },
+        { ...quiet, backoff: { initialDelaySeconds: 1, multiplier: 2, jitter: false }, maxAttempts: 5 },
+      )
+      await eventually(30_000, 'the third call', () => calls.length >= 3)
+      await consumer.stop()
+      assert.equal(calls.length, 3, 'two failures then a success: three calls')
+      assert.deepEqual(
+        calls.map((c) => c.attempt),
+        [1, 2, 3],
+      )
+      const first = calls[1]!.at - calls[0]!.at
+      const second = calls[2]!.at - calls[1]!.at
+      assert.ok(first >= 900, `the first retry came after ${first} ms, before its 1 s backoff`)
+      assert.ok(second >= 1_800, `the second retry came after ${second} ms, before its 2 s backoff`)
+      assert.ok(second > first, 'delays should grow')
+    },
+  },
+  {
+    name: 'consumer: after maxAttempts exactly one copy lands in the dead-letter queue, with the reason',
+    timeoutMs: (lease) => lease * 4 + 60_000,
+    async run(ctx) {
+      const queue = await ctx.queue<{ job: number }>()
+      const deadLetterQueue = await ctx.queue()
+      await queue.send({ job: 7 }, { attributes: { tenant: 'acme' } })
+      let calls = 0
+      const consumer = consume(
+        queue,
+        () => {
+          calls++
+          throw new Error('boom')
+        },
+        { ...quiet, maxAttempts: 2, backoff: () => 0, deadLetterQueue },
+      )
+      const [dead] = await drainOnce(deadLetterQueue, 30_000)
+      await consumer.stop()
+      assert.equal(calls, 2, 'the handler runs maxAttempts times')
+      assert.deepEqual(dead.payload, { job: 7 })
+      assert.match(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '', /boom/)
+      assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '2')
+      assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.source], queue.name)
+      assert.equal(dead.attributes.tenant, 'acme', 'the message keeps its own attributes')
+      await expectNeverFor(deadLetterQueue, ctx.leaseMs + 1_000, 'a second dead-letter copy appeared')
+      await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
+    },
+  },
+  {
+    name: 'consumer: dead letters can be counted and redriven back',
+    timeoutMs: (lease) => lease * 3 + 60_000,
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      const deadLetterQueue = await ctx.queue()
+      await queue.sendBatch(['a', 'b', 'c'].map((payload) => ({ payload })))
+      const consumer = consume(queue, (_, c) => c.deadLetter('not today'), { ...quiet, deadLetterQueue })
+      let counted = 0
+      const end = Date.now() + 30_000
+      while (counted < 3 && Date.now() < end) {
+        await sleep(500)
+        counted = await countMessages(deadLetterQueue)
+      }
+      await consumer.stop()
+      assert.equal(counted, 3, 'count the dead letters')
+      assert.equal(await redrive(deadLetterQueue, queue, { limit: 2 }), 2, 'redrive honours its limit')
+      assert.equal(await redrive(deadLetterQueue, queue), 1)
+      const back = await drain(queue, 3)
+      assert.deepEqual(back.map((m) => m.payload).sort(), ['a', 'b', 'c'])
+      for (const m of back) assert.deepEqual(m.attributes, {}, 'redriven messages lose the dlq- attributes')
+      assert.equal(await countMessages(deadLetterQueue), 0)
+    },
+  },
+  {
+    name: 'consumer: a handler slower than two leases keeps its message (lease renewal)',
+    skip: (caps) => (caps.renewLease ? undefined : 'the driver declares renewLease: false'),
+    timeoutMs: (lease) => lease * 4 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await queue.send('slow')
+      let calls = 0
+      const consumer = consume(
+        queue,
+        async () => {
+          calls++
+          await sleep(ctx.leaseMs * 2.2)
+        },
+        { ...quiet, concurrency: 2 },
+      )
+      await eventually(ctx.leaseMs * 3 + 10_000, 'the slow handler to finish', () => calls >= 1)
+      await sleep(ctx.leaseMs * 2.5)
+      await consumer.stop()
+      assert.equal(calls, 1, 'the message was redelivered while its handler ran')
+      await expectNeverFor(queue, ctx.leaseMs * 1.2, 'the slow message came back after it succeeded')
+    },
+  },
+  {
+    name: 'consumer: stop lets running handlers finish and starts nothing new',
+    timeoutMs: (lease) => lease * 3 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      await queue.sendBatch([1, 2, 3].map((payload) => ({ payload })))
+      const started: number[] = []
+      let finished = 0
+      let signalled = false
+      const consumer = consume(
+        queue,
+        async (m, c) => {
+          started.push(m.payload)
+          await sleep(1_000)
+          signalled = c.signal.aborted
+          finished++
+        },
+        { ...quiet, concurrency: 1 },
+      )
+      await eventually(20_000, 'a handler to start', () => started.length >= 1)
+      await consumer.stop()
+      assert.equal(finished, started.length, 'stop resolved before a running handler finished')
+      assert.equal(started.length, 1, 'a handler started after stop')
+      assert.ok(signalled, "the handler's signal should abort when the consumer stops")
+      const rest = await drain(queue, 2, ctx.leaseMs * 2 + 15_000)
+      assert.deepEqual(
+        rest.map((m) => m.payload).sort(),
+        [1, 2, 3].filter((n) => n !== started[0]),
+        'the finished message was acked; the others stay for the next consumer',
+      )
+    },
+  },
+  {
+    name: 'consumer: an invalid payload is dead-lettered at once, never retried',
+    timeoutMs: () => 60_000,
+    async run(ctx) {
+      const queue = await ctx.queue<any>()
+      const deadLetterQueue = await ctx.queue()
+      const schema = {
+        '~standard': {
+          version: 1 as const,
+          vendor: 'conformance',
+          validate: (value: unknown) =>
+            typeof (value as { id?: unknown })?.id === 'number'
+              ? { value: value as { id: number } }
+              : { issues: [{ message: 'expected a number', path: ['id'] }] },
+        },
+      }
+      await queue.send({ id: 'not a number' })
+      let calls = 0
+      const consumer = consume(queue, () => void calls++, { ...quiet, schema, deadLetterQueue })
+      const [dead] = await drainOnce(deadLetterQueue, 30_000)
+      await consumer.stop()
+      assert.equal(calls, 0, 'the handler must not see an invalid payload')
+      assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '1')
+      assert.match(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '', /id: expected a number/)
+    },
+  },
+]
+
+/** The first message(s) to arrive on `queue`, acked. */
+async function drainOnce(queue: Parameters<typeof receiveOne>[0], ms: number): Promise<[Message<any>]> {
+  const m = await receiveOne(queue, ms)
+  await queue.ack(m)
+  return [m]
+}

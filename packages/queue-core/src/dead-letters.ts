@@ -1,0 +1,83 @@
+import type { Payload } from './payload.js'
+import type { Message, Queue } from './queue.js'
+
+/** Attributes a dead-lettered message carries, beside up to 5 of its own. */
+export const DEAD_LETTER_ATTRIBUTES = {
+  reason: 'dlq-reason',
+  attempts: 'dlq-attempts',
+  source: 'dlq-source',
+} as const
+
+const MAX_REASON_BYTES = 1_024
+
+/** Sends `message` to `deadLetterQueue` with why and after how many attempts. Resolves once it is there. */
+export async function sendToDeadLetter(
+  deadLetterQueue: Queue<any>,
+  source: Queue<any>,
+  message: Message<Payload>,
+  reason: string,
+): Promise<void> {
+  const own = Object.entries(message.attributes)
+    .filter(([name]) => !name.startsWith('dlq-'))
+    .slice(0, 5)
+  await deadLetterQueue.send(message.payload, {
+    attributes: {
+      ...Object.fromEntries(own),
+      [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(reason || 'no reason given', MAX_REASON_BYTES),
+      [DEAD_LETTER_ATTRIBUTES.attempts]: String(message.attempt),
+      [DEAD_LETTER_ATTRIBUTES.source]: source.name,
+    },
+  })
+}
+
+/**
+ * Counts the messages in a queue by leasing them all and releasing them at once: every driver can do
+ * that, and for a dead-letter queue, which nobody else consumes, it is exact. It holds each message
+ * for a moment, so do not count a queue that live consumers read.
+ */
+export async function countMessages(queue: Queue<any>): Promise<number> {
+  const seen = new Map<string, string>()
+  for (;;) {
+    const got = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+    if (got.length === 0) break
+    for (const m of got) seen.set(m.id, m.receiptHandle)
+  }
+  await Promise.all([...seen.values()].map((handle) => queue.nack(handle)))
+  return seen.size
+}
+
+/**
+ * Moves up to `limit` messages from a dead-letter queue back to `target` with their payload and
+ * own attributes (the `dlq-` ones are dropped). Each is sent before it is acked, so a failure
+ * midway duplicates at worst, never loses. Resolves with how many were moved.
+ */
+export async function redrive(
+  deadLetterQueue: Queue<any>,
+  target: Queue<any>,
+  options: { limit?: number } = {},
+): Promise<number> {
+  const limit = options.limit ?? Number.POSITIVE_INFINITY
+  let moved = 0
+  while (moved < limit) {
+    const got = await deadLetterQueue.receive({ maxMessages: Math.min(10, limit - moved), waitSeconds: 0 })
+    if (got.length === 0) break
+    for (const m of got) {
+      const attributes = Object.fromEntries(
+        Object.entries(m.attributes).filter(([name]) => !name.startsWith('dlq-')),
+      )
+      await target.send(m.payload, { attributes })
+      await deadLetterQueue.ack(m)
+      moved++
+    }
+  }
+  return moved
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text
+  let end = Math.min(text.length, maxBytes)
+  while (end > 0 && Buffer.byteLength(text.slice(0, end)) > maxBytes - 3) end--
+  // Never split a surrogate pair: attribute values must stay well-formed.
+  if (/[\uD800-\uDBFF]$/.test(text.slice(0, end))) end--
+  return `${text.slice(0, end)}…`
+}
