@@ -101,7 +101,14 @@ export function consume<T extends Payload>(
   options.signal?.addEventListener('abort', () => void consumer.stop(), { once: true })
   const running = new Set<Promise<void>>()
   let reserved = 0
-  let slotFreed: (() => void) | undefined
+  // Pollers waiting for a free handler slot; woken when a handler ends or the consumer stops.
+  let slotWaiters: Array<() => void> = []
+  const wakePollers = () => {
+    const waiting = slotWaiters
+    slotWaiters = []
+    for (const wake of waiting) wake()
+  }
+  stopping.signal.addEventListener('abort', wakePollers, { once: true })
   let deadLetterQueue: Promise<Queue<any>> | undefined
 
   const deadLetters = () => {
@@ -116,6 +123,34 @@ export function consume<T extends Payload>(
     })
     return deadLetterQueue
   }
+
+  // Acks of handlers that finish together go out as one batch: flushed at 10, or on the next tick.
+  let pendingAcks: Array<{ message: Message<T>; done: (error?: unknown) => void }> = []
+  let flushScheduled = false
+  const flushAcks = () => {
+    flushScheduled = false
+    while (pendingAcks.length > 0) {
+      const batch = pendingAcks.slice(0, LIMITS.maxBatch)
+      pendingAcks = pendingAcks.slice(LIMITS.maxBatch)
+      queue.ackBatch(batch.map((p) => p.message)).then(
+        () => {
+          for (const p of batch) p.done()
+        },
+        (error: unknown) => {
+          for (const p of batch) p.done(error)
+        },
+      )
+    }
+  }
+  const ack = (message: Message<T>) =>
+    new Promise<void>((resolve, reject) => {
+      pendingAcks.push({ message, done: (error) => (error === undefined ? resolve() : reject(error)) })
+      if (pendingAcks.length >= LIMITS.maxBatch) flushAcks()
+      else if (!flushScheduled) {
+        flushScheduled = true
+        setImmediate(flushAcks)
+      }
+    })
 
   async function deadLetter(message: Message<T>, reason: string): Promise<void> {
     await sendToDeadLetter(await deadLetters(), queue, message, reason)
@@ -175,7 +210,7 @@ export function consume<T extends Payload>(
       if (decision?.kind === 'dead-letter') return await deadLetter(message, decision.reason)
       if (decision?.kind === 'retry') return await release(message, decision.delaySeconds)
       if (!failure) {
-        await queue.ack(message)
+        await ack(message)
         emit({ type: 'succeeded', message, durationMs })
         return
       }
@@ -208,11 +243,7 @@ export function consume<T extends Payload>(
   }
 
   const free = () => concurrency - running.size - reserved
-  const waitForSlot = () =>
-    new Promise<void>((resolve) => {
-      slotFreed = resolve
-      stopping.signal.addEventListener('abort', () => resolve(), { once: true })
-    })
+  const waitForSlot = () => new Promise<void>((resolve) => slotWaiters.push(resolve))
 
   async function poll(): Promise<void> {
     let failures = 0
@@ -241,7 +272,7 @@ export function consume<T extends Payload>(
         }
         const task = handle(message).finally(() => {
           running.delete(task)
-          slotFreed?.()
+          wakePollers()
         })
         running.add(task)
       }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { QueueClient } from '@anyqueue/queue-core'
+import { consume, QueueClient } from '@anyqueue/queue-core'
 import { Level } from 'level'
 import { rate, report } from '../../../scripts/bench-kit.mjs'
 import { createLocalDriver } from '../dist/index.js'
@@ -99,6 +99,49 @@ async function indexMemory() {
   return (heapAfterLoad(location, 'full') - heapAfterLoad(location, 'empty')) / N
 }
 
+/**
+ * Consumer throughput with a no-op handler, against the loop a user would write by hand (receive 10,
+ * ack them) on the same store: what the consumer's bookkeeping costs.
+ */
+async function consumerThroughput(concurrency) {
+  const client = new QueueClient(
+    createLocalDriver({ location: join(root, `consumer-${concurrency}`), sync: false }),
+  )
+  await client.createQueue('c')
+  const queue = client.queue('c')
+  const entries = Array.from({ length: 10 }, () => ({ payload }))
+  const fill = async () => {
+    for (const _ of batches(N)) await queue.sendBatch(entries)
+  }
+  await fill()
+  const baseline = await rate(N, async () => {
+    for (let got = 0; got < N; ) {
+      const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+      await queue.ackBatch(messages)
+      got += messages.length
+    }
+  })
+  await fill()
+  let handled = 0
+  const subject = await rate(N, async () => {
+    let finish
+    const finished = new Promise((resolve) => {
+      finish = resolve
+    })
+    const consumer = consume(
+      queue,
+      () => {
+        if (++handled === N) finish()
+      },
+      { concurrency, waitSeconds: 1 },
+    )
+    await finished
+    await consumer.stop()
+  })
+  await client.close()
+  return { name: `consume, concurrency ${concurrency}`, subject, baseline }
+}
+
 try {
   const a = await anyqueue()
   const r = await raw()
@@ -111,6 +154,14 @@ try {
       { name: 'sendBatch of 10', subject: a.sendTen, baseline: r.sendTen },
       { name: 'receive 10 + ackBatch', subject: a.receiveAck, baseline: r.receiveAck },
     ],
+  )
+  const consumerRows = []
+  for (const concurrency of [1, 8, 32]) consumerRows.push(await consumerThroughput(concurrency))
+  report(
+    `consumer on queue-local — ${N.toLocaleString('en-US')} messages, no-op handler; manual loop = receive 10 + ackBatch`,
+    'consume()',
+    'manual loop',
+    consumerRows,
   )
   const perMessage = await indexMemory()
   console.log(
