@@ -6,6 +6,7 @@ import type { Payload } from './payload.js'
 import type { Message, Queue } from './queue.js'
 import { backoffDelay, sleep } from './retry.js'
 import { describeIssues, type StandardSchemaV1 } from './standard-schema.js'
+import { traceProcess } from './tracing.js'
 
 /** What a handler gets beside the message. */
 export interface HandlerContext {
@@ -199,7 +200,10 @@ export function consume<T extends Payload>(
       }
       let failure: { error: unknown } | undefined
       try {
-        await handler(message, context)
+        const current = message
+        await traceProcess(queue.client.driver.name, queue.name, current, async () =>
+          handler(current, context),
+        )
       } catch (error) {
         failure = { error }
       }
@@ -255,9 +259,13 @@ export function consume<T extends Payload>(
       }
       reserved += want
       let batch: Message<T>[] = []
+      const polledAt = Date.now()
       try {
         batch = await queue.receive({ maxMessages: want, waitSeconds, signal: stopping.signal })
         failures = 0
+        // An empty answer that came back at once (waitSeconds 0, or a driver that cannot long-poll):
+        // pause briefly instead of spinning.
+        if (batch.length === 0 && Date.now() - polledAt < 100) await sleep(100, stopping.signal)
       } catch (error) {
         onError(error)
         await sleep(backoffDelay(failures++, 200, 10_000) + 100, stopping.signal)
@@ -276,6 +284,8 @@ export function consume<T extends Payload>(
         })
         running.add(task)
       }
+      // Yield to the event loop each round, so a driver that answers without I/O cannot starve timers.
+      await new Promise((resolve) => setImmediate(resolve))
     }
   }
 

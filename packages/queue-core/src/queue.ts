@@ -4,6 +4,7 @@ import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import { decodePayload, encodePayload, type Payload } from './payload.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
+import { traceSend } from './tracing.js'
 
 export interface QueueClientOptions {
   /** Retries of errors the driver classified as retryable; `false` turns them off. */
@@ -91,12 +92,14 @@ export class QueueClient {
   /** Creates the queue if it is missing. Idempotent. */
   createQueue(name: string): Promise<void> {
     assertQueueName(name)
+    this.#assertOpen('createQueue')
     return this.execute('createQueue', () => this.driver.createQueue(name))
   }
 
   /** Deletes the queue and every message in it. A missing queue is a no-op. */
   deleteQueue(name: string): Promise<void> {
     assertQueueName(name)
+    this.#assertOpen('deleteQueue')
     return this.execute('deleteQueue', () => this.driver.deleteQueue(name))
   }
 
@@ -110,9 +113,11 @@ export class QueueClient {
     return this.#closing
   }
 
-  /** @internal Runs one driver call: refuses after close, classifies errors, retries retryable ones. */
-  execute<R>(operation: string, call: () => Promise<R>): Promise<R> {
-    this.#assertOpen(operation)
+  /**
+   * @internal Runs one driver call of an operation already accepted (public methods check for
+   * close on entry): classifies errors, retries retryable ones, and counts as in flight for close().
+   */
+  execute<R>(_operation: string, call: () => Promise<R>): Promise<R> {
     const run = this.#withRetry(call)
     this.#inflight.add(run)
     const forget = () => this.#inflight.delete(run)
@@ -224,7 +229,18 @@ export class Queue<T extends Payload = Payload> {
       const attributes = checkAttributes(entry.attributes, `${field}attributes`)
       return { body, contentType, bytes, delaySeconds, attributes }
     })
-    return this.#track(this.#sendWithRetry(encoded))
+    return this.#track(
+      traceSend(this.#driver.name, this.name, encoded.length, (carrier) => {
+        // Trace context rides along where the message has room for it; the user's own attributes win.
+        for (const message of encoded) {
+          const extra = Object.entries(carrier).filter(([name]) => !(name in message.attributes))
+          if (Object.keys(message.attributes).length + extra.length <= LIMITS.maxAttributes) {
+            message.attributes = { ...message.attributes, ...Object.fromEntries(extra) }
+          }
+        }
+        return this.#sendWithRetry(encoded)
+      }),
+    )
   }
 
   /** Returns 0 to `maxMessages` messages, waiting up to `waitSeconds` for the first one. */
