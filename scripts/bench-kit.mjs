@@ -45,3 +45,46 @@ export async function interleaved(calls, perCall, sides) {
   }
   return { subject: count.subject / time.subject, baseline: count.baseline / time.baseline }
 }
+
+/**
+ * consume() throughput with a no-op handler at each concurrency, against the loop a user would
+ * write by hand (receive 10, ackBatch) on the same queue, filled afresh before each run.
+ * `consume` is passed in so this file needs no package of its own.
+ */
+export async function consumerRows(consume, queue, messages, concurrencies, payload) {
+  const entries = Array.from({ length: 10 }, () => ({ payload }))
+  const fill = async () => {
+    for (let b = 0; b < messages / 10; b++) await queue.sendBatch(entries)
+  }
+  const rows = []
+  for (const concurrency of concurrencies) {
+    await fill()
+    const baseline = await rate(messages, async () => {
+      for (let got = 0; got < messages; ) {
+        const batch = await queue.receive({ maxMessages: 10, waitSeconds: 1 })
+        await queue.ackBatch(batch)
+        got += batch.length
+      }
+    })
+    await fill()
+    let handled = 0
+    const subject = await rate(messages, async () => {
+      let finish
+      const finished = new Promise((resolve) => {
+        finish = resolve
+      })
+      const consumer = consume(
+        queue,
+        () => {
+          if (++handled === messages) finish()
+        },
+        { concurrency, waitSeconds: 1 },
+      )
+      await finished
+      await consumer.stop()
+    })
+    handled = 0
+    rows.push({ name: `consume, concurrency ${concurrency}`, subject, baseline })
+  }
+  return rows
+}

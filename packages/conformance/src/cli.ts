@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -46,10 +47,8 @@ async function main(): Promise<number> {
 }
 
 async function loadTarget(specifier: string): Promise<ConformanceTarget> {
-  const url =
-    specifier.startsWith('.') || specifier.startsWith('/')
-      ? pathToFileURL(resolve(specifier)).href
-      : specifier
+  // A path that exists is a file, with or without "./"; anything else is a package name.
+  const url = existsSync(resolve(specifier)) ? pathToFileURL(resolve(specifier)).href : specifier
   const module = (await import(url)) as { default?: unknown; target?: unknown }
   const exported = module.target ?? module.default
   if (typeof exported === 'function') {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { Level } from 'level'
-import { rate, report } from '../../../scripts/bench-kit.mjs'
+import { consumerRows, rate, report } from '../../../scripts/bench-kit.mjs'
 import { createLocalDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000)
@@ -99,47 +99,13 @@ async function indexMemory() {
   return (heapAfterLoad(location, 'full') - heapAfterLoad(location, 'empty')) / N
 }
 
-/**
- * Consumer throughput with a no-op handler, against the loop a user would write by hand (receive 10,
- * ack them) on the same store: what the consumer's bookkeeping costs.
- */
-async function consumerThroughput(concurrency) {
-  const client = new QueueClient(
-    createLocalDriver({ location: join(root, `consumer-${concurrency}`), sync: false }),
-  )
+/** Consumer throughput on its own store (no fsync: the consumer, not the disk, is measured). */
+async function consumer() {
+  const client = new QueueClient(createLocalDriver({ location: join(root, 'consumer'), sync: false }))
   await client.createQueue('c')
-  const queue = client.queue('c')
-  const entries = Array.from({ length: 10 }, () => ({ payload }))
-  const fill = async () => {
-    for (const _ of batches(N)) await queue.sendBatch(entries)
-  }
-  await fill()
-  const baseline = await rate(N, async () => {
-    for (let got = 0; got < N; ) {
-      const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
-      await queue.ackBatch(messages)
-      got += messages.length
-    }
-  })
-  await fill()
-  let handled = 0
-  const subject = await rate(N, async () => {
-    let finish
-    const finished = new Promise((resolve) => {
-      finish = resolve
-    })
-    const consumer = consume(
-      queue,
-      () => {
-        if (++handled === N) finish()
-      },
-      { concurrency, waitSeconds: 1 },
-    )
-    await finished
-    await consumer.stop()
-  })
+  const rows = await consumerRows(consume, client.queue('c'), N, [1, 8, 32], payload)
   await client.close()
-  return { name: `consume, concurrency ${concurrency}`, subject, baseline }
+  return rows
 }
 
 try {
@@ -155,13 +121,11 @@ try {
       { name: 'receive 10 + ackBatch', subject: a.receiveAck, baseline: r.receiveAck },
     ],
   )
-  const consumerRows = []
-  for (const concurrency of [1, 8, 32]) consumerRows.push(await consumerThroughput(concurrency))
   report(
     `consumer on queue-local — ${N.toLocaleString('en-US')} messages, no-op handler; manual loop = receive 10 + ackBatch`,
     'consume()',
     'manual loop',
-    consumerRows,
+    await consumer(),
   )
   const perMessage = await indexMemory()
   console.log(

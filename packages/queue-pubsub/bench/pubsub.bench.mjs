@@ -3,9 +3,9 @@
 // emulator's drift hits both sides alike. Each side's rate comes from its own calls' time.
 
 import { pubsubBackend, resolveBackend } from '@anyqueue/conformance/backends'
-import { QueueClient } from '@anyqueue/queue-core'
+import { consume, QueueClient } from '@anyqueue/queue-core'
 import { PubSub, v1 } from '@google-cloud/pubsub'
-import { interleaved, report } from '../../../scripts/bench-kit.mjs'
+import { consumerRows, interleaved, report } from '../../../scripts/bench-kit.mjs'
 import { createPubSubDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000)
@@ -78,6 +78,14 @@ try {
       { name: `sendBatch of 10 (${N / 2} each)`, ...sendTen },
       { name: `pull 10 + acknowledge (${N / 2} each)`, ...receiveAck },
     ],
+  )
+  const consumerQueue = (await queues()).anyqueue
+  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 300)
+  report(
+    `consumer on queue-pubsub — ${consumerMessages} messages, no-op handler; manual loop = receive 10 + ackBatch`,
+    'consume()',
+    'manual loop',
+    await consumerRows(consume, consumerQueue, consumerMessages, [1, 8, 32], payload),
   )
 } finally {
   await client.close()

@@ -4,7 +4,7 @@
 // rate comes from the time of its own calls only.
 
 import { resolveBackend, sqsBackend } from '@anyqueue/conformance/backends'
-import { QueueClient } from '@anyqueue/queue-core'
+import { consume, QueueClient } from '@anyqueue/queue-core'
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -13,7 +13,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import { interleaved, report } from '../../../scripts/bench-kit.mjs'
+import { consumerRows, interleaved, report } from '../../../scripts/bench-kit.mjs'
 import { createSqsDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000)
@@ -102,6 +102,14 @@ try {
     { name: `sendBatch of 10 (${N / 2} each)`, ...sendTen },
     { name: `receive 10 + ackBatch (${N / 2} each)`, ...receiveAck },
   ])
+  const consumerQueue = (await queues()).queue
+  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 300)
+  report(
+    `consumer on queue-sqs — ${consumerMessages} messages, no-op handler; manual loop = receive 10 + ackBatch`,
+    'consume()',
+    'manual loop',
+    await consumerRows(consume, consumerQueue, consumerMessages, [1, 8, 32], payload),
+  )
 } finally {
   await client.close()
   sdk.destroy()
