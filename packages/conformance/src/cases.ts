@@ -12,12 +12,13 @@ import {
   receiveUntil,
   sleep,
 } from './helpers.js'
+import type { ConformanceTarget } from './target.js'
 
 /** One promise of the contract, stated in a few lines. */
 export interface ConformanceCase {
   name: string
   /** Why the case does not apply to a driver with these capabilities; undefined when it does. */
-  skip?: (capabilities: Capabilities) => string | undefined
+  skip?: (capabilities: Capabilities, target: ConformanceTarget) => string | undefined
   /** Longest the case may take, in ms, given the driver's lease. */
   timeoutMs?: (leaseMs: number) => number
   run(ctx: CaseContext): Promise<void>

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { consume, countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@anyqueue/queue-core'
 import type { ConformanceCase } from './cases.js'
 import { drain, expectNeverFor, receiveOne, sleep } from './helpers.js'
@@ -165,6 +167,48 @@ export const consumerCases: ConformanceCase[] = [
         [1, 2, 3].filter((n) => n !== started[0]),
         'the finished message was acked; the others stay for the next consumer',
       )
+    },
+  },
+  {
+    name: 'consumer: killed with SIGKILL mid-handler, its message goes to the next consumer',
+    skip: (_, target) => (target.process ? undefined : 'the target names no module a child process can open'),
+    timeoutMs: (lease) => lease * 3 + 60_000,
+    async run(ctx) {
+      const name = (await ctx.queue()).name
+      const { id } = await ctx.client.queue(name).send('survive the kill')
+      await ctx.client.close() // an embedded store admits one process: hand it to the child
+      const { module, env } = ctx.target.process!
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('./child-consumer.js', import.meta.url)), module, ctx.store, name],
+        { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+      )
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('the child consumer never started a handler')),
+          30_000,
+        )
+        child.once('error', reject)
+        child.once('exit', (code) => reject(new Error(`the child consumer exited early (${code})`)))
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (!chunk.toString().includes(`started ${id}`)) return
+          clearTimeout(timer)
+          child.removeAllListeners('exit')
+          child.once('exit', () => resolve())
+          child.kill('SIGKILL')
+        })
+      })
+      const client = await ctx.reopen()
+      const handled: Array<{ id: string; attempt: number }> = []
+      const consumer = consume(
+        client.queue(name),
+        (m) => void handled.push({ id: m.id, attempt: m.attempt }),
+        quiet,
+      )
+      await eventually(ctx.leaseMs * 3 + 20_000, 'the message to come back', () => handled.length > 0)
+      await consumer.stop()
+      assert.equal(handled[0]!.id, id)
+      assert.ok(handled[0]!.attempt >= 2, `attempt ${handled[0]!.attempt}: the killed delivery should count`)
     },
   },
   {

@@ -37,7 +37,7 @@ export async function runCase(
 ): Promise<{ skipped?: string; notes: string[] }> {
   const ctx = await CaseContext.open(target, store)
   try {
-    const skipped = testCase.skip?.(ctx.capabilities)
+    const skipped = testCase.skip?.(ctx.capabilities, target)
     if (skipped !== undefined) return { skipped, notes: [] }
     const timeout = caseTimeoutMs(testCase, ctx.leaseMs)
     let timer: NodeJS.Timeout | undefined

@@ -14,4 +14,10 @@ export interface ConformanceTarget {
   open(store: string): QueueDriver | Promise<QueueDriver>
   /** How many messages the load case sends. Default 1,000. */
   loadMessages?: number
+  /**
+   * How a child process opens this same target, for the cases that kill a process: a module whose
+   * default export is a ConformanceTarget, and environment variables it needs. Without it, those
+   * cases are skipped.
+   */
+  process?: { module: string; env?: Record<string, string> }
 }

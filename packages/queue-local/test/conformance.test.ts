@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { conformanceSuite } from '@anyqueue/conformance/vitest'
 import { afterAll } from 'vitest'
 import { createLocalDriver } from '../src/index.js'
@@ -10,6 +11,13 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 // Each case opens its own database folder; reopening the same store key reaches the same data.
 conformanceSuite(
-  { name: 'local', open: (store) => createLocalDriver({ location: join(root, store), leaseSeconds: 2 }) },
+  {
+    name: 'local',
+    open: (store) => createLocalDriver({ location: join(root, store), leaseSeconds: 2 }),
+    process: {
+      module: fileURLToPath(new URL('./fixtures/target.mjs', import.meta.url)),
+      env: { ANYQUEUE_LOCAL_ROOT: root, ANYQUEUE_LEASE: '2' },
+    },
+  },
   { leaseSeconds: 2 },
 )

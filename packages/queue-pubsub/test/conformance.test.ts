@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { pubsubBackend } from '@anyqueue/conformance/backends'
 import { backendConformanceSuite } from '@anyqueue/conformance/vitest'
 import { createPubSubDriver } from '../src/index.js'
@@ -9,6 +10,10 @@ backendConformanceSuite(
   (backend) => ({
     name: 'pubsub',
     open: () => createPubSubDriver({ clientConfig: backend.connection, leaseSeconds: 10 }),
+    process: {
+      module: fileURLToPath(new URL('./target.fixture.mjs', import.meta.url)),
+      env: { ANYQUEUE_TARGET_CONFIG: JSON.stringify(backend.connection), ANYQUEUE_LEASE: '10' },
+    },
   }),
   { leaseSeconds: 10 },
 )

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { sqsBackend } from '@anyqueue/conformance/backends'
 import { backendConformanceSuite } from '@anyqueue/conformance/vitest'
 import { createSqsDriver } from '../src/index.js'
@@ -9,6 +10,10 @@ backendConformanceSuite(
   (backend) => ({
     name: 'sqs',
     open: () => createSqsDriver({ clientConfig: backend.connection, leaseSeconds: 3 }),
+    process: {
+      module: fileURLToPath(new URL('./target.fixture.mjs', import.meta.url)),
+      env: { ANYQUEUE_TARGET_CONFIG: JSON.stringify(backend.connection), ANYQUEUE_LEASE: '3' },
+    },
   }),
   { leaseSeconds: 3 },
 )

@@ -1,0 +1,8 @@
+// How a child process of the kill cases opens the same backend: the connection comes in ANYQUEUE_TARGET_CONFIG.
+import { createSqsDriver } from '../dist/index.js'
+
+const clientConfig = JSON.parse(process.env.ANYQUEUE_TARGET_CONFIG ?? '{}')
+export default {
+  name: 'sqs',
+  open: () => createSqsDriver({ clientConfig, leaseSeconds: Number(process.env.ANYQUEUE_LEASE ?? 3) }),
+}
