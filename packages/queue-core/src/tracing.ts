@@ -46,15 +46,7 @@ export async function traceSend<R>(
   })
   const carrier: Record<string, string> = {}
   otel.propagation.inject(otel.trace.setSpan(otel.context.active(), span), carrier)
-  try {
-    return await send(carrier)
-  } catch (error) {
-    span.recordException(error as Error)
-    span.setStatus({ code: otel.SpanStatusCode.ERROR })
-    throw error
-  } finally {
-    span.end()
-  }
+  return ending(otel, span, () => send(carrier))
 }
 
 /**
@@ -83,8 +75,17 @@ export async function traceProcess<R>(
     },
     otel.context.active(),
   )
+  return ending(otel, span, () => otel.context.with(otel.trace.setSpan(otel.context.active(), span), run))
+}
+
+/** Runs `work`, marks the span failed if it throws, and ends the span either way. */
+async function ending<R>(
+  otel: typeof OpenTelemetry,
+  span: OpenTelemetry.Span,
+  work: () => Promise<R>,
+): Promise<R> {
   try {
-    return await otel.context.with(otel.trace.setSpan(otel.context.active(), span), run)
+    return await work()
   } catch (error) {
     span.recordException(error as Error)
     span.setStatus({ code: otel.SpanStatusCode.ERROR })
