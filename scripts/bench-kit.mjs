@@ -88,3 +88,13 @@ export async function consumerRows(consume, queue, messages, concurrencies, payl
   }
   return rows
 }
+
+/** consumerRows for concurrency 1, 8 and 32, printed as one report titled with `label`. */
+export async function reportConsumer(label, consume, queue, messages, payload) {
+  report(
+    `consumer on ${label} — ${messages.toLocaleString('en-US')} messages, no-op handler; manual loop = receive 10 + ackBatch`,
+    'consume()',
+    'manual loop',
+    await consumerRows(consume, queue, messages, [1, 8, 32], payload),
+  )
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { Level } from 'level'
-import { consumerRows, rate, report } from '../../../scripts/bench-kit.mjs'
+import { rate, report, reportConsumer } from '../../../scripts/bench-kit.mjs'
 import { createLocalDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000)
@@ -103,9 +103,8 @@ async function indexMemory() {
 async function consumer() {
   const client = new QueueClient(createLocalDriver({ location: join(root, 'consumer'), sync: false }))
   await client.createQueue('c')
-  const rows = await consumerRows(consume, client.queue('c'), N, [1, 8, 32], payload)
+  await reportConsumer('queue-local', consume, client.queue('c'), N, payload)
   await client.close()
-  return rows
 }
 
 try {
@@ -121,12 +120,7 @@ try {
       { name: 'receive 10 + ackBatch', subject: a.receiveAck, baseline: r.receiveAck },
     ],
   )
-  report(
-    `consumer on queue-local — ${N.toLocaleString('en-US')} messages, no-op handler; manual loop = receive 10 + ackBatch`,
-    'consume()',
-    'manual loop',
-    await consumer(),
-  )
+  await consumer()
   const perMessage = await indexMemory()
   console.log(
     `index memory: ${Math.round(perMessage)} bytes of heap per queued message (bodies stay on disk)`,

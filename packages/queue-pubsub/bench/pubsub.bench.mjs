@@ -5,7 +5,7 @@
 import { pubsubBackend, resolveBackend } from '@anyqueue/conformance/backends'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { PubSub, v1 } from '@google-cloud/pubsub'
-import { consumerRows, interleaved, report } from '../../../scripts/bench-kit.mjs'
+import { interleaved, report, reportConsumer } from '../../../scripts/bench-kit.mjs'
 import { createPubSubDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000)
@@ -79,14 +79,8 @@ try {
       { name: `pull 10 + acknowledge (${N / 2} each)`, ...receiveAck },
     ],
   )
-  const consumerQueue = (await queues()).anyqueue
   const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 300)
-  report(
-    `consumer on queue-pubsub — ${consumerMessages} messages, no-op handler; manual loop = receive 10 + ackBatch`,
-    'consume()',
-    'manual loop',
-    await consumerRows(consume, consumerQueue, consumerMessages, [1, 8, 32], payload),
-  )
+  await reportConsumer('queue-pubsub', consume, (await queues()).anyqueue, consumerMessages, payload)
 } finally {
   await client.close()
   await Promise.all([publisher.close(), subscriber.close()])

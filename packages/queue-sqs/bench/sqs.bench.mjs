@@ -13,7 +13,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import { consumerRows, interleaved, report } from '../../../scripts/bench-kit.mjs'
+import { interleaved, report, reportConsumer } from '../../../scripts/bench-kit.mjs'
 import { createSqsDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000)
@@ -102,14 +102,8 @@ try {
     { name: `sendBatch of 10 (${N / 2} each)`, ...sendTen },
     { name: `receive 10 + ackBatch (${N / 2} each)`, ...receiveAck },
   ])
-  const consumerQueue = (await queues()).queue
   const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 300)
-  report(
-    `consumer on queue-sqs — ${consumerMessages} messages, no-op handler; manual loop = receive 10 + ackBatch`,
-    'consume()',
-    'manual loop',
-    await consumerRows(consume, consumerQueue, consumerMessages, [1, 8, 32], payload),
-  )
+  await reportConsumer('queue-sqs', consume, (await queues()).queue, consumerMessages, payload)
 } finally {
   await client.close()
   sdk.destroy()
