@@ -93,14 +93,14 @@ export class QueueClient {
   createQueue(name: string): Promise<void> {
     assertQueueName(name)
     this.#assertOpen('createQueue')
-    return this.execute('createQueue', () => this.driver.createQueue(name))
+    return this.execute(() => this.driver.createQueue(name))
   }
 
   /** Deletes the queue and every message in it. A missing queue is a no-op. */
   deleteQueue(name: string): Promise<void> {
     assertQueueName(name)
     this.#assertOpen('deleteQueue')
-    return this.execute('deleteQueue', () => this.driver.deleteQueue(name))
+    return this.execute(() => this.driver.deleteQueue(name))
   }
 
   /** Waits for in-flight calls, closes every queue, then the driver. Idempotent. */
@@ -117,7 +117,7 @@ export class QueueClient {
    * @internal Runs one driver call of an operation already accepted (public methods check for
    * close on entry): classifies errors, retries retryable ones, and counts as in flight for close().
    */
-  execute<R>(_operation: string, call: () => Promise<R>): Promise<R> {
+  execute<R>(call: () => Promise<R>): Promise<R> {
     const run = this.#withRetry(call)
     this.#inflight.add(run)
     const forget = () => this.#inflight.delete(run)
@@ -270,7 +270,7 @@ export class Queue<T extends Payload = Payload> {
         : this.#closeSignal.signal,
     }
     const receiving = this.#client
-      .execute('receive', () => this.#driver.receiveBatch(this.name, request))
+      .execute(() => this.#driver.receiveBatch(this.name, request))
       .catch((error: unknown) => {
         // A long poll cut short by close() or the caller's signal is an empty answer, not a failure.
         if (request.signal.aborted) return []
@@ -297,7 +297,7 @@ export class Queue<T extends Payload = Payload> {
     const calls: Promise<void>[] = []
     for (let i = 0; i < unique.length; i += size) {
       const chunk = unique.slice(i, i + size)
-      calls.push(this.#client.execute('ack', () => this.#driver.ackBatch(this.name, chunk)))
+      calls.push(this.#client.execute(() => this.#driver.ackBatch(this.name, chunk)))
     }
     await this.#track(Promise.all(calls))
   }
@@ -308,9 +308,7 @@ export class Queue<T extends Payload = Payload> {
     const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
     const max = Math.min(this.#driver.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
     const delaySeconds = this.#checkDelay(options.delaySeconds, max, 'delaySeconds', 'nack with a delay')
-    await this.#track(
-      this.#client.execute('nack', () => this.#driver.nack(this.name, receiptHandle, delaySeconds)),
-    )
+    await this.#track(this.#client.execute(() => this.#driver.nack(this.name, receiptHandle, delaySeconds)))
   }
 
   /** Restarts the message's lease from now. */
@@ -322,9 +320,7 @@ export class Queue<T extends Payload = Payload> {
         driver: this.#driver.name,
       })
     }
-    await this.#track(
-      this.#client.execute('renewLease', () => this.#driver.renewLease(this.name, receiptHandle)),
-    )
+    await this.#track(this.#client.execute(() => this.#driver.renewLease(this.name, receiptHandle)))
   }
 
   /**
@@ -352,7 +348,7 @@ export class Queue<T extends Payload = Payload> {
       await Promise.all(
         chunks.map(async (chunk) => {
           const outcome = await this.#client
-            .execute('send', () =>
+            .execute(() =>
               this.#driver.sendBatch(
                 this.name,
                 chunk.map((i) => messages[i]!),
