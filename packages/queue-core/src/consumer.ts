@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { sendToDeadLetter } from './dead-letters.js'
+import { PromiseCache } from './driver-kit.js'
 import { QueueError } from './errors.js'
 import { LIMITS } from './limits.js'
 import type { Payload } from './payload.js'
@@ -110,20 +111,15 @@ export function consume<T extends Payload>(
     for (const wake of waiting) wake()
   }
   stopping.signal.addEventListener('abort', wakePollers, { once: true })
-  let deadLetterQueue: Promise<Queue<any>> | undefined
-
-  const deadLetters = () => {
-    deadLetterQueue ??= (async () => {
-      if (options.deadLetterQueue) return options.deadLetterQueue
-      const name = `${queue.name}-dlq`
-      await queue.client.createQueue(name)
-      return queue.client.queue(name)
-    })()
-    deadLetterQueue.catch(() => {
-      deadLetterQueue = undefined
-    })
-    return deadLetterQueue
-  }
+  // Resolved once, on the first dead letter; a failure (say, createQueue) is forgotten and retried.
+  const deadLetterQueues = new PromiseCache<string, Queue<any>>()
+  const deadLetters = () =>
+    options.deadLetterQueue
+      ? Promise.resolve(options.deadLetterQueue)
+      : deadLetterQueues.get(`${queue.name}-dlq`, async () => {
+          await queue.client.createQueue(`${queue.name}-dlq`)
+          return queue.client.queue(`${queue.name}-dlq`)
+        })
 
   // Acks of handlers that finish together go out as one batch: flushed at 10, or on the next tick.
   let pendingAcks: Array<{ message: Message<T>; done: (error?: unknown) => void }> = []
