@@ -232,14 +232,11 @@ export function consume<T extends Payload>(
   async function release(message: Message<T>, delaySeconds: number): Promise<void> {
     const max = queue.capabilities.nackDelay
     const seconds = Math.max(0, Math.round(delaySeconds))
-    if (seconds <= max) await queue.nack(message, { delaySeconds: seconds })
-    else if (max > 0) await queue.nack(message, { delaySeconds: max })
-    // else: leave it leased; it comes back when the lease ends.
-    emit({
-      type: 'retried',
-      message,
-      delaySeconds: seconds <= max ? seconds : Math.max(max, queue.leaseSeconds),
-    })
+    // Capped at the driver's longest nack delay; a driver that cannot delay a nack at all leaves the
+    // message leased, and it comes back when the lease ends.
+    const nackDelay = seconds <= max ? seconds : max > 0 ? max : undefined
+    if (nackDelay !== undefined) await queue.nack(message, { delaySeconds: nackDelay })
+    emit({ type: 'retried', message, delaySeconds: nackDelay ?? queue.leaseSeconds })
   }
 
   const free = () => concurrency - running.size - reserved

@@ -63,3 +63,35 @@ test('options are validated with typed errors', () => {
     expect.objectContaining({ field: 'maxAttempts' }),
   )
 })
+
+test('a backoff beyond the driver’s longest nack delay is capped, and the event says so', async () => {
+  for (const [nackDelay, expected] of [
+    [5, 5], // capped at the driver's maximum
+    [0, 30], // no delayed nack at all: the lease (30 s) brings it back
+  ]) {
+    const driver = new FakeDriver()
+    driver.capabilities = { ...driver.capabilities, nackDelay: nackDelay! }
+    const queue = new QueueClient(driver).queue('q')
+    await queue.send('fails')
+    const retried: number[] = []
+    const consumer = consume(
+      queue,
+      () => {
+        throw new Error('no')
+      },
+      {
+        waitSeconds: 0,
+        backoff: () => 10,
+        onError: () => {},
+        onEvent: (e) => {
+          if (e.type === 'retried') retried.push(e.delaySeconds)
+        },
+      },
+    )
+    await until(() => retried.length > 0)
+    await consumer.stop()
+    expect(retried).toEqual([expected])
+    const nacks = driver.calls.filter((c) => c.method === 'nack').map((c) => c.args[2])
+    expect(nacks).toEqual(nackDelay ? [nackDelay] : [])
+  }
+})
