@@ -16,17 +16,24 @@ async function eventually(ms: number, what: string, check: () => boolean): Promi
 
 const quiet = { onError: () => {}, waitSeconds: 1 }
 
+/**
+ * How long to wait for something that should happen within seconds. Generous on purpose: the suite
+ * runs many cases at once against one emulator, and on a loaded machine "soon" can take a while.
+ * It only bounds how long a failing case takes to report, never what passes.
+ */
+const PATIENCE = 60_000
+
 /** The consumer's promises, on every driver: built only on the portable Queue. */
 export const consumerCases: ConformanceCase[] = [
   {
     name: 'consumer: a handler that succeeds acks its message',
-    timeoutMs: (lease) => lease * 3 + 30_000,
+    timeoutMs: (lease) => lease * 3 + PATIENCE + 30_000,
     async run(ctx) {
       const queue = await ctx.queue<number>()
       await queue.sendBatch([1, 2, 3, 4, 5].map((payload) => ({ payload })))
       const seen: number[] = []
       const consumer = consume(queue, (m) => void seen.push(m.payload), { ...quiet, concurrency: 2 })
-      await eventually(20_000, 'five messages handled', () => seen.length >= 5)
+      await eventually(PATIENCE, 'five messages handled', () => seen.length >= 5)
       await consumer.stop()
       assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5])
       await expectNeverFor(queue, ctx.leaseMs * 1.5, 'a message whose handler succeeded came back')
@@ -35,20 +42,28 @@ export const consumerCases: ConformanceCase[] = [
   {
     name: 'consumer: a failing handler is retried with growing delays',
     skip: (caps) => (caps.nackDelay >= 2 ? undefined : `the driver declares nackDelay: ${caps.nackDelay}`),
-    timeoutMs: () => 60_000,
+    timeoutMs: () => PATIENCE + 60_000,
     async run(ctx) {
       const queue = await ctx.queue()
       await queue.send('flaky')
       const calls: Array<{ at: number; attempt: number }> = []
+      const delays: number[] = []
       const consumer = consume(
         queue,
         (m) => {
           calls.push({ at: Date.now(), attempt: m.attempt })
           if (calls.length < 3) throw new Error(`failure ${calls.length}`)
         },
-        { ...quiet, backoff: { initialDelaySeconds: 1, multiplier: 2, jitter: false }, maxAttempts: 5 },
+        {
+          ...quiet,
+          backoff: { initialDelaySeconds: 1, multiplier: 2, jitter: false },
+          maxAttempts: 5,
+          onEvent: (event) => {
+            if (event.type === 'retried') delays.push(event.delaySeconds)
+          },
+        },
       )
-      await eventually(30_000, 'the third call', () => calls.length >= 3)
+      await eventually(PATIENCE, 'the third call', () => calls.length >= 3)
       await consumer.stop()
       assert.equal(calls.length, 3, 'two failures then a success: three calls')
       assert.deepEqual(
@@ -59,12 +74,14 @@ export const consumerCases: ConformanceCase[] = [
       const second = calls[2]!.at - calls[1]!.at
       assert.ok(first >= 900, `the first retry came after ${first} ms, before its 1 s backoff`)
       assert.ok(second >= 1_800, `the second retry came after ${second} ms, before its 2 s backoff`)
-      assert.ok(second > first, 'delays should grow')
+      // Wall-clock gaps only have lower bounds (a loaded backend may be late); the growth itself is
+      // what the consumer asked the queue for.
+      assert.deepEqual(delays, [1, 2], 'the nack delays double from the initial one')
     },
   },
   {
     name: 'consumer: after maxAttempts exactly one copy lands in the dead-letter queue, with the reason',
-    timeoutMs: (lease) => lease * 4 + 60_000,
+    timeoutMs: (lease) => lease * 4 + PATIENCE + 60_000,
     async run(ctx) {
       const queue = await ctx.queue<{ job: number }>()
       const deadLetterQueue = await ctx.queue()
@@ -78,7 +95,7 @@ export const consumerCases: ConformanceCase[] = [
         },
         { ...quiet, maxAttempts: 2, backoff: () => 0, deadLetterQueue },
       )
-      const [dead] = await drainOnce(deadLetterQueue, 30_000)
+      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
       await consumer.stop()
       assert.equal(calls, 2, 'the handler runs maxAttempts times')
       assert.deepEqual(dead.payload, { job: 7 })
@@ -92,14 +109,14 @@ export const consumerCases: ConformanceCase[] = [
   },
   {
     name: 'consumer: dead letters can be counted and redriven back',
-    timeoutMs: (lease) => lease * 3 + 60_000,
+    timeoutMs: (lease) => lease * 3 + PATIENCE + 60_000,
     async run(ctx) {
       const queue = await ctx.queue<string>()
       const deadLetterQueue = await ctx.queue()
       await queue.sendBatch(['a', 'b', 'c'].map((payload) => ({ payload })))
       const consumer = consume(queue, (_, c) => c.deadLetter('not today'), { ...quiet, deadLetterQueue })
       let counted = 0
-      const end = Date.now() + 30_000
+      const end = Date.now() + PATIENCE
       while (counted < 3 && Date.now() < end) {
         await sleep(500)
         counted = await countMessages(deadLetterQueue)
@@ -117,7 +134,7 @@ export const consumerCases: ConformanceCase[] = [
   {
     name: 'consumer: a handler slower than two leases keeps its message (lease renewal)',
     skip: (caps) => (caps.renewLease ? undefined : 'the driver declares renewLease: false'),
-    timeoutMs: (lease) => lease * 4 + 30_000,
+    timeoutMs: (lease) => lease * 4 + PATIENCE + 30_000,
     async run(ctx) {
       const queue = await ctx.queue()
       await queue.send('slow')
@@ -130,7 +147,7 @@ export const consumerCases: ConformanceCase[] = [
         },
         { ...quiet, concurrency: 2 },
       )
-      await eventually(ctx.leaseMs * 3 + 10_000, 'the slow handler to finish', () => calls >= 1)
+      await eventually(ctx.leaseMs * 3 + PATIENCE, 'the slow handler to finish', () => calls >= 1)
       await sleep(ctx.leaseMs * 2.5)
       await consumer.stop()
       assert.equal(calls, 1, 'the message was redelivered while its handler ran')
@@ -139,7 +156,7 @@ export const consumerCases: ConformanceCase[] = [
   },
   {
     name: 'consumer: stop lets running handlers finish and starts nothing new',
-    timeoutMs: (lease) => lease * 3 + 30_000,
+    timeoutMs: (lease) => lease * 3 + PATIENCE + 30_000,
     async run(ctx) {
       const queue = await ctx.queue<number>()
       await queue.sendBatch([1, 2, 3].map((payload) => ({ payload })))
@@ -156,7 +173,7 @@ export const consumerCases: ConformanceCase[] = [
         },
         { ...quiet, concurrency: 1 },
       )
-      await eventually(20_000, 'a handler to start', () => started.length >= 1)
+      await eventually(PATIENCE, 'a handler to start', () => started.length >= 1)
       await consumer.stop()
       assert.equal(finished, started.length, 'stop resolved before a running handler finished')
       assert.equal(started.length, 1, 'a handler started after stop')
@@ -172,7 +189,7 @@ export const consumerCases: ConformanceCase[] = [
   {
     name: 'consumer: killed with SIGKILL mid-handler, its message goes to the next consumer',
     skip: (_, target) => (target.process ? undefined : 'the target names no module a child process can open'),
-    timeoutMs: (lease) => lease * 3 + 60_000,
+    timeoutMs: (lease) => lease * 3 + PATIENCE + 60_000,
     async run(ctx) {
       const name = (await ctx.queue()).name
       const { id } = await ctx.client.queue(name).send('survive the kill')
@@ -186,7 +203,7 @@ export const consumerCases: ConformanceCase[] = [
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error('the child consumer never started a handler')),
-          30_000,
+          PATIENCE,
         )
         child.once('error', reject)
         child.once('exit', (code) => reject(new Error(`the child consumer exited early (${code})`)))
@@ -205,7 +222,7 @@ export const consumerCases: ConformanceCase[] = [
         (m) => void handled.push({ id: m.id, attempt: m.attempt }),
         quiet,
       )
-      await eventually(ctx.leaseMs * 3 + 20_000, 'the message to come back', () => handled.length > 0)
+      await eventually(ctx.leaseMs * 3 + PATIENCE, 'the message to come back', () => handled.length > 0)
       await consumer.stop()
       assert.equal(handled[0]!.id, id)
       assert.ok(handled[0]!.attempt >= 2, `attempt ${handled[0]!.attempt}: the killed delivery should count`)
@@ -213,7 +230,7 @@ export const consumerCases: ConformanceCase[] = [
   },
   {
     name: 'consumer: an invalid payload is dead-lettered at once, never retried',
-    timeoutMs: () => 60_000,
+    timeoutMs: () => PATIENCE + 60_000,
     async run(ctx) {
       const queue = await ctx.queue<any>()
       const deadLetterQueue = await ctx.queue()
@@ -230,7 +247,7 @@ export const consumerCases: ConformanceCase[] = [
       await queue.send({ id: 'not a number' })
       let calls = 0
       const consumer = consume(queue, () => void calls++, { ...quiet, schema, deadLetterQueue })
-      const [dead] = await drainOnce(deadLetterQueue, 30_000)
+      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
       await consumer.stop()
       assert.equal(calls, 0, 'the handler must not see an invalid payload')
       assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '1')
