@@ -1,0 +1,299 @@
+import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser'
+
+/** What a queue or subscription does with its messages; the defaults are Microsoft's emulator's. */
+export interface EntityProperties {
+  /** How long a peek-lock receive hides a message. PT5S to PT5M; default PT1M. */
+  lockDurationMs: number
+  /** Deliveries before a message is dead-lettered with `MaxDeliveryCountExceeded`. Default 3. */
+  maxDeliveryCount: number
+  /** A message's time to live when it sets none (or a longer one). Default PT1H. */
+  defaultMessageTimeToLiveMs: number
+  /** Expired messages go to `$DeadLetterQueue` (reason `TTLExpiredException`) instead of vanishing. */
+  deadLetteringOnMessageExpiration: boolean
+  /** Drop a send whose `message_id` was seen within `duplicateDetectionHistoryTimeWindowMs`. */
+  requiresDuplicateDetection: boolean
+  duplicateDetectionHistoryTimeWindowMs: number
+  /** Hand every accepted message on to this queue or topic. */
+  forwardTo: string | undefined
+  /** Hand every dead-lettered message on to this queue or topic. */
+  forwardDeadLetteredMessagesTo: string | undefined
+}
+
+/** A subscription rule: messages matching any rule are copied to the subscription. */
+export type RuleFilter =
+  | { type: 'true' }
+  | {
+      type: 'correlation'
+      /** System properties that must match exactly (`correlationId`, `subject`, `to`, ...). */
+      system: Partial<Record<CorrelationField, string>>
+      /** Application properties that must match exactly. */
+      properties: Record<string, string | number | boolean>
+    }
+
+export type CorrelationField =
+  | 'contentType'
+  | 'correlationId'
+  | 'subject'
+  | 'messageId'
+  | 'replyTo'
+  | 'replyToSessionId'
+  | 'sessionId'
+  | 'to'
+
+export interface QueueDefinition {
+  name: string
+  properties?: Partial<EntityProperties>
+}
+
+export interface SubscriptionDefinition extends QueueDefinition {
+  rules?: RuleFilter[]
+}
+
+export interface TopicDefinition {
+  name: string
+  /** The topic's own default time to live, the cap for its subscriptions'. */
+  properties?: Pick<Partial<EntityProperties>, 'defaultMessageTimeToLiveMs'>
+  subscriptions?: SubscriptionDefinition[]
+}
+
+/** The emulator's topology in its programmatic form. */
+export interface Topology {
+  namespace?: string
+  queues?: QueueDefinition[]
+  topics?: TopicDefinition[]
+}
+
+/** A Config.json that cannot be honoured: it names the file's path to the offending value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(`[servicebus-emulator] ${path}: ${message}`)
+  }
+}
+
+export const DEFAULT_PROPERTIES: Readonly<EntityProperties> = Object.freeze({
+  lockDurationMs: 60_000,
+  maxDeliveryCount: 3,
+  defaultMessageTimeToLiveMs: 3_600_000,
+  deadLetteringOnMessageExpiration: false,
+  requiresDuplicateDetection: false,
+  duplicateDetectionHistoryTimeWindowMs: 20_000,
+  forwardTo: undefined,
+  forwardDeadLetteredMessagesTo: undefined,
+})
+
+export const LOCK_DURATION_RANGE_MS = { min: 5_000, max: 300_000 } as const
+
+/** Fills defaults and checks the ranges Service Bus enforces. */
+export function resolveProperties(
+  partial: Partial<EntityProperties> | undefined,
+  path: string,
+): EntityProperties {
+  const properties = { ...DEFAULT_PROPERTIES, ...stripUndefined(partial ?? {}) }
+  const { min, max } = LOCK_DURATION_RANGE_MS
+  if (!(properties.lockDurationMs >= min && properties.lockDurationMs <= max)) {
+    throw new ConfigError(
+      `LockDuration must be between PT5S and PT5M, got ${properties.lockDurationMs} ms`,
+      path,
+    )
+  }
+  if (!Number.isInteger(properties.maxDeliveryCount) || properties.maxDeliveryCount < 1) {
+    throw new ConfigError(
+      `MaxDeliveryCount must be an integer of at least 1, got ${properties.maxDeliveryCount}`,
+      path,
+    )
+  }
+  if (!(properties.defaultMessageTimeToLiveMs > 0)) {
+    throw new ConfigError('DefaultMessageTimeToLive must be positive', path)
+  }
+  return properties
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/**
+ * Reads an ISO 8601 duration (`PT1M`, `P1DT2H`, `PT0.5S`) or a .NET TimeSpan (`00:01:00`,
+ * `1.00:00:00`) into milliseconds.
+ */
+export function parseDuration(text: string, path: string): number {
+  const iso =
+    /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(
+      text,
+    )
+  if (iso && text.toUpperCase() !== 'P' && !text.toUpperCase().endsWith('T')) {
+    const [, d = '0', h = '0', m = '0', s = '0'] = iso
+    return Math.round(((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1_000)
+  }
+  const span = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(text)
+  if (span) {
+    const [, d = '0', h = '0', m = '0', s = '0'] = span
+    return Math.round(((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1_000)
+  }
+  throw new ConfigError(`"${text}" is not an ISO 8601 duration such as PT1M`, path)
+}
+
+/**
+ * Reads the `Config.json` Microsoft's Service Bus emulator reads (JSON with comments), so one file
+ * serves both emulators. Properties this emulator cannot honour are refused by name rather than
+ * silently ignored; logging settings are accepted and ignored.
+ */
+export function parseConfig(source: string | object): Topology {
+  const document = typeof source === 'string' ? parseJsonc(source) : source
+  const root = record(document, '$')
+  const user = record(root.UserConfig, '$.UserConfig')
+  const namespaces = list(user.Namespaces, '$.UserConfig.Namespaces')
+  if (namespaces.length !== 1) {
+    throw new ConfigError(
+      `exactly one namespace is supported, found ${namespaces.length}`,
+      '$.UserConfig.Namespaces',
+    )
+  }
+  const ns = record(namespaces[0], '$.UserConfig.Namespaces[0]')
+  const base = '$.UserConfig.Namespaces[0]'
+  const queues = list(ns.Queues ?? [], `${base}.Queues`).map((q, i) => {
+    const path = `${base}.Queues[${i}]`
+    const entry = record(q, path)
+    return {
+      name: string(entry.Name, `${path}.Name`),
+      properties: readProperties(entry.Properties, `${path}.Properties`),
+    }
+  })
+  const topics = list(ns.Topics ?? [], `${base}.Topics`).map((t, i): TopicDefinition => {
+    const path = `${base}.Topics[${i}]`
+    const entry = record(t, path)
+    const properties = readProperties(entry.Properties, `${path}.Properties`)
+    return {
+      name: string(entry.Name, `${path}.Name`),
+      properties: { defaultMessageTimeToLiveMs: properties.defaultMessageTimeToLiveMs },
+      subscriptions: list(entry.Subscriptions ?? [], `${path}.Subscriptions`).map((s, j) => {
+        const subPath = `${path}.Subscriptions[${j}]`
+        const sub = record(s, subPath)
+        return {
+          name: string(sub.Name, `${subPath}.Name`),
+          properties: readProperties(sub.Properties, `${subPath}.Properties`),
+          rules: list(sub.Rules ?? [], `${subPath}.Rules`).map((r, k) =>
+            readRule(r, `${subPath}.Rules[${k}]`),
+          ),
+        }
+      }),
+    }
+  })
+  return { namespace: string(ns.Name ?? 'sbemulatorns', `${base}.Name`), queues, topics }
+}
+
+function parseJsonc(text: string): unknown {
+  const errors: ParseError[] = []
+  const value = parse(text, errors, { allowTrailingComma: true })
+  const [first] = errors
+  if (first) {
+    const line = text.slice(0, first.offset).split('\n').length
+    throw new ConfigError(`${printParseErrorCode(first.error)} at line ${line}`, '$')
+  }
+  return value
+}
+
+function readProperties(value: unknown, path: string): Partial<EntityProperties> {
+  if (value === undefined) return {}
+  const p = record(value, path)
+  if (p.RequiresSession === true) {
+    throw new ConfigError(
+      'RequiresSession: sessions are not supported by this emulator yet',
+      `${path}.RequiresSession`,
+    )
+  }
+  const duration = (key: string) =>
+    p[key] === undefined ? undefined : parseDuration(string(p[key], `${path}.${key}`), `${path}.${key}`)
+  const flag = (key: string) => (p[key] === undefined ? undefined : boolean(p[key], `${path}.${key}`))
+  const target = (key: string) => {
+    const name = p[key] === undefined ? '' : string(p[key], `${path}.${key}`)
+    return name === '' ? undefined : name
+  }
+  return {
+    lockDurationMs: duration('LockDuration'),
+    maxDeliveryCount:
+      p.MaxDeliveryCount === undefined ? undefined : number(p.MaxDeliveryCount, `${path}.MaxDeliveryCount`),
+    defaultMessageTimeToLiveMs: duration('DefaultMessageTimeToLive'),
+    deadLetteringOnMessageExpiration: flag('DeadLetteringOnMessageExpiration'),
+    requiresDuplicateDetection: flag('RequiresDuplicateDetection'),
+    duplicateDetectionHistoryTimeWindowMs: duration('DuplicateDetectionHistoryTimeWindow'),
+    forwardTo: target('ForwardTo'),
+    forwardDeadLetteredMessagesTo: target('ForwardDeadLetteredMessagesTo'),
+  }
+}
+
+const CORRELATION_FIELDS: Record<string, CorrelationField> = {
+  ContentType: 'contentType',
+  CorrelationId: 'correlationId',
+  Label: 'subject',
+  Subject: 'subject',
+  MessageId: 'messageId',
+  ReplyTo: 'replyTo',
+  ReplyToSessionId: 'replyToSessionId',
+  SessionId: 'sessionId',
+  To: 'to',
+}
+
+function readRule(value: unknown, path: string): RuleFilter {
+  const rule = record(value, path)
+  const p = record(rule.Properties ?? {}, `${path}.Properties`)
+  const type = string(p.FilterType ?? 'Correlation', `${path}.Properties.FilterType`)
+  if (/^sql$/i.test(type)) {
+    const expression = record(p.SqlFilter ?? {}, `${path}.Properties.SqlFilter`).SqlExpression
+    if (typeof expression === 'string' && /^\s*1\s*=\s*1\s*$/.test(expression)) return { type: 'true' }
+    throw new ConfigError(
+      'SQL filters are not supported by this emulator yet (only "1=1")',
+      `${path}.Properties.SqlFilter`,
+    )
+  }
+  if (!/^correlation$/i.test(type))
+    throw new ConfigError(`unknown FilterType "${type}"`, `${path}.Properties.FilterType`)
+  const filter = record(p.CorrelationFilter ?? {}, `${path}.Properties.CorrelationFilter`)
+  const system: Partial<Record<CorrelationField, string>> = {}
+  const properties: Record<string, string | number | boolean> = {}
+  for (const [key, v] of Object.entries(filter)) {
+    const where = `${path}.Properties.CorrelationFilter.${key}`
+    if (key === 'Properties') {
+      for (const [name, want] of Object.entries(record(v, where))) {
+        if (!['string', 'number', 'boolean'].includes(typeof want)) {
+          throw new ConfigError(
+            'a correlation property must be a string, number or boolean',
+            `${where}.${name}`,
+          )
+        }
+        properties[name] = want as string | number | boolean
+      }
+    } else {
+      const field = CORRELATION_FIELDS[key]
+      if (!field) throw new ConfigError(`unknown correlation filter field "${key}"`, where)
+      system[field] = string(v, where)
+    }
+  }
+  return { type: 'correlation', system, properties }
+}
+
+function record(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError('expected an object', path)
+  return value as Record<string, unknown>
+}
+function list(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw new ConfigError('expected an array', path)
+  return value
+}
+function string(value: unknown, path: string): string {
+  if (typeof value !== 'string') throw new ConfigError('expected a string', path)
+  return value
+}
+function number(value: unknown, path: string): number {
+  if (typeof value !== 'number') throw new ConfigError('expected a number', path)
+  return value
+}
+function boolean(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError('expected true or false', path)
+  return value
+}

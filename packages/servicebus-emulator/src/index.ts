@@ -1,0 +1,20 @@
+export { Broker, type CreateQueueOptions, type Entity, type StoredMessage } from './broker.js'
+export {
+  ConfigError,
+  DEFAULT_PROPERTIES,
+  type EntityProperties,
+  parseConfig,
+  parseDuration,
+  type QueueDefinition,
+  type RuleFilter,
+  type SubscriptionDefinition,
+  type TopicDefinition,
+  type Topology,
+} from './config.js'
+export {
+  type EmulatorAdmin,
+  type EmulatorOptions,
+  MAX_MESSAGE_SIZE,
+  type ServiceBusEmulator,
+  startEmulator,
+} from './server.js'

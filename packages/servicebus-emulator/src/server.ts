@@ -1,0 +1,599 @@
+import type { AddressInfo, Server, Socket } from 'node:net'
+import rhea, { type Connection, type EventContext, type Receiver, type Sender } from 'rhea'
+import {
+  amqpMessage,
+  encodeStored,
+  lockTokenToDeliveryTag,
+  parseMessage,
+  readLockToken,
+  readLong,
+  type StoredBody,
+  types,
+  unpackTransfer,
+  uuidToBytes,
+} from './amqp.js'
+import {
+  Broker,
+  BrokerError,
+  CONDITIONS,
+  type CreateQueueOptions,
+  type Entity,
+  type Outlet,
+  STATE_CODE,
+  type StoredMessage,
+} from './broker.js'
+import { parseConfig, parseDuration, type Topology } from './config.js'
+import { type AttachFrame, deliveryOf, linkOf, outcomes } from './rhea-internals.js'
+
+/** The largest message (or batch) a sender may transfer, as a standard-tier namespace allows. */
+export const MAX_MESSAGE_SIZE = 262_144
+
+export interface EmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string
+  /**
+   * The topology: a `Config.json` as Microsoft's emulator reads it (its text, or the parsed
+   * object), or the programmatic form `{ queues, topics }`.
+   */
+  config?: string | object | Topology
+  /** The largest message a client may send, in bytes. Default 262,144. */
+  maxMessageSize?: number
+  /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
+  onError?: (error: unknown) => void
+}
+
+/** Queue management at run time, shaped like `ServiceBusAdministrationClient`'s queue methods. */
+export interface EmulatorAdmin {
+  createQueue(name: string, options?: CreateQueueOptions): Promise<{ name: string }>
+  deleteQueue(name: string): Promise<void>
+  queueExists(name: string): Promise<boolean>
+}
+
+export interface ServiceBusEmulator {
+  /** `Endpoint=sb://127.0.0.1:PORT;SharedAccessKeyName=…;UseDevelopmentEmulator=true` */
+  readonly connectionString: string
+  readonly host: string
+  readonly port: number
+  /** The namespace's entities and messages, for assertions in tests. */
+  readonly broker: Broker
+  readonly admin: EmulatorAdmin
+  /** Drops every connection and stops listening; queues and messages stay, as after a network outage. */
+  stop(): Promise<void>
+  /** Listens again on the same port after `stop()`. */
+  start(): Promise<void>
+  /** Stops for good and discards every message. */
+  close(): Promise<void>
+}
+
+function isTopology(config: object): config is Topology {
+  return !('UserConfig' in config)
+}
+
+/** Starts an emulator; resolves once it accepts connections. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<ServiceBusEmulator> {
+  const host = options.host ?? '127.0.0.1'
+  const source = options.config
+  const topology: Topology =
+    source === undefined
+      ? {}
+      : typeof source === 'string' || !isTopology(source)
+        ? parseConfig(source)
+        : source
+  const namespace = topology.namespace ?? 'sbemulatorns'
+  const onError = options.onError ?? (() => {})
+  const broker = new Broker(namespace, onError)
+  broker.load(topology)
+  const maxMessageSize = options.maxMessageSize ?? MAX_MESSAGE_SIZE
+
+  const container = rhea.create_container({
+    id: `servicebus-emulator-${namespace}`,
+    autoaccept: false,
+    treat_modified_as_released: false,
+    autosettle: false,
+  } as never)
+  const sockets = new Set<Socket>()
+  const connections = new Set<Connection>()
+  wire(container, broker, namespace, maxMessageSize, onError, connections)
+
+  let server: Server | undefined
+  let port = options.port ?? 0
+  const listen = async () => {
+    const s = container.listen({ port, host } as never) as unknown as Server
+    s.on('connection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
+    await new Promise<void>((resolve, reject) => {
+      s.once('listening', resolve)
+      s.once('error', reject)
+    })
+    s.on('error', onError)
+    port = (s.address() as AddressInfo).port
+    server = s
+  }
+  const stop = async () => {
+    const s = server
+    server = undefined
+    if (!s) return
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+    for (const socket of sockets) socket.destroy()
+    sockets.clear()
+    connections.clear()
+    await closed
+  }
+  await listen()
+
+  const admin: EmulatorAdmin = {
+    async createQueue(name, queueOptions = {}) {
+      const duration = (value: string | undefined, field: string) =>
+        value === undefined ? undefined : parseDuration(value, field)
+      try {
+        broker.addQueue({
+          name,
+          properties: {
+            lockDurationMs: duration(queueOptions.lockDuration, 'lockDuration'),
+            maxDeliveryCount: queueOptions.maxDeliveryCount,
+            defaultMessageTimeToLiveMs: duration(
+              queueOptions.defaultMessageTimeToLive,
+              'defaultMessageTimeToLive',
+            ),
+            deadLetteringOnMessageExpiration: queueOptions.deadLetteringOnMessageExpiration,
+            requiresDuplicateDetection: queueOptions.requiresDuplicateDetection,
+            duplicateDetectionHistoryTimeWindowMs: duration(
+              queueOptions.duplicateDetectionHistoryTimeWindow,
+              'duplicateDetectionHistoryTimeWindow',
+            ),
+            forwardTo: queueOptions.forwardTo,
+            forwardDeadLetteredMessagesTo: queueOptions.forwardDeadLetteredMessagesTo,
+          } as never,
+        })
+      } catch (error) {
+        if (error instanceof BrokerError)
+          throw Object.assign(new Error(error.message), {
+            code: 'MessagingEntityAlreadyExists',
+            statusCode: 409,
+          })
+        throw error
+      }
+      return { name }
+    },
+    async deleteQueue(name) {
+      if (!broker.deleteEntity(name)) {
+        throw Object.assign(new Error(`The messaging entity '${name}' could not be found.`), {
+          code: 'MessageEntityNotFoundError',
+          statusCode: 404,
+        })
+      }
+    },
+    async queueExists(name) {
+      return broker.hasQueue(name)
+    },
+  }
+
+  return {
+    get connectionString() {
+      return `Endpoint=sb://${host}:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`
+    },
+    host,
+    get port() {
+      return port
+    },
+    broker,
+    admin,
+    stop,
+    async start() {
+      if (!server) await listen()
+    },
+    async close() {
+      await stop()
+      broker.close()
+    },
+  }
+}
+
+interface OutletState extends Outlet {
+  link: Sender
+  entity: Entity
+  peekLock: boolean
+}
+
+/** The request/response nodes: `$cbs` and every `<entity>/$management`. */
+const MANAGEMENT_SUFFIX = /\/\$management$/i
+
+function wire(
+  container: rhea.Container,
+  broker: Broker,
+  namespace: string,
+  maxMessageSize: number,
+  onError: (error: unknown) => void,
+  connections: Set<Connection>,
+): void {
+  /** Reply links of each connection, by link name and by target address (either may be the reply_to). */
+  const replyLinks = new WeakMap<Connection, Map<string, Sender>>()
+  const outlets = new WeakMap<Sender, OutletState>()
+
+  const replies = (connection: Connection) => {
+    let map = replyLinks.get(connection)
+    if (!map) replyLinks.set(connection, (map = new Map()))
+    return map
+  }
+
+  container.on('connection_open', (context: EventContext) => {
+    connections.add(context.connection)
+  })
+  for (const event of ['disconnected', 'connection_close', 'connection_error']) {
+    container.on(event, (context: EventContext) => {
+      // Locks outlive links, as on Service Bus: only the connection's outlets go.
+      connections.delete(context.connection)
+      for (const entity of broker.entities()) {
+        for (const outlet of entity.outlets) {
+          if ((outlet as OutletState).link.connection === context.connection)
+            detachOutlet((outlet as OutletState).link)
+        }
+      }
+    })
+  }
+  container.on('error', onError)
+  container.on('protocol_error', onError)
+  for (const event of ['session_error', 'sender_error', 'receiver_error']) container.on(event, () => {})
+
+  const detachOutlet = (link: Sender) => {
+    const outlet = outlets.get(link)
+    if (!outlet) return
+    outlet.entity.outlets.delete(outlet)
+    outlets.delete(link)
+  }
+
+  const refuse = (link: Sender | Receiver, error: unknown) => {
+    const e =
+      error instanceof BrokerError
+        ? error
+        : new BrokerError(CONDITIONS.internal, String((error as Error)?.message ?? error), 500)
+    link.close({ condition: e.condition, description: e.message })
+  }
+
+  // A client's receiver: we send. Either a reply link of a request/response node, or an entity.
+  container.on('sender_open', (context: EventContext) => {
+    const link = context.sender!
+    const remote: AttachFrame = linkOf(link).remote.attach
+    const address = remote.source?.address ?? ''
+    link.set_source({ address })
+    if (remote.target?.address) link.set_target({ address: remote.target.address })
+    if (address === '$cbs' || MANAGEMENT_SUFFIX.test(address)) {
+      const map = replies(context.connection)
+      map.set(link.name, link)
+      if (remote.target?.address) map.set(remote.target.address, link)
+      return
+    }
+    try {
+      const entity = broker.receivable(address)
+      const peekLock = remote.snd_settle_mode !== 1
+      linkOf(link).local.attach.snd_settle_mode = peekLock ? 0 : 1
+      linkOf(link).local.attach.rcv_settle_mode = remote.rcv_settle_mode ?? 0
+      const outlet: OutletState = {
+        link,
+        entity,
+        peekLock,
+        credit: () => (link.is_open() ? linkOf(link).credit : 0),
+        deliver: (message, from) => deliver(outlet, message, from),
+      }
+      outlets.set(link, outlet)
+      entity.outlets.add(outlet)
+    } catch (error) {
+      refuse(link, error)
+    }
+  })
+
+  const deliver = (outlet: OutletState, message: StoredMessage, entity: Entity) => {
+    const priorDeliveries = message.deliveries
+    message.deliveries++
+    let tag: Buffer
+    let lockedUntil: number | undefined
+    if (outlet.peekLock) {
+      const lock = entity.lock(message)
+      tag = lockTokenToDeliveryTag(lock.token)
+      lockedUntil = lock.lockedUntil
+    } else {
+      entity.messages.delete(message.seq)
+      tag = uuidToBytes(crypto.randomUUID())
+    }
+    const bytes = encodeStored(message.body, priorDeliveries, {
+      sequenceNumber: message.seq,
+      enqueuedAt: message.enqueuedAt,
+      lockedUntil,
+      state: STATE_CODE[message.state],
+      deadLetterSource: message.deadLetterSource,
+    })
+    outlet.link.send(bytes, tag, 0)
+  }
+
+  container.on('sendable', (context: EventContext) => {
+    const outlet = outlets.get(context.sender!)
+    if (outlet) outlet.entity.pump()
+  })
+
+  container.on('sender_draining', (context: EventContext) => {
+    const link = context.sender!
+    const outlet = outlets.get(link)
+    if (outlet) outlet.entity.pump()
+    link.set_drained(true)
+  })
+
+  container.on('sender_close', (context: EventContext) => {
+    const link = context.sender!
+    detachOutlet(link)
+    const map = replyLinks.get(context.connection)
+    if (map) for (const [key, value] of map) if (value === link) map.delete(key)
+  })
+
+  // Settlement of what we delivered, over the receiving link.
+  const settleOverLink = (
+    context: EventContext,
+    outcome: 'accepted' | 'released' | 'modified' | 'rejected',
+  ) => {
+    const delivery = deliveryOf(context.delivery!)
+    const outlet = outlets.get(context.sender!)
+    if (!outlet?.peekLock) {
+      delivery.update(true)
+      return
+    }
+    const state = delivery.remote_state ?? {}
+    const token = tokenOf(delivery)
+    try {
+      const entity = outlet.entity
+      if (outcome === 'accepted') entity.complete(token)
+      else if (outcome === 'released') entity.abandon(token, undefined)
+      else if (outcome === 'modified') {
+        const properties = state.message_annotations
+        if (state.undeliverable_here) entity.defer(token, properties)
+        else entity.abandon(token, properties)
+      } else {
+        const info = { ...state.error?.info }
+        const reason = takeString(info, 'DeadLetterReason')
+        const description = takeString(info, 'DeadLetterErrorDescription')
+        entity.deadLetter(token, reason, description, info)
+      }
+      // The SDK reads any settled outcome without an error as success (an echoed `rejected` would not be).
+      delivery.update(true, outcomes.accepted().described())
+    } catch (error) {
+      const e =
+        error instanceof BrokerError ? error : new BrokerError(CONDITIONS.internal, String(error), 500)
+      delivery.update(
+        true,
+        outcomes.rejected({ error: { condition: e.condition, description: e.message } }).described(),
+      )
+    }
+  }
+  container.on('accepted', (c: EventContext) => settleOverLink(c, 'accepted'))
+  container.on('released', (c: EventContext) => settleOverLink(c, 'released'))
+  container.on('modified', (c: EventContext) => settleOverLink(c, 'modified'))
+  container.on('rejected', (c: EventContext) => settleOverLink(c, 'rejected'))
+
+  // A client's sender: we receive. Either requests to a node, or messages for an entity.
+  container.on('receiver_open', (context: EventContext) => {
+    const link = context.receiver!
+    const remote = linkOf(link).remote.attach
+    const address = remote.target?.address ?? ''
+    link.set_target({ address })
+    if (remote.source?.address) link.set_source({ address: remote.source.address })
+    linkOf(link).local.attach.max_message_size = maxMessageSize
+    if (address === '$cbs' || MANAGEMENT_SUFFIX.test(address)) return
+    try {
+      broker.sendable(address)
+    } catch (error) {
+      refuse(link, error)
+    }
+  })
+
+  container.on('message', (context: EventContext) => {
+    const link = context.receiver!
+    const delivery = context.delivery!
+    const address = linkOf(link).remote.attach.target?.address ?? ''
+    try {
+      if (address === '$cbs') return respond(context, cbs(context.message!))
+      if (MANAGEMENT_SUFFIX.test(address)) {
+        const entityPath = address.replace(MANAGEMENT_SUFFIX, '')
+        return respond(context, management(broker, entityPath, context.message!))
+      }
+      const format = (context as unknown as { format?: number }).format ?? 0
+      const raw = format === 0 ? amqpMessage.encode(context.message!) : (context.message as unknown as Buffer)
+      const size = (delivery as unknown as { data?: Buffer }).data?.length ?? raw.length
+      if (size > maxMessageSize) {
+        throw new BrokerError(
+          CONDITIONS.sizeExceeded,
+          `The received message (delivery-id:${delivery.id}, size:${size} bytes) exceeds the limit (${maxMessageSize} bytes) currently allowed on the link.`,
+          413,
+        )
+      }
+      const bodies: StoredBody[] = unpackTransfer(raw, format).map((bytes) =>
+        withMessageId(parseMessage(bytes)),
+      )
+      broker.send(address, bodies)
+      delivery.accept()
+    } catch (error) {
+      const e =
+        error instanceof BrokerError
+          ? error
+          : new BrokerError(CONDITIONS.internal, String((error as Error)?.message ?? error), 500)
+      if (e.condition === CONDITIONS.notFound) refuse(link, e)
+      delivery.reject({ condition: e.condition, description: e.message })
+    }
+  })
+
+  /** Sends a node's reply on the link the request named in `reply_to`. */
+  const respond = (context: EventContext, reply: Reply) => {
+    const request = context.message!
+    context.delivery!.accept()
+    const link = request.reply_to ? replyLinks.get(context.connection)?.get(request.reply_to) : undefined
+    if (!link) return
+    link.send({
+      to: request.reply_to,
+      correlation_id: request.message_id ?? request.correlation_id,
+      application_properties: reply.properties,
+      body: reply.body,
+    } as never)
+  }
+  void namespace
+}
+
+interface Reply {
+  properties: Record<string, unknown>
+  body?: unknown
+}
+
+function cbs(_request: rhea.Message): Reply {
+  // Any token is accepted: the emulator is for local use, as Microsoft's is.
+  return { properties: { 'status-code': 200, 'status-description': 'OK' } }
+}
+
+function ok(body?: unknown, statusCode = 200): Reply {
+  return { properties: { statusCode, statusDescription: statusCode === 204 ? 'No Content' : 'OK' }, body }
+}
+
+function failure(condition: string, statusCode: number, description: string): Reply {
+  return { properties: { statusCode, statusDescription: description, errorCondition: condition } }
+}
+
+function management(broker: Broker, entityPath: string, request: rhea.Message): Reply {
+  const operation = String(request.application_properties?.operation ?? '')
+  const body = (request.body ?? {}) as Record<string, unknown>
+  try {
+    switch (operation) {
+      case 'com.microsoft:renew-lock': {
+        const entity = broker.receivable(entityPath)
+        const expirations = lockTokens(body).map((token) => new Date(entity.renew(token)))
+        return ok({ expirations })
+      }
+      case 'com.microsoft:update-disposition': {
+        const entity = broker.receivable(entityPath)
+        const status = String(body['disposition-status'] ?? '')
+        const properties = body['properties-to-modify'] as Record<string, unknown> | undefined
+        for (const token of lockTokens(body)) {
+          if (status === 'completed') entity.complete(token)
+          else if (status === 'abandoned') entity.abandon(token, properties)
+          else if (status === 'defered' || status === 'deferred') entity.defer(token, properties)
+          else if (status === 'suspended') {
+            entity.deadLetter(
+              token,
+              body['deadletter-reason'] as string | undefined,
+              body['deadletter-description'] as string | undefined,
+              properties,
+            )
+          } else return failure(CONDITIONS.invalidField, 400, `Unknown disposition-status '${status}'.`)
+        }
+        return ok({})
+      }
+      case 'com.microsoft:peek-message': {
+        const entity = broker.receivable(entityPath)
+        const from = readLong(body['from-sequence-number']) ?? 0
+        const count = Number(body['message-count'] ?? 1)
+        const found = entity.peek(from, count)
+        if (found.length === 0) return failure(CONDITIONS.messageNotFound, 204, 'No messages to peek.')
+        return ok({ messages: found.map((m) => ({ message: encodeForReply(m, undefined) })) })
+      }
+      case 'com.microsoft:schedule-message': {
+        const messages = (body.messages ?? []) as Array<{ message: Buffer }>
+        const bodies = messages.map((entry) => withMessageId(parseMessage(entry.message)))
+        const seqs = broker.send(entityPath, bodies)
+        return ok({ 'sequence-numbers': types.wrap_array(seqs, 0x81, undefined) })
+      }
+      case 'com.microsoft:cancel-scheduled-message': {
+        broker.cancelScheduled(entityPath, sequenceNumbers(body))
+        return ok({})
+      }
+      case 'com.microsoft:receive-by-sequence-number': {
+        const entity = broker.receivable(entityPath)
+        const peekLock = Number(body['receiver-settle-mode'] ?? 1) !== 0
+        const found = entity.receiveDeferred(sequenceNumbers(body), peekLock)
+        return ok({
+          messages: found.map(({ message, lock }) => {
+            const entry: Record<string, unknown> = { message: encodeForReply(message, lock?.lockedUntil) }
+            if (lock) entry['lock-token'] = types.wrap_uuid(uuidToBytes(lock.token))
+            return entry
+          }),
+        })
+      }
+      default:
+        return failure(
+          CONDITIONS.notImplemented,
+          501,
+          `The operation '${operation}' is not supported by this emulator.`,
+        )
+    }
+  } catch (error) {
+    if (error instanceof BrokerError) return failure(error.condition, error.statusCode, error.message)
+    return failure(CONDITIONS.internal, 500, String((error as Error)?.message ?? error))
+  }
+}
+
+function encodeForReply(message: StoredMessage, lockedUntil: number | undefined): Buffer {
+  return encodeStored(message.body, Math.max(0, message.deliveries - (lockedUntil === undefined ? 0 : 1)), {
+    sequenceNumber: message.seq,
+    enqueuedAt: message.enqueuedAt,
+    lockedUntil,
+    state: STATE_CODE[message.state],
+    deadLetterSource: message.deadLetterSource,
+  })
+}
+
+function lockTokens(body: Record<string, unknown>): string[] {
+  const raw = body['lock-tokens']
+  const list = Array.isArray(raw) ? raw : [raw]
+  return list.map((value) => {
+    const token = readLockToken(value)
+    if (!token) throw new BrokerError(CONDITIONS.invalidField, 'lock-tokens must hold uuids.', 400)
+    return token
+  })
+}
+
+function sequenceNumbers(body: Record<string, unknown>): number[] {
+  const raw = body['sequence-numbers']
+  const list = Array.isArray(raw) ? raw : [raw]
+  return list.map((value) => {
+    const seq = readLong(value)
+    if (seq === undefined)
+      throw new BrokerError(CONDITIONS.invalidField, 'sequence-numbers must hold longs.', 400)
+    return seq
+  })
+}
+
+function takeString(info: Record<string, unknown>, key: string): string | undefined {
+  const value = info[key]
+  delete info[key]
+  return value === undefined ? undefined : String(value)
+}
+
+/** The SDK keys lock auto-renewal by message id, so every stored message gets one. */
+function withMessageId(body: StoredBody): StoredBody {
+  if (body.decoded.message_id !== undefined && body.decoded.message_id !== null) return body
+  // Rebuild the properties section with a fresh GUID id: the SDK always sets one, other clients may not.
+  const id = crypto.randomUUID()
+  const decoded = { ...body.decoded, message_id: id } as rhea.Message
+  const bytes = amqpMessage.encode({
+    ...decoded,
+    header: undefined,
+    message_annotations: undefined,
+    application_properties: undefined,
+  } as never)
+  const reparsed = parseMessage(bytes)
+  return { ...body, decoded, sections: reparsed.sections }
+}
+
+function tokenOf(delivery: { tag: Buffer }): string {
+  const tag = delivery.tag
+  // The tag is the lock token in .NET byte order; turn it back.
+  const rfc = Buffer.from([
+    tag[3]!,
+    tag[2]!,
+    tag[1]!,
+    tag[0]!,
+    tag[5]!,
+    tag[4]!,
+    tag[7]!,
+    tag[6]!,
+    ...tag.subarray(8),
+  ])
+  return readLockToken(rfc) ?? ''
+}
