@@ -86,7 +86,7 @@ export function unpackTransfer(data: Buffer, format: number): Buffer[] {
     body?: { typecode?: number; content?: unknown; multiple?: boolean }
   }
   const body = outer.body
-  if (!body || body.typecode !== 0x75) throw new TypeError('a batch must carry its messages in data sections')
+  if (body?.typecode !== 0x75) throw new TypeError('a batch must carry its messages in data sections')
   const parts = body.multiple ? (body.content as Buffer[]) : [body.content as Buffer]
   return parts.map((part) => {
     if (!Buffer.isBuffer(part)) throw new TypeError('a batch data section must hold an encoded message')

@@ -193,7 +193,7 @@ export class Entity {
       if (seq === undefined) return undefined
       this.queued.delete(seq)
       const message = this.messages.get(seq)
-      if (!message || message.state !== 'active' || message.lock) continue
+      if (message?.state !== 'active' || message.lock) continue
       if (message.expiresAt <= now) {
         this.expire(message)
         continue
@@ -313,8 +313,8 @@ export class Entity {
       return
     }
     if (message.state === 'deferred') return
-    if (message.expiresAt <= Date.now()) return this.expire(message)
-    this.makeReady(message)
+    if (message.expiresAt <= Date.now()) this.expire(message)
+    else this.makeReady(message)
   }
 
   private expire(message: StoredMessage): void {

@@ -213,7 +213,7 @@ function readProperties(value: unknown, path: string): Partial<EntityProperties>
     const name = p[key] === undefined ? '' : string(p[key], `${path}.${key}`)
     return name === '' ? undefined : name
   }
-  return {
+  const properties: Partial<EntityProperties> = {
     lockDurationMs: duration('LockDuration'),
     maxDeliveryCount:
       p.MaxDeliveryCount === undefined ? undefined : number(p.MaxDeliveryCount, `${path}.MaxDeliveryCount`),
@@ -224,6 +224,8 @@ function readProperties(value: unknown, path: string): Partial<EntityProperties>
     forwardTo: target('ForwardTo'),
     forwardDeadLetteredMessagesTo: target('ForwardDeadLetteredMessagesTo'),
   }
+  resolveProperties(properties, path) // refuse out-of-range values here, naming the file's path
+  return properties
 }
 
 const CORRELATION_FIELDS: Record<string, CorrelationField> = {

@@ -40,6 +40,11 @@ export interface EmulatorOptions {
   config?: string | object | Topology
   /** The largest message a client may send, in bytes. Default 262,144. */
   maxMessageSize?: number
+  /**
+   * A client must finish the AMQP handshake within this many ms, or its socket is closed: a peer
+   * that sends junk (or announces a 4 GiB frame) cannot hold a connection slot. Default 10,000.
+   */
+  handshakeTimeoutMs?: number
   /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
   onError?: (error: unknown) => void
 }
@@ -95,7 +100,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
   } as never)
   const sockets = new Set<Socket>()
   const connections = new Set<Connection>()
+  const handshakes = new WeakMap<Socket, NodeJS.Timeout>()
   wire(container, broker, namespace, maxMessageSize, onError, connections)
+  container.on('connection_open', (context: EventContext) => {
+    const socket = (context.connection as unknown as { socket?: Socket }).socket
+    if (socket) clearTimeout(handshakes.get(socket))
+  })
 
   let server: Server | undefined
   let port = options.port ?? 0
@@ -103,7 +113,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     const s = container.listen({ port, host } as never) as unknown as Server
     s.on('connection', (socket: Socket) => {
       sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
+      const handshake = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs ?? 10_000)
+      handshakes.set(socket, handshake)
+      socket.on('close', () => {
+        clearTimeout(handshake)
+        sockets.delete(socket)
+      })
     })
     await new Promise<void>((resolve, reject) => {
       s.once('listening', resolve)
@@ -215,8 +230,8 @@ function wire(
   const outlets = new WeakMap<Sender, OutletState>()
 
   const replies = (connection: Connection) => {
-    let map = replyLinks.get(connection)
-    if (!map) replyLinks.set(connection, (map = new Map()))
+    const map = replyLinks.get(connection) ?? new Map<string, Sender>()
+    replyLinks.set(connection, map)
     return map
   }
 
