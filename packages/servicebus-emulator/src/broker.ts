@@ -61,6 +61,8 @@ export interface Lock {
   readonly token: string
   lockedUntil: number
   timer: NodeJS.Timeout
+  /** Told when the lock ends: settled (by any path) or expired. The link settles its delivery. */
+  onEnd?: ((expired: boolean) => void) | undefined
 }
 
 /** A link handing one entity's messages to a client: the server's half of a receiver. */
@@ -241,15 +243,17 @@ export class Entity {
 
   private onLockExpired(message: StoredMessage, token: string): void {
     if (message.lock?.token !== token) return
-    this.unlock(message)
+    this.unlock(message, true)
     this.release(message)
   }
 
-  private unlock(message: StoredMessage): void {
-    if (!message.lock) return
-    clearTimeout(message.lock.timer)
-    this.locks.delete(message.lock.token)
+  private unlock(message: StoredMessage, expired = false): void {
+    const lock = message.lock
+    if (!lock) return
+    clearTimeout(lock.timer)
+    this.locks.delete(lock.token)
     message.lock = undefined
+    lock.onEnd?.(expired)
   }
 
   /** The message a lock token refers to, while the lock is held. */

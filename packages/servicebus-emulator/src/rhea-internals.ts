@@ -18,12 +18,16 @@ export interface LinkInternals {
   remote: { attach: AttachFrame }
   local: { attach: AttachFrame }
   credit: number
+  session: { outgoing: { next_pending_delivery: number; available(): number } }
 }
 
 export const linkOf = (link: Sender | Receiver): LinkInternals => link as unknown as LinkInternals
 
 export interface DeliveryInternals {
   tag: Buffer
+  link: { is_open(): boolean }
+  settled: boolean
+  remote_settled: boolean
   remote_state?: {
     undeliverable_here?: boolean
     message_annotations?: Record<string, unknown>

@@ -18,12 +18,14 @@ import {
   CONDITIONS,
   type CreateQueueOptions,
   type Entity,
+  type Lock,
+  lockLost,
   type Outlet,
   STATE_CODE,
   type StoredMessage,
 } from './broker.js'
 import { parseConfig, parseDuration, type Topology } from './config.js'
-import { type AttachFrame, deliveryOf, linkOf, outcomes } from './rhea-internals.js'
+import { type AttachFrame, type DeliveryInternals, deliveryOf, linkOf, outcomes } from './rhea-internals.js'
 
 /** The largest message (or batch) a sender may transfer, as a standard-tier namespace allows. */
 export const MAX_MESSAGE_SIZE = 262_144
@@ -212,6 +214,8 @@ interface OutletState extends Outlet {
   link: Sender
   entity: Entity
   peekLock: boolean
+  /** Deliveries whose lock lapsed before the client settled them, oldest first. */
+  expired: DeliveryInternals[]
 }
 
 /** The request/response nodes: `$cbs` and every `<entity>/$management`. */
@@ -287,12 +291,23 @@ function wire(
       const peekLock = remote.snd_settle_mode !== 1
       linkOf(link).local.attach.snd_settle_mode = peekLock ? 0 : 1
       linkOf(link).local.attach.rcv_settle_mode = remote.rcv_settle_mode ?? 0
+      // rhea spends credit when a transfer is written, not when it is queued: count our queued
+      // deliveries against it, and never queue more than the session's buffer holds.
+      const queued: number[] = []
+      const outgoing = linkOf(link).session.outgoing
       const outlet: OutletState = {
         link,
         entity,
         peekLock,
-        credit: () => (link.is_open() ? linkOf(link).credit : 0),
-        deliver: (message, from) => deliver(outlet, message, from),
+        expired: [],
+        credit: () => {
+          if (!link.is_open()) return 0
+          while (queued.length > 0 && queued[0]! < outgoing.next_pending_delivery) queued.shift()
+          const wanted = linkOf(link).credit - queued.length
+          if (wanted > 0 && outgoing.available() < wanted) reclaimExpired(outlet)
+          return Math.max(0, Math.min(wanted, outgoing.available()))
+        },
+        deliver: (message, from) => queued.push(deliver(outlet, message, from)),
       }
       outlets.set(link, outlet)
       entity.outlets.add(outlet)
@@ -306,8 +321,9 @@ function wire(
     message.deliveries++
     let tag: Buffer
     let lockedUntil: number | undefined
+    let lock: Lock | undefined
     if (outlet.peekLock) {
-      const lock = entity.lock(message)
+      lock = entity.lock(message)
       tag = lockTokenToDeliveryTag(lock.token)
       lockedUntil = lock.lockedUntil
     } else {
@@ -321,7 +337,42 @@ function wire(
       state: STATE_CODE[message.state],
       deadLetterSource: message.deadLetterSource,
     })
-    outlet.link.send(bytes, tag, 0)
+    const delivery = outlet.link.send(bytes, tag, 0)
+    if (lock) {
+      // A lock settled by any path (link or $management) settles the link's delivery with it, so
+      // rhea frees its slot in the session. An expired one stays open: Service Bus answers a late
+      // settlement over the link with lock-lost, which the SDK surfaces as MessageLockLost.
+      lock.onEnd = (expired) => {
+        if (expired) outlet.expired.push(deliveryOf(delivery))
+        else settleDelivery(deliveryOf(delivery), undefined)
+      }
+    }
+    return (delivery as unknown as { id: number }).id
+  }
+
+  /**
+   * Settles expired deliveries the client never settled when the session's buffer (2048 slots in
+   * rhea) runs short, so a receiver that lets locks lapse keeps receiving. Settling them says
+   * lock-lost, which is what a late settlement would have been told anyway.
+   */
+  const reclaimExpired = (outlet: OutletState) => {
+    for (const delivery of outlet.expired.splice(0)) settleDelivery(delivery, lockLost())
+  }
+
+  const settleDelivery = (delivery: DeliveryInternals, error: BrokerError | undefined) => {
+    if (delivery.remote_settled) return
+    if (!delivery.link.is_open()) {
+      // The link is gone (its session may be too): nothing to tell the client; free the slot.
+      delivery.settled = true
+      delivery.remote_settled = true
+      return
+    }
+    const outcome = error
+      ? outcomes.rejected({ error: { condition: error.condition, description: error.message } })
+      : outcomes.accepted()
+    delivery.update(true, outcome.described())
+    // With rcv-settle-mode second the client never settles a delivery we have settled.
+    delivery.remote_settled = true
   }
 
   container.on('sendable', (context: EventContext) => {
@@ -370,14 +421,13 @@ function wire(
         const description = takeString(info, 'DeadLetterErrorDescription')
         entity.deadLetter(token, reason, description, info)
       }
-      // The SDK reads any settled outcome without an error as success (an echoed `rejected` would not be).
-      delivery.update(true, outcomes.accepted().described())
+      // The lock's end settled the delivery as accepted: the SDK reads any outcome without an
+      // error as success (an echoed `rejected` would not be).
+      settleDelivery(delivery, undefined)
     } catch (error) {
-      const e =
-        error instanceof BrokerError ? error : new BrokerError(CONDITIONS.internal, String(error), 500)
-      delivery.update(
-        true,
-        outcomes.rejected({ error: { condition: e.condition, description: e.message } }).described(),
+      settleDelivery(
+        delivery,
+        error instanceof BrokerError ? error : new BrokerError(CONDITIONS.internal, String(error), 500),
       )
     }
   }

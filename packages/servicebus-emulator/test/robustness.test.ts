@@ -14,10 +14,13 @@ beforeAll(async () => {
     handshakeTimeoutMs: 1_000,
     onError: (e) => survived.push(e),
     config: {
-      queues: ['garbage', 'vanish', 'size', 'outage'].map((name) => ({
-        name,
-        properties: { lockDurationMs: 5_000 },
-      })),
+      queues: [
+        ...['garbage', 'vanish', 'size', 'outage'].map((name) => ({
+          name,
+          properties: { lockDurationMs: 5_000 },
+        })),
+        { name: 'lapse', properties: { lockDurationMs: 5_000, maxDeliveryCount: 1_000 } },
+      ],
     },
   })
 })
@@ -141,4 +144,31 @@ describe('servicebus-emulator under faults', () => {
     expect(got).toEqual(['before', 'after'])
     await client.close()
   })
+
+  it('a receiver that lets thousands of locks lapse keeps receiving', async () => {
+    // Every unsettled delivery holds a slot in the session (2,048 in rhea): expired ones must
+    // give theirs back or this receiver would starve.
+    const errorsBefore = survived.length
+    const client = new ServiceBusClient(emulator.connectionString)
+    try {
+      const sender = client.createSender('lapse')
+      for (let i = 0; i < 25; i++) {
+        const batch = await sender.createMessageBatch()
+        for (let j = 0; j < 100; j++) batch.tryAddMessage({ body: i * 100 + j })
+        await sender.sendMessages(batch)
+      }
+      const receiver = client.createReceiver('lapse', manual)
+      let deliveries = 0
+      let idle = 0
+      while (deliveries < 3_000 && idle < 20) {
+        const messages = await receiver.receiveMessages(250, { maxWaitTimeInMs: 500 })
+        deliveries += messages.length
+        idle = messages.length === 0 ? idle + 1 : 0
+      }
+      expect(deliveries).toBeGreaterThanOrEqual(3_000)
+    } finally {
+      await client.close()
+    }
+    expect(survived.slice(errorsBefore)).toEqual([])
+  }, 60_000)
 })
