@@ -67,10 +67,12 @@ export interface Topology {
 export class ConfigError extends Error {
   override name = 'ConfigError'
   constructor(
-    message: string,
+    /** What is wrong, without the path. */
+    readonly reason: string,
+    /** Where, as a JSON path: `$.UserConfig.Namespaces[0].Queues[1].Properties.LockDuration`. */
     readonly path: string,
   ) {
-    super(`[servicebus-emulator] ${path}: ${message}`)
+    super(`[servicebus-emulator] ${path}: ${reason}`)
   }
 }
 

@@ -226,7 +226,7 @@ describe.concurrent('servicebus-emulator through @azure/service-bus', () => {
   it('scheduled send over the link and through $management; cancel removes it', async () => {
     const queue = await newQueue()
     const sender = client.createSender(queue)
-    const at = new Date(Date.now() + 1_500)
+    const at = new Date(Date.now() + 3_000)
     await sender.sendMessages({ body: 'by link', scheduledEnqueueTimeUtc: at })
     const [kept, cancelled] = await sender.scheduleMessages([{ body: 'by mgmt' }, { body: 'cancelled' }], at)
     await sender.cancelScheduledMessages(cancelled!)

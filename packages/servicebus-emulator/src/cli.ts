@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { ConfigError } from './config.js'
+import { startEmulator } from './server.js'
+
+const USAGE = `Usage: servicebus-emulator [--config Config.json] [--port 5672] [--host 127.0.0.1]
+
+Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its connection string.
+
+  --config <file>          Microsoft's emulator Config.json (comments allowed). Default: no entities.
+  --port <n>               Port to listen on; 0 picks a free one. Default: 5672.
+  --host <address>         Address to listen on; 0.0.0.0 to serve other machines. Default: 127.0.0.1.
+  --max-message-size <n>   Largest message or batch accepted, in bytes. Default: 262144.
+  --help                   Print this and exit.
+
+Stops cleanly on SIGINT or SIGTERM; messages live in memory and go with the process.`
+
+/** Exit codes: 0 stopped by a signal, 1 could not start, 2 bad arguments or configuration. */
+export async function main(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>
+  try {
+    values = parse(argv)
+  } catch (error) {
+    console.error(`servicebus-emulator: ${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const port = integer(values.port, '--port', 0, 65_535)
+  const maxMessageSize =
+    values['max-message-size'] === undefined
+      ? undefined
+      : integer(values['max-message-size'], '--max-message-size', 1, 104_857_600)
+  for (const value of [port, maxMessageSize]) {
+    if (typeof value === 'string') {
+      console.error(`servicebus-emulator: ${value}`)
+      return 2
+    }
+  }
+
+  let config: string | undefined
+  if (values.config !== undefined) {
+    try {
+      config = await readFile(values.config, 'utf8')
+    } catch (error) {
+      console.error(`servicebus-emulator: cannot read --config ${values.config}: ${(error as Error).message}`)
+      return 2
+    }
+  }
+
+  const started = performance.now()
+  let emulator: Awaited<ReturnType<typeof startEmulator>>
+  try {
+    emulator = await startEmulator({
+      port: port as number,
+      host: values.host,
+      config,
+      maxMessageSize: maxMessageSize as number | undefined,
+      onError: (error) =>
+        console.error(`servicebus-emulator: survived: ${(error as Error)?.message ?? error}`),
+    })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`servicebus-emulator: ${values.config ?? 'config'} ${error.path}: ${error.reason}`)
+      return 2
+    }
+    console.error(`servicebus-emulator: cannot start: ${(error as Error).message}`)
+    return 1
+  }
+
+  const entities = [...emulator.broker.entities()].filter((e) => !e.isDeadLetterQueue).map((e) => e.path)
+  console.log(
+    [
+      `servicebus-emulator listening on ${emulator.host}:${emulator.port} (started in ${Math.round(performance.now() - started)} ms)`,
+      `entities: ${entities.length > 0 ? entities.join(', ') : '(none: create queues with emulator.admin, or pass --config)'}`,
+      `connection string: ${emulator.connectionString}`,
+    ].join('\n'),
+  )
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await emulator.close()
+  return 0
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p', default: '5672' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'max-message-size': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values
+}
+
+/** The integer in `text`, or an error message naming the flag and its range. */
+function integer(text: string, flag: string, min: number, max: number): number | string {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < min || value > max)
+    return `${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`
+  return value
+}
+
+process.exitCode = await main(process.argv.slice(2))
