@@ -29,6 +29,7 @@ export class FakeDriver implements QueueDriver {
   sendErrors: Array<unknown | undefined> = []
   closed = false
   #ids = 0
+  #deliveries = 0
 
   failNext(method: string, ...errors: unknown[]): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...errors])
@@ -57,17 +58,18 @@ export class FakeDriver implements QueueDriver {
   }
   async receiveBatch(queue: string, request: { maxMessages: number; waitSeconds: number }) {
     this.#record('receiveBatch', queue, request)
-    return this.stored.splice(0, request.maxMessages).map(
-      (m, i): IncomingMessage => ({
-        id: `r-${i}`,
+    return this.stored.splice(0, request.maxMessages).map((m): IncomingMessage => {
+      const n = ++this.#deliveries
+      return {
+        id: `r-${n}`,
         body: m.body,
         contentType: m.contentType,
-        receiptHandle: `fake:${i}`,
+        receiptHandle: `fake:${n}`,
         attempt: 1,
         enqueuedAt: new Date(0),
         attributes: { ...m.attributes },
-      }),
-    )
+      }
+    })
   }
   async ackBatch(queue: string, handles: readonly string[]) {
     this.#record('ackBatch', queue, handles)
