@@ -10,4 +10,12 @@ export {
   inCI,
   resolveBackend,
 } from './resolve.js'
+export {
+  MSSQL_IMAGE,
+  SERVICEBUS_EMULATOR_IMAGE,
+  type ServiceBusAdmin,
+  type ServiceBusConnection,
+  servicebusBackend,
+  servicebusEmulatorBackend,
+} from './servicebus.js'
 export { LOCALSTACK_IMAGE, type SqsConnection, sqsBackend, which } from './sqs.js'

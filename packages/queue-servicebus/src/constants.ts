@@ -1,0 +1,9 @@
+export const DRIVER_NAME = 'servicebus'
+/**
+ * Application property carrying the attempts a message had before a nack with a delay rescheduled
+ * it (Service Bus counts deliveries of the rescheduled copy from zero). `content-` names are the
+ * drivers' own: the portable layer refuses them as user attributes.
+ */
+export const ATTEMPTS_PROPERTY = 'content-attempts-before'
+/** Application property carrying the original enqueue time (epoch ms) of a rescheduled message. */
+export const ENQUEUED_PROPERTY = 'content-enqueued-at'

@@ -1,0 +1,468 @@
+import { randomUUID } from 'node:crypto'
+import {
+  type Capabilities,
+  type IncomingMessage,
+  LIMITS,
+  type OutgoingMessage,
+  PromiseCache,
+  type QueueDriver,
+  QueueError,
+  type ReceiveRequest,
+  resolveLeaseSeconds,
+  type SendResult,
+} from '@anyqueue/queue-core/driver'
+import {
+  ServiceBusAdministrationClient,
+  ServiceBusClient,
+  type ServiceBusMessage,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+  type ServiceBusSender,
+} from '@azure/service-bus'
+import { ATTEMPTS_PROPERTY, DRIVER_NAME, ENQUEUED_PROPERTY } from './constants.js'
+import { classifyServiceBusError, isLockGone } from './servicebus-errors.js'
+import type { ServiceBusDriverOptions, ServiceBusQueueAdmin } from './servicebus-options.js'
+
+/** Service Bus lock tokens are GUIDs. */
+const LOCK_TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const PREFIX = /^[A-Za-z0-9_.-]{0,16}$/
+/** Service Bus's own bounds on a lock duration. */
+const LOCK_SECONDS = { min: 5, max: 300 } as const
+/** Sends estimated below this go out without asking the SDK to size a batch: a quarter of Standard's 256 KiB. */
+const SMALL_BATCH_BYTES = 65_536
+/** A generous allowance per message for its id, content type, properties and AMQP framing. */
+const ENTRY_OVERHEAD_BYTES = 2_048
+/** High enough that the portable consumer's `maxAttempts` decides when a message is dead. */
+const MAX_DELIVERY_COUNT = 2_000
+
+type Settlement = 'complete' | 'abandon'
+
+/**
+ * Settlements of one kind issued together go out together; a different kind waits until those
+ * left. rhea, under the SDK, coalesces the dispositions issued before its next flush into ranges
+ * of delivery ids, and a range carries one outcome: a complete and an abandon issued in the same
+ * tick on consecutive deliveries can both reach the broker as the first one's outcome.
+ */
+class SettlementLane {
+  #kind: Settlement | undefined
+  #flushed: Promise<void> = Promise.resolve()
+
+  async run<T>(kind: Settlement, settle: () => Promise<T>): Promise<T> {
+    while (this.#kind !== undefined && this.#kind !== kind) await this.#flushed
+    if (this.#kind === undefined) {
+      this.#kind = kind
+      // rhea flushes on process.nextTick; an immediate runs after it.
+      this.#flushed = new Promise((resolve) =>
+        setImmediate(() => {
+          this.#kind = undefined
+          resolve()
+        }),
+      )
+    }
+    return settle()
+  }
+}
+
+interface Entity {
+  sender: ServiceBusSender
+  /** Settles and renews by lock token; any receiver of the entity can settle any of its messages. */
+  receiver: ServiceBusReceiver
+  /** A receiver serves one receive at a time: concurrent receives each take their own. */
+  idle: ServiceBusReceiver[]
+  receivers: Set<ServiceBusReceiver>
+  lane: SettlementLane
+  /** Messages this process holds a lock on, by lock token: settled over their link. */
+  live: Map<string, ServiceBusReceivedMessage>
+}
+
+export class ServiceBusDriver implements QueueDriver {
+  readonly name = DRIVER_NAME
+  readonly capabilities: Capabilities = Object.freeze({
+    persistent: true,
+    fifo: false,
+    delay: LIMITS.maxNackDelaySeconds,
+    nackDelay: LIMITS.maxNackDelaySeconds,
+    renewLease: true,
+    deadLetter: true,
+    maxBatch: LIMITS.maxBatch,
+    minLeaseSeconds: LOCK_SECONDS.min,
+  })
+  readonly leaseSeconds: number
+  /** The SDK client: an escape hatch for anything anyqueue does not cover. */
+  readonly client: ServiceBusClient
+  readonly #ownsClient: boolean
+  readonly #admin: ServiceBusQueueAdmin | undefined
+  readonly #options: ServiceBusDriverOptions
+  readonly #prefix: string
+  readonly #entities = new Map<string, Entity>()
+  readonly #created = new PromiseCache<string, void>()
+
+  constructor(options: ServiceBusDriverOptions = {}) {
+    this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
+      min: LOCK_SECONDS.min,
+      max: LOCK_SECONDS.max,
+      driver: DRIVER_NAME,
+    })
+    const prefix = options.prefix ?? ''
+    if (!PREFIX.test(prefix)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        'prefix must be at most 16 characters of A-Z, a-z, 0-9, "_", "." or "-"',
+        {
+          field: 'prefix',
+          limit: 16,
+          driver: DRIVER_NAME,
+        },
+      )
+    }
+    if (!options.client && !options.connectionString) {
+      throw new QueueError('INVALID_ARGUMENT', 'connectionString (or client) is required', {
+        field: 'connectionString',
+        driver: DRIVER_NAME,
+      })
+    }
+    this.#options = options
+    this.#prefix = prefix
+    this.#ownsClient = options.client === undefined
+    this.client =
+      options.client ??
+      new ServiceBusClient(options.connectionString!, {
+        ...options.clientOptions,
+        // One attempt per call (the portable layer retries), and no 60 s hang on a dead link.
+        retryOptions: { maxRetries: 0, timeoutInMs: 15_000, ...options.clientOptions?.retryOptions },
+      })
+    const adminConnectionString = options.adminConnectionString ?? options.connectionString
+    this.#admin =
+      options.admin ??
+      (adminConnectionString ? new ServiceBusAdministrationClient(adminConnectionString) : undefined)
+  }
+
+  /** The entity name for a portable name: the prefix, then the name unchanged. */
+  entityName(queue: string): string {
+    return this.#prefix + queue
+  }
+
+  async createQueue(queue: string): Promise<void> {
+    const admin = this.#requireAdmin('createQueue')
+    try {
+      await admin.createQueue(this.entityName(queue), {
+        lockDuration: `PT${this.leaseSeconds}S`,
+        maxDeliveryCount: MAX_DELIVERY_COUNT,
+        ...this.#options.queueOptions,
+      })
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error
+    }
+  }
+
+  async deleteQueue(queue: string): Promise<void> {
+    const admin = this.#requireAdmin('deleteQueue')
+    const entity = this.#entities.get(queue)
+    this.#entities.delete(queue)
+    this.#created.delete(queue)
+    if (entity) await closeEntity(entity)
+    try {
+      await admin.deleteQueue(this.entityName(queue))
+    } catch (error) {
+      if (classifyServiceBusError(error)?.code !== 'QUEUE_NOT_FOUND') throw error
+    }
+  }
+
+  async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const { sender } = await this.#entity(queue)
+    const outgoing = messages.map((m) => toServiceBus(m))
+    const chunks = await this.#chunks(sender, messages, outgoing)
+    const results: SendResult[] = new Array(messages.length)
+    await Promise.all(
+      chunks.map(async (indices) => {
+        try {
+          if (indices.length === 1) await sender.sendMessages(outgoing[indices[0]!]!)
+          else await sender.sendMessages(indices.map((i) => outgoing[i]!))
+          for (const i of indices) results[i] = { id: String(outgoing[i]!.messageId) }
+        } catch (error) {
+          for (const i of indices) results[i] = { error }
+        }
+      }),
+    )
+    // A missing queue fails the whole call, as on every other driver.
+    const notFound = results.find(
+      (r) => 'error' in r && classifyServiceBusError(r.error)?.code === 'QUEUE_NOT_FOUND',
+    )
+    if (notFound && 'error' in notFound) this.#forget(queue, notFound.error)
+    return results
+  }
+
+  /**
+   * Groups messages into sends that fit Service Bus's batch limit (256 KiB on Standard). Most
+   * batches are far below it and go out as they are; larger ones are sized by the SDK itself.
+   */
+  async #chunks(
+    sender: ServiceBusSender,
+    messages: readonly OutgoingMessage[],
+    outgoing: ServiceBusMessage[],
+  ): Promise<number[][]> {
+    const all = outgoing.map((_, i) => i)
+    let bytes = 0
+    for (const m of messages) {
+      bytes += m.bytes + ENTRY_OVERHEAD_BYTES
+      for (const [name, value] of Object.entries(m.attributes))
+        bytes += name.length + Buffer.byteLength(value)
+    }
+    if (bytes <= SMALL_BATCH_BYTES) return [all]
+    const chunks: number[][] = []
+    let batch = await sender.createMessageBatch()
+    let current: number[] = []
+    for (let i = 0; i < outgoing.length; i++) {
+      if (batch.tryAddMessage(outgoing[i]!)) {
+        current.push(i)
+        continue
+      }
+      if (current.length === 0) {
+        throw new QueueError(
+          'MESSAGE_TOO_LARGE',
+          `messages[${i}] does not fit in a Service Bus batch (${batch.maxSizeInBytes} bytes)`,
+          {
+            field: `messages[${i}]`,
+            limit: batch.maxSizeInBytes,
+            driver: DRIVER_NAME,
+          },
+        )
+      }
+      chunks.push(current)
+      current = []
+      batch = await sender.createMessageBatch()
+      i--
+    }
+    if (current.length > 0) chunks.push(current)
+    return chunks
+  }
+
+  async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
+    const entity = await this.#entity(queue)
+    const receiver = entity.idle.pop() ?? this.#receiver(entity, queue)
+    let received: ServiceBusReceivedMessage[]
+    try {
+      received = await receiver.receiveMessages(request.maxMessages, {
+        // The SDK needs a round trip to learn the queue is empty: give a short poll that long.
+        maxWaitTimeInMs: Math.max(request.waitSeconds * 1000, 50),
+        abortSignal: request.signal,
+      })
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') return []
+      this.#forget(queue, error)
+      throw error
+    } finally {
+      if (entity.receivers.has(receiver)) entity.idle.push(receiver)
+    }
+    const now = Date.now()
+    for (const [token, m] of entity.live) {
+      if ((m.lockedUntilUtc?.getTime() ?? 0) < now) entity.live.delete(token)
+    }
+    return received.map((m) => {
+      entity.live.set(m.lockToken!, m)
+      return fromServiceBus(m)
+    })
+  }
+
+  async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
+    const entity = await this.#entity(queue)
+    await Promise.all(receiptHandles.map((handle) => this.#settle(entity, handle, 'complete')))
+  }
+
+  async nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
+    const entity = await this.#entity(queue)
+    const message = entity.live.get(receiptHandle)
+    if (delaySeconds === 0 || !message) {
+      // Without the message in hand (another process received it) a delay cannot be honoured:
+      // the abandon makes it visible now, which is early but loses nothing.
+      return this.#settle(entity, receiptHandle, 'abandon')
+    }
+    // Service Bus cannot abandon with a delay: schedule a copy, then complete the original. A crash
+    // between the two redelivers both — a duplicate, never a loss.
+    const incoming = fromServiceBus(message)
+    const copy: ServiceBusMessage = {
+      body: message.body,
+      messageId: message.messageId,
+      contentType: message.contentType,
+      applicationProperties: {
+        ...message.applicationProperties,
+        [ATTEMPTS_PROPERTY]: incoming.attempt,
+        [ENQUEUED_PROPERTY]: incoming.enqueuedAt.getTime(),
+      },
+    }
+    try {
+      await entity.sender.scheduleMessages(copy, new Date(Date.now() + delaySeconds * 1000))
+    } catch (error) {
+      this.#forget(queue, error)
+      throw error
+    }
+    await this.#settle(entity, receiptHandle, 'complete')
+  }
+
+  async renewLease(queue: string, receiptHandle: string): Promise<void> {
+    const entity = await this.#entity(queue)
+    const message = entity.live.get(receiptHandle) ?? stub(receiptHandle)
+    try {
+      await entity.receiver.renewMessageLock(message)
+    } catch (error) {
+      if (isLockGone(error)) {
+        entity.live.delete(receiptHandle)
+        return
+      }
+      throw error
+    }
+  }
+
+  isReceiptHandle(receiptHandle: string): boolean {
+    return LOCK_TOKEN.test(receiptHandle)
+  }
+
+  classifyError(error: unknown): QueueError | undefined {
+    return classifyServiceBusError(error)
+  }
+
+  async close(): Promise<void> {
+    const entities = [...this.#entities.values()]
+    this.#entities.clear()
+    await Promise.all(entities.map(closeEntity))
+    if (this.#ownsClient) await this.client.close()
+  }
+
+  /**
+   * Settles over the link the message came on while this process holds it, else through
+   * `$management` by lock token. A lock that is gone makes it a no-op: the message was settled
+   * already, or it will be delivered again — nothing is lost either way.
+   */
+  async #settle(entity: Entity, handle: string, kind: Settlement): Promise<void> {
+    const message = entity.live.get(handle)
+    entity.live.delete(handle)
+    try {
+      await entity.lane.run(kind, () =>
+        kind === 'complete'
+          ? entity.receiver.completeMessage(message ?? stub(handle))
+          : entity.receiver.abandonMessage(message ?? stub(handle)),
+      )
+    } catch (error) {
+      if (isLockGone(error)) return
+      throw error
+    }
+  }
+
+  async #entity(queue: string): Promise<Entity> {
+    if (this.#options.createIfMissing) await this.#created.get(queue, () => this.#ensure(queue))
+    let entity = this.#entities.get(queue)
+    if (!entity) {
+      const receiver = this.#newReceiver(queue)
+      entity = {
+        sender: this.client.createSender(this.entityName(queue)),
+        receiver,
+        idle: [receiver],
+        receivers: new Set([receiver]),
+        lane: new SettlementLane(),
+        live: new Map(),
+      }
+      this.#entities.set(queue, entity)
+    }
+    return entity
+  }
+
+  #receiver(entity: Entity, queue: string): ServiceBusReceiver {
+    const receiver = this.#newReceiver(queue)
+    entity.receivers.add(receiver)
+    return receiver
+  }
+
+  #newReceiver(queue: string): ServiceBusReceiver {
+    // The portable lease is explicit (renewLease): no automatic lock renewal.
+    return this.client.createReceiver(this.entityName(queue), {
+      receiveMode: 'peekLock',
+      maxAutoLockRenewalDurationInMs: 0,
+    })
+  }
+
+  async #ensure(queue: string): Promise<void> {
+    const admin = this.#requireAdmin('createIfMissing')
+    if (!(await admin.queueExists(this.entityName(queue)))) await this.createQueue(queue)
+  }
+
+  /** A queue that vanished: drop its links, so the next call attaches (or creates) afresh. */
+  #forget(queue: string, error: unknown): void {
+    if (classifyServiceBusError(error)?.code !== 'QUEUE_NOT_FOUND') return
+    const entity = this.#entities.get(queue)
+    this.#entities.delete(queue)
+    this.#created.delete(queue)
+    if (entity) void closeEntity(entity)
+  }
+
+  #requireAdmin(operation: string): ServiceBusQueueAdmin {
+    if (this.#admin) return this.#admin
+    throw new QueueError(
+      'NOT_SUPPORTED',
+      `${operation} needs the admin option when the driver is given only a client`,
+      {
+        field: 'admin',
+        driver: DRIVER_NAME,
+      },
+    )
+  }
+}
+
+async function closeEntity(entity: Entity): Promise<void> {
+  const receivers = [...entity.receivers]
+  entity.receivers.clear()
+  entity.idle.length = 0
+  await Promise.allSettled([entity.sender.close(), ...receivers.map((r) => r.close())])
+}
+
+function toServiceBus(m: OutgoingMessage): ServiceBusMessage {
+  return {
+    // Raw UTF-8 bytes in a data section: what any Service Bus client in any language reads as-is.
+    body: Buffer.from(m.body, 'utf8'),
+    messageId: randomUUID(),
+    contentType: m.contentType,
+    applicationProperties: Object.keys(m.attributes).length > 0 ? { ...m.attributes } : undefined,
+    scheduledEnqueueTimeUtc: m.delaySeconds > 0 ? new Date(Date.now() + m.delaySeconds * 1000) : undefined,
+  }
+}
+
+function fromServiceBus(m: ServiceBusReceivedMessage): IncomingMessage {
+  const {
+    [ATTEMPTS_PROPERTY]: before,
+    [ENQUEUED_PROPERTY]: enqueued,
+    ...rest
+  } = m.applicationProperties ?? {}
+  const attributes: Record<string, string> = {}
+  for (const [name, value] of Object.entries(rest)) {
+    if (value !== null && value !== undefined) attributes[name] = String(value)
+  }
+  return {
+    id: String(m.messageId ?? m.sequenceNumber),
+    body: bodyText(m.body),
+    contentType: m.contentType,
+    receiptHandle: m.lockToken!,
+    attempt: (typeof before === 'number' ? before : 0) + m.deliveryCount! + 1,
+    enqueuedAt: typeof enqueued === 'number' ? new Date(enqueued) : (m.enqueuedTimeUtc ?? new Date()),
+    attributes,
+  }
+}
+
+/** Bytes from anyqueue (and most producers); a string or JSON value from SDKs that encode bodies. */
+function bodyText(body: unknown): string {
+  if (Buffer.isBuffer(body)) return body.toString('utf8')
+  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8')
+  if (typeof body === 'string') return body
+  return JSON.stringify(body) ?? ''
+}
+
+/**
+ * A message this process does not hold, for settling by lock token: without a link, the SDK
+ * settles it through the entity's `$management` node, as it does a deferred message.
+ */
+function stub(lockToken: string): ServiceBusReceivedMessage {
+  return { lockToken, delivery: {}, body: undefined } as unknown as ServiceBusReceivedMessage
+}
+
+/** A driver over Azure Service Bus (or an emulator: Microsoft's, or `@anyqueue/servicebus-emulator`). */
+export function createServiceBusDriver(options: ServiceBusDriverOptions = {}): ServiceBusDriver {
+  return new ServiceBusDriver(options)
+}

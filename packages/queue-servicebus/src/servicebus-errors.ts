@@ -1,0 +1,73 @@
+import { QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
+import { DRIVER_NAME } from './constants.js'
+
+const MAP: Record<string, [QueueErrorCode, boolean]> = {
+  MessagingEntityNotFound: ['QUEUE_NOT_FOUND', false],
+  MessageEntityNotFoundError: ['QUEUE_NOT_FOUND', false],
+  UnauthorizedAccess: ['PERMISSION_DENIED', false],
+  UnauthorizedRequestError: ['PERMISSION_DENIED', false],
+  MessagingEntityDisabled: ['UNAVAILABLE', false],
+  MessageSizeExceeded: ['MESSAGE_TOO_LARGE', false],
+  ServiceBusy: ['UNAVAILABLE', true],
+  ServerBusyError: ['UNAVAILABLE', true],
+  ServiceTimeout: ['UNAVAILABLE', true],
+  ServiceCommunicationProblem: ['UNAVAILABLE', true],
+  QuotaExceeded: ['UNAVAILABLE', true],
+  GeneralError: ['UNAVAILABLE', true],
+  OperationTimeoutError: ['UNAVAILABLE', true],
+  ConnectionForcedError: ['UNAVAILABLE', true],
+  ConnectionClosedError: ['UNAVAILABLE', true],
+  ServiceUnavailableError: ['UNAVAILABLE', true],
+  InternalServerError: ['UNAVAILABLE', true],
+}
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+])
+
+interface SdkLikeError {
+  name?: string
+  code?: string
+  message?: string
+  retryable?: boolean
+  statusCode?: number
+}
+
+/** Maps an SDK (or socket, or administration REST) error to a portable one; undefined for bugs. */
+export function classifyServiceBusError(error: unknown): QueueError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const e = error as SdkLikeError
+  const make = (code: QueueErrorCode, retryable: boolean) =>
+    new QueueError(code, `${e.code ?? e.name}: ${e.message ?? 'no message'}`, {
+      cause: error,
+      driver: DRIVER_NAME,
+      retryable,
+    })
+  const mapped = e.code === undefined ? undefined : MAP[e.code]
+  if (mapped) return make(...mapped)
+  if (e.code && NETWORK.has(e.code)) return make('UNAVAILABLE', true)
+  const status = e.statusCode
+  if (status === 404) return make('QUEUE_NOT_FOUND', false)
+  if (status === 401 || status === 403) return make('PERMISSION_DENIED', false)
+  if (status !== undefined && (status >= 500 || status === 429)) return make('UNAVAILABLE', true)
+  // What the SDK throws when a call is made on a connection it is still (re)opening.
+  if (e.name === 'ServiceBusError' || e.name === 'MessagingError')
+    return make('UNAVAILABLE', e.retryable ?? true)
+  return undefined
+}
+
+/** The lock is gone: the message was settled already, or its lease ran out and it will return. */
+export function isLockGone(error: unknown): boolean {
+  const e = error as SdkLikeError | null
+  return (
+    e?.code === 'MessageLockLost' ||
+    e?.code === 'MessageNotFound' ||
+    // The SDK's own check, before any I/O, for a delivery the broker already settled.
+    (e?.message?.startsWith('The message has either been deleted or already settled') ?? false)
+  )
+}
