@@ -278,8 +278,8 @@ function wire(
   const detachOutlet = (link: Sender) => {
     const outlet = outlets.get(link)
     if (!outlet) return
+    // No more deliveries; the outlet stays known so a late settlement still reaches the entity.
     outlet.entity.outlets.delete(outlet)
-    outlets.delete(link)
   }
 
   const refuse = (link: Sender | Receiver, error: unknown) => {
@@ -419,7 +419,8 @@ function wire(
     const delivery = deliveryOf(context.delivery!)
     const outlet = outlets.get(context.sender!)
     if (!outlet?.peekLock) {
-      delivery.update(true)
+      // Nothing to settle (receive-and-delete): echo a plain outcome, never an empty state.
+      settleDelivery(delivery, undefined)
       return
     }
     const state = delivery.remote_state ?? {}
