@@ -206,6 +206,30 @@ describe.concurrent('servicebus-emulator through @azure/service-bus', () => {
     await expectCode(receiver.receiveDeferredMessages(messages[0]!.sequenceNumber!), 'MessageNotFound')
   })
 
+  it('with its link gone, a message is settled via $management: abandon, dead-letter, complete', async () => {
+    const queue = await newQueue()
+    await client.createSender(queue).sendMessages([{ body: 'a' }, { body: 'b' }, { body: 'c' }])
+    const first = await receiveAll(queue, 3)
+    await first.receiver.close() // the SDK now settles these through the entity's $management node
+    const other = client.createReceiver(queue, manual)
+    const [a, b, c] = [...first.messages].sort((x, y) => String(x.body).localeCompare(String(y.body)))
+    await other.abandonMessage(a!)
+    await other.deadLetterMessage(b!, {
+      deadLetterReason: 'by-management',
+      deadLetterErrorDescription: 'no link',
+    })
+    await other.completeMessage(c!)
+    await expectCode(other.completeMessage(c!), 'MessageLockLost')
+    const again = await receiveAll(queue, 1)
+    expect(again.messages.map((m) => [m.body, m.deliveryCount])).toEqual([['a', 1]])
+    await again.receiver.completeMessage(again.messages[0]!)
+    const dead = await receiveAll(queue, 1, 'deadLetter')
+    expect(dead.messages.map((m) => [m.body, m.deadLetterReason, m.deadLetterErrorDescription])).toEqual([
+      ['b', 'by-management', 'no link'],
+    ])
+    await dead.receiver.completeMessage(dead.messages[0]!)
+  })
+
   it('peek shows messages in order without locking them', async () => {
     const queue = await newQueue()
     await client.createSender(queue).sendMessages([{ body: 1 }, { body: 2 }, { body: 3 }])
