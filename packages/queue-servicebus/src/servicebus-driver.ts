@@ -277,6 +277,11 @@ export class ServiceBusDriver implements QueueDriver {
       // the abandon makes it visible now, which is early but loses nothing.
       return this.#settle(entity, receiptHandle, 'abandon')
     }
+    if ((message.lockedUntilUtc?.getTime() ?? 0) <= Date.now()) {
+      // The lease is over: the message is on its way back already, and a copy would duplicate it.
+      entity.live.delete(receiptHandle)
+      return
+    }
     // Service Bus cannot abandon with a delay: schedule a copy, then complete the original. A crash
     // between the two redelivers both — a duplicate, never a loss.
     const incoming = fromServiceBus(message)
