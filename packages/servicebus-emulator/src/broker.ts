@@ -17,6 +17,12 @@ export class BrokerError extends Error {
   ) {
     super(message)
   }
+
+  /** The error as the broker reports it: itself, or anything else as an internal error. */
+  static from(error: unknown): BrokerError {
+    if (error instanceof BrokerError) return error
+    return new BrokerError(CONDITIONS.internal, String((error as Error)?.message ?? error), 500)
+  }
 }
 
 export const CONDITIONS = {

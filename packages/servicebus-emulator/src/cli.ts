@@ -28,16 +28,17 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return 0
   }
-  const port = integer(values.port, '--port', 0, 65_535)
-  const maxMessageSize =
-    values['max-message-size'] === undefined
-      ? undefined
-      : integer(values['max-message-size'], '--max-message-size', 1, 104_857_600)
-  for (const value of [port, maxMessageSize]) {
-    if (typeof value === 'string') {
-      console.error(`servicebus-emulator: ${value}`)
-      return 2
-    }
+  let port: number
+  let maxMessageSize: number | undefined
+  try {
+    port = integer(values.port, '--port', 0, 65_535)
+    maxMessageSize =
+      values['max-message-size'] === undefined
+        ? undefined
+        : integer(values['max-message-size'], '--max-message-size', 1, 104_857_600)
+  } catch (error) {
+    console.error(`servicebus-emulator: ${(error as Error).message}`)
+    return 2
   }
 
   let config: string | undefined
@@ -54,10 +55,10 @@ export async function main(argv: string[]): Promise<number> {
   let emulator: Awaited<ReturnType<typeof startEmulator>>
   try {
     emulator = await startEmulator({
-      port: port as number,
+      port,
       host: values.host,
       config,
-      maxMessageSize: maxMessageSize as number | undefined,
+      maxMessageSize,
       onError: (error) =>
         console.error(`servicebus-emulator: survived: ${(error as Error)?.message ?? error}`),
     })
@@ -101,11 +102,11 @@ function parse(argv: string[]) {
   }).values
 }
 
-/** The integer in `text`, or an error message naming the flag and its range. */
-function integer(text: string, flag: string, min: number, max: number): number | string {
+/** The integer in `text`; throws a message naming the flag and its range. */
+function integer(text: string, flag: string, min: number, max: number): number {
   const value = Number(text)
   if (!Number.isInteger(value) || value < min || value > max)
-    return `${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`
+    throw new Error(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`)
   return value
 }
 

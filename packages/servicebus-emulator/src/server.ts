@@ -283,10 +283,7 @@ function wire(
   }
 
   const refuse = (link: Sender | Receiver, error: unknown) => {
-    const e =
-      error instanceof BrokerError
-        ? error
-        : new BrokerError(CONDITIONS.internal, String((error as Error)?.message ?? error), 500)
+    const e = BrokerError.from(error)
     link.close({ condition: e.condition, description: e.message })
   }
 
@@ -439,14 +436,11 @@ function wire(
         const description = takeString(info, 'DeadLetterErrorDescription')
         entity.deadLetter(token, reason, description, info)
       }
-      // The lock's end settled the delivery as accepted: the SDK reads any outcome without an
-      // error as success (an echoed `rejected` would not be).
+      // Ending the lock has settled the delivery as accepted already (the SDK reads any outcome
+      // without an error as success; an echoed `rejected` would not be); this is a no-op then.
       settleDelivery(delivery, undefined)
     } catch (error) {
-      settleDelivery(
-        delivery,
-        error instanceof BrokerError ? error : new BrokerError(CONDITIONS.internal, String(error), 500),
-      )
+      settleDelivery(delivery, BrokerError.from(error))
     }
   }
   container.on('accepted', (c: EventContext) => settleOverLink(c, 'accepted'))
@@ -496,10 +490,7 @@ function wire(
       broker.send(address, bodies)
       delivery.accept()
     } catch (error) {
-      const e =
-        error instanceof BrokerError
-          ? error
-          : new BrokerError(CONDITIONS.internal, String((error as Error)?.message ?? error), 500)
+      const e = BrokerError.from(error)
       if (e.condition === CONDITIONS.notFound) refuse(link, e)
       delivery.reject({ condition: e.condition, description: e.message })
     }
@@ -606,8 +597,8 @@ function management(broker: Broker, entityPath: string, request: rhea.Message): 
         )
     }
   } catch (error) {
-    if (error instanceof BrokerError) return failure(error.condition, error.statusCode, error.message)
-    return failure(CONDITIONS.internal, 500, String((error as Error)?.message ?? error))
+    const e = BrokerError.from(error)
+    return failure(e.condition, e.statusCode, e.message)
   }
 }
 
