@@ -43,3 +43,20 @@ export class PromiseCache<K, V> {
     this.#entries.delete(key)
   }
 }
+
+/** Socket error codes (`error.code`) that mean a backend could not be reached, or went away. */
+const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+])
+
+/** A socket-level failure: drivers classify it as `UNAVAILABLE`, retryable. */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)
+}

@@ -5,7 +5,7 @@
  */
 import type { QueueError } from './errors.js'
 
-export { PromiseCache, resolveLeaseSeconds } from './driver-kit.js'
+export { isConnectionError, PromiseCache, resolveLeaseSeconds } from './driver-kit.js'
 export {
   ERROR_CODES,
   isQueueError,

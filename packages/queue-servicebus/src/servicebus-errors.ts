@@ -1,4 +1,4 @@
-import { QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
+import { isConnectionError, QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
 const MAP: Record<string, [QueueErrorCode, boolean]> = {
@@ -20,15 +20,6 @@ const MAP: Record<string, [QueueErrorCode, boolean]> = {
   ServiceUnavailableError: ['UNAVAILABLE', true],
   InternalServerError: ['UNAVAILABLE', true],
 }
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-])
 
 interface SdkLikeError {
   name?: string
@@ -50,7 +41,7 @@ export function classifyServiceBusError(error: unknown): QueueError | undefined 
     })
   const mapped = e.code === undefined ? undefined : MAP[e.code]
   if (mapped) return make(...mapped)
-  if (e.code && NETWORK.has(e.code)) return make('UNAVAILABLE', true)
+  if (isConnectionError(e)) return make('UNAVAILABLE', true)
   const status = e.statusCode
   if (status === 404) return make('QUEUE_NOT_FOUND', false)
   if (status === 401 || status === 403) return make('PERMISSION_DENIED', false)

@@ -1,4 +1,4 @@
-import { QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
+import { isConnectionError, QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
 const NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])
@@ -23,15 +23,6 @@ const RETRYABLE = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
-])
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
 ])
 
 interface AwsLikeError {
@@ -61,7 +52,7 @@ export function classifySqsError(error: unknown): QueueError | undefined {
     return make('UNAVAILABLE', true)
   }
   if (DENIED.has(name) || status === 403) return make('PERMISSION_DENIED')
-  if ((e.code && NETWORK.has(e.code)) || name === 'NetworkingError' || name === 'TimeoutError') {
+  if (isConnectionError(e) || name === 'NetworkingError' || name === 'TimeoutError') {
     return make('UNAVAILABLE', true)
   }
   if (e.$fault === 'client' && status !== undefined && status >= 400 && status < 500) {
