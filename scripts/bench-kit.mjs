@@ -47,6 +47,35 @@ export async function interleaved(calls, perCall, sides) {
 }
 
 /**
+ * The anyqueue side of every driver bench: one send, a sendBatch of 10, and a receive of 10 with
+ * ackBatch, each on a portable `Queue`. `receiveAck` returns how many messages it handled.
+ */
+export function portableSteps(payload) {
+  const tenEntries = Array.from({ length: 10 }, () => ({ payload }))
+  return {
+    sendOne: (queue) => queue.send(payload),
+    sendTen: (queue) => queue.sendBatch(tenEntries),
+    async receiveAck(queue) {
+      const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+      await queue.ackBatch(messages)
+      return messages.length
+    },
+  }
+}
+
+/**
+ * Runs one step of a workload on both sides, interleaved call by call: `raw[step](targets.raw)`
+ * as the baseline, `portable[step](targets.anyqueue)` as the subject.
+ */
+export function stepComparer(raw, portable) {
+  return (calls, perCall, step, targets) =>
+    interleaved(calls, perCall, {
+      baseline: () => raw[step](targets.raw),
+      subject: () => portable[step](targets.anyqueue),
+    })
+}
+
+/**
  * consume() throughput with a no-op handler at each concurrency, against the loop a user would
  * write by hand (receive 10, ackBatch) on the same queue, filled afresh before each run.
  * `consume` is passed in so this file needs no package of its own.

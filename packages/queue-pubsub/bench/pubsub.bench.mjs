@@ -5,7 +5,7 @@
 import { pubsubBackend, resolveBackend } from '@anyqueue/conformance/backends'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { PubSub, v1 } from '@google-cloud/pubsub'
-import { interleaved, report, reportConsumer } from '../../../scripts/bench-kit.mjs'
+import { portableSteps, report, reportConsumer, stepComparer } from '../../../scripts/bench-kit.mjs'
 import { createPubSubDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000)
@@ -45,22 +45,7 @@ const raw = {
     return received.length
   },
 }
-const anyqueue = {
-  sendOne: (queue) => queue.send(payload),
-  sendTen: (queue) => queue.sendBatch(tenEntries),
-  async receiveAck(queue) {
-    const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
-    await queue.ackBatch(messages)
-    return messages.length
-  },
-}
-
-/** One step of the workload on both sides, interleaved call by call. */
-const compare = (calls, perCall, step, targets) =>
-  interleaved(calls, perCall, {
-    baseline: () => raw[step](targets.raw),
-    subject: () => anyqueue[step](targets.anyqueue),
-  })
+const compare = stepComparer(raw, portableSteps(payload))
 
 try {
   const one = await queues()

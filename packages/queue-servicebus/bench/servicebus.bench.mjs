@@ -6,13 +6,12 @@
 import { resolveBackend, servicebusBackend } from '@anyqueue/conformance/backends'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { ServiceBusClient } from '@azure/service-bus'
-import { interleaved, report, reportConsumer } from '../../../scripts/bench-kit.mjs'
+import { portableSteps, report, reportConsumer, stepComparer } from '../../../scripts/bench-kit.mjs'
 import { createServiceBusDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000)
 const payload = { order: 12345, items: ['a', 'b', 'c'], note: 'x'.repeat(200) }
 const body = Buffer.from(JSON.stringify(payload))
-const tenEntries = Array.from({ length: 10 }, () => ({ payload }))
 
 const backend = await resolveBackend(servicebusBackend)
 const sdk = new ServiceBusClient(backend.connection.connectionString, { retryOptions: { maxRetries: 0 } })
@@ -39,27 +38,13 @@ const raw = {
     return messages.length
   },
 }
-const anyqueue = {
-  sendOne: ({ queue }) => queue.send(payload),
-  sendTen: ({ queue }) => queue.sendBatch(tenEntries),
-  async receiveAck({ queue }) {
-    const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
-    await queue.ackBatch(messages)
-    return messages.length
-  },
-}
-
-const compare = (calls, perCall, step, targets) =>
-  interleaved(calls, perCall, {
-    baseline: () => raw[step](targets.raw),
-    subject: () => anyqueue[step](targets.anyqueue),
-  })
+const compare = stepComparer(raw, portableSteps(payload))
 
 try {
-  const one = { raw: await queues(), anyqueue: await queues() }
+  const one = { raw: await queues(), anyqueue: (await queues()).queue }
   await compare(10, 1, 'sendOne', one) // links and tokens up before timing
   const sendOne = await compare(N / 2, 1, 'sendOne', one)
-  const ten = { raw: await queues(), anyqueue: await queues() }
+  const ten = { raw: await queues(), anyqueue: (await queues()).queue }
   const sendTen = await compare(N / 20, 10, 'sendTen', ten)
   const receiveAck = await compare(N / 20, 10, 'receiveAck', ten)
   report(`queue-servicebus vs raw @azure/service-bus — ${backend.description}`, 'anyqueue', 'raw SDK', [

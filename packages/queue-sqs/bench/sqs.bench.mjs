@@ -13,14 +13,13 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import { interleaved, report, reportConsumer } from '../../../scripts/bench-kit.mjs'
+import { portableSteps, report, reportConsumer, stepComparer } from '../../../scripts/bench-kit.mjs'
 import { createSqsDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000)
 const payload = { order: 12345, items: ['a', 'b', 'c'], note: 'x'.repeat(200) }
 const body = JSON.stringify(payload)
 const attributes = { 'content-type': { DataType: 'String', StringValue: 'application/json' } }
-const tenEntries = Array.from({ length: 10 }, () => ({ payload }))
 
 const backend = await resolveBackend(sqsBackend)
 const sdk = new SQSClient({ ...backend.connection, maxAttempts: 1 })
@@ -39,7 +38,7 @@ const raw = {
     sdk.send(
       new SendMessageBatchCommand({
         QueueUrl,
-        Entries: tenEntries.map((_, i) => ({
+        Entries: Array.from({ length: 10 }, (_, i) => ({
           Id: String(i),
           MessageBody: body,
           MessageAttributes: attributes,
@@ -64,37 +63,23 @@ const raw = {
     return messages.length
   },
 }
-const anyqueue = {
-  sendOne: ({ queue }) => queue.send(payload),
-  sendTen: ({ queue }) => queue.sendBatch(tenEntries),
-  async receiveAck({ queue }) {
-    const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
-    await queue.ackBatch(messages)
-    return messages.length
-  },
-}
-
-/** One step of the workload on both sides, interleaved call by call. */
-const compare = (calls, perCall, step, targets) =>
-  interleaved(calls, perCall, {
-    baseline: () => raw[step](targets.raw),
-    subject: () => anyqueue[step](targets.anyqueue),
-  })
+const portable = portableSteps(payload)
+const compare = stepComparer(raw, portable)
 
 try {
   // Drain after each send phase: moto's cost grows with queue depth.
   const drain = async (targets) => {
     for (const side of ['raw', 'anyqueue']) {
-      const impl = side === 'raw' ? raw : anyqueue
+      const impl = side === 'raw' ? raw : portable
       while ((await impl.receiveAck(targets[side])) > 0) {}
     }
   }
-  const one = { raw: await queues(), anyqueue: await queues() }
+  const one = { raw: await queues(), anyqueue: (await queues()).queue }
   await compare(10, 1, 'sendOne', one) // warm up connections and caches
   await drain(one)
   const sendOne = await compare(N / 2, 1, 'sendOne', one)
   await drain(one)
-  const ten = { raw: await queues(), anyqueue: await queues() }
+  const ten = { raw: await queues(), anyqueue: (await queues()).queue }
   const sendTen = await compare(N / 20, 10, 'sendTen', ten)
   const receiveAck = await compare(N / 20, 10, 'receiveAck', ten)
   report(`queue-sqs vs raw @aws-sdk/client-sqs — ${backend.description}`, 'anyqueue', 'raw SDK', [
