@@ -16,6 +16,5 @@ export {
   type ServiceBusAdmin,
   type ServiceBusConnection,
   servicebusBackend,
-  servicebusEmulatorBackend,
 } from './servicebus.js'
 export { LOCALSTACK_IMAGE, type SqsConnection, sqsBackend, which } from './sqs.js'

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Backend, BackendSpec } from './resolve.js'
+import type { BackendSpec } from './resolve.js'
 
 /** Creates, deletes and checks queues: `ServiceBusAdministrationClient`'s shape, or an emulator's. */
 export interface ServiceBusAdmin {
@@ -120,22 +120,11 @@ export const servicebusBackend: BackendSpec<ServiceBusConnection> = {
       throw new Error('@anyqueue/servicebus-emulator is not installed')
     }
     const emulator = await module.startEmulator({ port: 0 })
-    return servicebusEmulatorBackend(emulator)
+    return {
+      source: 'local',
+      description: `@anyqueue/servicebus-emulator on ${emulator.host}:${emulator.port}, in this process`,
+      connection: { connectionString: emulator.connectionString, admin: emulator.admin },
+      stop: () => emulator.close(),
+    }
   },
-}
-
-/** A backend over an emulator this process started itself (to stop and restart it in a test). */
-export function servicebusEmulatorBackend(emulator: {
-  connectionString: string
-  host: string
-  port: number
-  admin: ServiceBusAdmin
-  close(): Promise<void>
-}): Backend<ServiceBusConnection> {
-  return {
-    source: 'local',
-    description: `@anyqueue/servicebus-emulator on ${emulator.host}:${emulator.port}, in this process`,
-    connection: { connectionString: emulator.connectionString, admin: emulator.admin },
-    stop: () => emulator.close(),
-  }
 }
