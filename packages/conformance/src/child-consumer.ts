@@ -1,11 +1,10 @@
 // Run by the SIGKILL case in a child process: opens the target a module exports, consumes one queue,
 // prints "started <id>" when a handler begins, and never finishes it — the parent kills the process.
-import { pathToFileURL } from 'node:url'
 import { consume, QueueClient } from '@anyqueue/queue-core'
-import type { ConformanceTarget } from './target.js'
+import { loadTarget } from './load-target.js'
 
 const [module, store, name] = process.argv.slice(2) as [string, string, string]
-const { default: target } = (await import(pathToFileURL(module).href)) as { default: ConformanceTarget }
+const target = await loadTarget(module)
 const client = new QueueClient(await target.open(store))
 consume(
   client.queue(name),

@@ -1,19 +1,20 @@
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { QueueDriver } from '@anyqueue/queue-core/driver'
-import { cases } from './cases.js'
+import { cases, selectCases } from './cases/index.js'
 import { formatMatrix } from './format.js'
+import { loadTarget, TargetLoadError } from './load-target.js'
 import { runConformance } from './run.js'
-import type { ConformanceTarget } from './target.js'
 
-const usage = `usage: anyqueue-conformance <module> [--case <text>]… [--concurrency <n>]
+const usage = `usage: anyqueue-conformance <module> [--case <id|prefix|text>]… [--concurrency <n>]
+       anyqueue-conformance --list
 
 Runs the anyqueue conformance suite against the driver a module exports, and prints the matrix.
 The module's default export (or its named export \`target\`) is either a ConformanceTarget
-({ name, open(store) }) or a function (store) => QueueDriver. Exits 1 when a case fails.
+({ name, open(store) }) or a function (store) => QueueDriver. A .ts module needs Node's type
+stripping or tsx installed. Exits 1 when a case fails, 2 on bad usage or a module that cannot load.
 `
+
+/** After the matrix, how long open handles a driver left behind may keep the process alive. */
+const EXIT_GRACE_MS = 2_000
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -21,57 +22,56 @@ async function main(): Promise<number> {
     options: {
       case: { type: 'string', multiple: true },
       concurrency: { type: 'string' },
+      list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
+  if (values.list) {
+    for (const c of cases) process.stdout.write(`${c.id.padEnd(36)} ${c.name}\n`)
+    return 0
+  }
   if (values.help || positionals.length !== 1) {
     process.stdout.write(usage)
     return values.help ? 0 : 2
   }
-  const target = await loadTarget(positionals[0]!)
-  const filters = values.case ?? []
-  const selected = filters.length ? cases.filter((c) => filters.some((f) => c.name.includes(f))) : cases
-  const results = await runConformance(target, {
-    cases: selected,
-    concurrency: values.concurrency ? Number(values.concurrency) : undefined,
-  })
-  const byName = new Map(results.map((r) => [r.name, r]))
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency)
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    process.stderr.write(`--concurrency takes a whole number ≥ 1, got ${values.concurrency}\n`)
+    return 2
+  }
+  const selected = selectCases(values.case ?? [])
+  if (selected.length === 0) {
+    process.stderr.write(`no case matches ${values.case!.join(', ')} (see --list)\n`)
+    return 2
+  }
+  let target: Awaited<ReturnType<typeof loadTarget>>
+  try {
+    target = await loadTarget(positionals[0]!)
+  } catch (error) {
+    if (!(error instanceof TargetLoadError)) throw error
+    process.stderr.write(`anyqueue-conformance: ${error.message}\n`)
+    return 2
+  }
+  const results = await runConformance(target, { cases: selected, concurrency })
+  const byId = new Map(results.map((r) => [r.id, r]))
   process.stdout.write(
     `${formatMatrix(
       [target.name],
-      selected.map((c) => c.name),
-      (_, c) => byName.get(c),
+      selected.map((c) => c.id),
+      (_, id) => byId.get(id),
     )}\n`,
   )
   return results.some((r) => r.status === 'failed') ? 1 : 0
 }
 
-async function loadTarget(specifier: string): Promise<ConformanceTarget> {
-  // A path that exists is a file, with or without "./"; anything else is a package name.
-  const url = existsSync(resolve(specifier)) ? pathToFileURL(resolve(specifier)).href : specifier
-  const module = (await import(url)) as { default?: unknown; target?: unknown }
-  const exported = module.target ?? module.default
-  if (typeof exported === 'function') {
-    return { name: specifier, open: exported as (store: string) => QueueDriver }
-  }
-  if (
-    exported &&
-    typeof exported === 'object' &&
-    typeof (exported as ConformanceTarget).open === 'function'
-  ) {
-    return exported as ConformanceTarget
-  }
-  throw new Error(
-    `${specifier} exports neither a ConformanceTarget nor a driver factory as default or \`target\``,
-  )
+function exit(code: number): void {
+  process.exitCode = code
+  // Every case cleaned up what it started; a driver that still holds the event loop open (a socket, a
+  // timer) must not keep the run from ending.
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-    process.exitCode = 1
-  },
-)
+main().then(exit, (error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  exit(1)
+})

@@ -1,29 +1,54 @@
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { type Payload, type Queue, QueueClient } from '@anyqueue/queue-core'
+import {
+  type ConsumeOptions,
+  type Consumer,
+  consume,
+  type Handler,
+  type Payload,
+  type Queue,
+  QueueClient,
+} from '@anyqueue/queue-core'
 import type { Capabilities } from '@anyqueue/queue-core/driver'
+import { InstrumentedDriver } from './instrumented-driver.js'
 import type { ConformanceTarget } from './target.js'
 
-/** What a case gets: a fresh client on its own store, and helpers to make queues. */
+/**
+ * What a case gets: a fresh client on its own store, helpers to make queues, and a register of what
+ * it started — consumers, child processes, cleanups — that `dispose()` ends whether the case passed,
+ * failed or timed out. `signal` aborts when the case runs out of time.
+ */
 export class CaseContext {
   readonly target: ConformanceTarget
   readonly store: string
   readonly notes: string[] = []
+  readonly #abort = new AbortController()
   #client: QueueClient
+  #driver: InstrumentedDriver
   readonly #created = new Set<string>()
+  readonly #consumers = new Set<Consumer>()
+  readonly #children = new Set<ChildProcess>()
+  readonly #cleanups: Array<() => unknown> = []
   #counter = 0
 
-  private constructor(target: ConformanceTarget, store: string, client: QueueClient) {
+  private constructor(target: ConformanceTarget, store: string, driver: InstrumentedDriver) {
     this.target = target
     this.store = store
-    this.#client = client
+    this.#driver = driver
+    this.#client = new QueueClient(driver)
   }
 
   static async open(target: ConformanceTarget, store: string): Promise<CaseContext> {
-    return new CaseContext(target, store, new QueueClient(await target.open(store)))
+    return new CaseContext(target, store, new InstrumentedDriver(await target.open(store)))
   }
 
   get client(): QueueClient {
     return this.#client
+  }
+
+  /** The driver under the client, recording calls and failing them on demand. */
+  get driver(): InstrumentedDriver {
+    return this.#driver
   }
 
   get capabilities(): Capabilities {
@@ -33,6 +58,16 @@ export class CaseContext {
   /** The driver's lease in milliseconds. */
   get leaseMs(): number {
     return this.#client.driver.leaseSeconds * 1000
+  }
+
+  /** Aborted when the case exceeds its time limit: loops of a case should stop on it. */
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  /** @internal The runner calls this when the case ran out of time. */
+  abort(reason: Error): void {
+    this.#abort.abort(reason)
   }
 
   /** A queue name no other case or run uses; not created. */
@@ -50,10 +85,30 @@ export class CaseContext {
     return this.#client.queue<T>(name)
   }
 
+  /** `consume()`, stopped when the case ends however it ends. */
+  consume<T extends Payload>(queue: Queue<T>, handler: Handler<T>, options?: ConsumeOptions<T>): Consumer {
+    const consumer = consume(queue, handler, { shutdownTimeoutMs: 5_000, ...options })
+    this.#consumers.add(consumer)
+    return consumer
+  }
+
+  /** A child process, killed when the case ends. */
+  track(child: ChildProcess): ChildProcess {
+    this.#children.add(child)
+    child.once('exit', () => this.#children.delete(child))
+    return child
+  }
+
+  /** Runs `cleanup` when the case ends. */
+  defer(cleanup: () => unknown): void {
+    this.#cleanups.push(cleanup)
+  }
+
   /** Closes this case's client and opens a new driver on the same store. */
   async reopen(): Promise<QueueClient> {
     await this.#client.close()
-    this.#client = new QueueClient(await this.target.open(this.store))
+    this.#driver = new InstrumentedDriver(await this.target.open(this.store))
+    this.#client = new QueueClient(this.#driver)
     return this.#client
   }
 
@@ -62,12 +117,20 @@ export class CaseContext {
     this.notes.push(text)
   }
 
-  /** Deletes the queues the case created (best effort) and closes the client. */
+  /**
+   * Ends everything the case started: kills child processes, stops consumers, runs cleanups, deletes
+   * the queues it created (best effort) and closes the client. Never throws.
+   */
   async dispose(): Promise<void> {
+    if (!this.#abort.signal.aborted) this.#abort.abort(new Error('the case ended'))
+    this.#driver.clear()
+    for (const child of this.#children) child.kill('SIGKILL')
+    await Promise.allSettled([...this.#consumers].map((c) => c.stop()))
+    await Promise.allSettled(this.#cleanups.map(async (cleanup) => cleanup()))
     if (!this.#client.closed) {
       await Promise.allSettled([...this.#created].map((name) => this.#client.deleteQueue(name)))
     }
-    await this.#client.close()
+    await this.#client.close().catch(() => {})
   }
 }
 

@@ -1,5 +1,5 @@
-export { type ConformanceCase, cases, queueCases } from './cases.js'
-export { consumerCases } from './consumer-cases.js'
+export { type ConformanceCase, needs, type Requirement, skipReason } from './case.js'
+export { allConsumerCases as consumerCases, cases, queueCases, selectCases } from './cases/index.js'
 export { CaseContext } from './context.js'
 export { assertOutageReport, type OutageReport, outageScenario } from './faults.js'
 export { formatMatrix, type MatrixCell } from './format.js'
@@ -11,5 +11,14 @@ export {
   receiveOne,
   receiveUntil,
 } from './helpers.js'
-export { type CaseResult, type CaseStatus, type RunOptions, runCase, runConformance } from './run.js'
+export { type DriverCall, type DriverMethod, type Fault, InstrumentedDriver } from './instrumented-driver.js'
+export {
+  CaseFailure,
+  type CaseResult,
+  type CaseStatus,
+  CaseTimeoutError,
+  type RunOptions,
+  runCase,
+  runConformance,
+} from './run.js'
 export type { ConformanceTarget } from './target.js'

@@ -1,10 +1,14 @@
-import { cases as allCases, type ConformanceCase } from './cases.js'
+import { createHash } from 'node:crypto'
+import { type ConformanceCase, skipReason } from './case.js'
+import { cases as allCases } from './cases/index.js'
 import { CaseContext, runId } from './context.js'
 import type { ConformanceTarget } from './target.js'
+import { assertCapabilitiesUnchanged } from './traits.js'
 
 export type CaseStatus = 'passed' | 'failed' | 'skipped'
 
 export interface CaseResult {
+  id: string
   name: string
   status: CaseStatus
   /** Why it was skipped, or what failed. */
@@ -26,9 +30,33 @@ export function caseTimeoutMs(testCase: ConformanceCase, leaseMs: number): numbe
   return testCase.timeoutMs?.(leaseMs) ?? leaseMs * 2 + 30_000
 }
 
+/** How long a case's cleanup may take before the run goes on without it. */
+const DISPOSE_LIMIT_MS = 20_000
+
+/** The error of a case that ran out of time. */
+export class CaseTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${Math.round(ms / 1000)} s`)
+    this.name = 'CaseTimeoutError'
+  }
+}
+
+/** A failed case: which promise broke (the case's name), then what was observed. */
+export class CaseFailure extends Error {
+  constructor(testCase: ConformanceCase, cause: unknown) {
+    const observed = cause instanceof Error ? cause.message : String(cause)
+    super(`broke "${testCase.name}": ${observed}`, { cause })
+    this.name = 'CaseFailure'
+    if (cause instanceof Error && cause.stack)
+      this.stack = `${this.name}: ${this.message}\n${cause.stack.split('\n').slice(1).join('\n')}`
+  }
+}
+
 /**
  * Runs one case against a target: opens a fresh client on the case's own store, checks the
- * capability gate, runs, and cleans up. Shared by the vitest binding and the plain runner.
+ * requirements, runs it within its time limit, checks the traits every case must keep, and cleans up
+ * whatever the case started — whether it passed, failed or timed out. Shared by the vitest binding
+ * and the plain runner.
  */
 export async function runCase(
   target: ConformanceTarget,
@@ -37,19 +65,39 @@ export async function runCase(
 ): Promise<{ skipped?: string; notes: string[] }> {
   const ctx = await CaseContext.open(target, store)
   try {
-    const skipped = testCase.skip?.(ctx.capabilities, target)
+    const before = structuredClone(ctx.capabilities)
+    const skipped = skipReason(testCase, before, target)
     if (skipped !== undefined) return { skipped, notes: [] }
     const timeout = caseTimeoutMs(testCase, ctx.leaseMs)
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       testCase.run(ctx),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeout} ms`)), timeout)
+        timer = setTimeout(() => {
+          const error = new CaseTimeoutError(timeout)
+          ctx.abort(error)
+          reject(error)
+        }, timeout)
       }),
-    ]).finally(() => clearTimeout(timer))
+    ])
+      .catch((error: unknown) => {
+        throw new CaseFailure(testCase, error)
+      })
+      .finally(() => clearTimeout(timer))
+    try {
+      assertCapabilitiesUnchanged(before, ctx.capabilities)
+    } catch (error) {
+      throw new CaseFailure(testCase, error)
+    }
     return { notes: ctx.notes }
   } finally {
-    await ctx.dispose()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      ctx.dispose(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, DISPOSE_LIMIT_MS)
+      }),
+    ]).finally(() => clearTimeout(timer))
   }
 }
 
@@ -64,27 +112,20 @@ export async function runConformance(
   let next = 0
   const worker = async () => {
     while (next < selected.length) {
-      const i = next++
-      const testCase = selected[i]!
+      const testCase = selected[next++]!
       const started = Date.now()
+      const result = { id: testCase.id, name: testCase.name, notes: [] as string[] }
       try {
-        const { skipped, notes } = await runCase(target, testCase, storeKey(i, id))
-        results[i] = skipped
-          ? {
-              name: testCase.name,
-              status: 'skipped',
-              reason: skipped,
-              notes,
-              durationMs: Date.now() - started,
-            }
-          : { name: testCase.name, status: 'passed', notes, durationMs: Date.now() - started }
+        const { skipped, notes } = await runCase(target, testCase, storeKey(testCase, id))
+        results[selected.indexOf(testCase)] = skipped
+          ? { ...result, status: 'skipped', reason: skipped, durationMs: Date.now() - started }
+          : { ...result, status: 'passed', notes, durationMs: Date.now() - started }
       } catch (error) {
-        results[i] = {
-          name: testCase.name,
+        results[selected.indexOf(testCase)] = {
+          ...result,
           status: 'failed',
-          reason: error instanceof Error ? error.message : String(error),
+          reason: describeFailure(error),
           error,
-          notes: [],
           durationMs: Date.now() - started,
         }
       }
@@ -94,7 +135,21 @@ export async function runConformance(
   return results
 }
 
-/** A per-case store key, also usable inside queue names. */
-export function storeKey(caseIndex: number, id: string): string {
-  return `c${String(caseIndex).padStart(2, '0')}${id}`
+/** One line for the matrix: what broke, as the case worded it. */
+export function describeFailure(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  return text.split('\n')[0]!
+}
+
+/**
+ * A per-case store key, also usable inside queue names: a short form of the case id and the run id,
+ * so two runs, or two cases, never share a store.
+ */
+export function storeKey(testCase: ConformanceCase, id: string): string {
+  const slug = testCase.id
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .slice(0, 16)
+    .replace(/-$/, '')
+  const hash = createHash('sha256').update(testCase.id).digest('hex').slice(0, 4)
+  return `${slug}-${hash}${id}`
 }

@@ -3,7 +3,8 @@ import type { QueueDriver } from '@anyqueue/queue-core/driver'
 import { afterAll, describe, expect, test } from 'vitest'
 import { startFaultProxy } from './backends/proxy.js'
 import { type Backend, type BackendSpec, inCI, resolveBackend } from './backends/resolve.js'
-import { cases as allCases, type ConformanceCase } from './cases.js'
+import type { ConformanceCase } from './case.js'
+import { cases as allCases } from './cases/index.js'
 import { runId } from './context.js'
 import { assertOutageReport, outageScenario } from './faults.js'
 import { caseTimeoutMs, runCase, storeKey } from './run.js'
@@ -44,18 +45,18 @@ export function conformanceSuite(
     return resolved
   }
   describe.concurrent(name, () => {
-    selected.forEach((testCase, i) => {
-      test(testCase.name, { timeout: caseTimeoutMs(testCase, leaseMs) + 30_000 }, async ({
+    for (const testCase of selected) {
+      test(testCase.id, { timeout: caseTimeoutMs(testCase, leaseMs) + 30_000 }, async ({
         skip,
         annotate,
       }) => {
         const t = await getTarget()
         if (typeof t === 'string') return skip(t)
-        const { skipped, notes } = await runCase(t, testCase, storeKey(i, id))
+        const { skipped, notes } = await runCase(t, testCase, storeKey(testCase, id))
         if (skipped !== undefined) return skip(skipped)
         for (const note of notes) await annotate(note)
       })
-    })
+    }
   })
 }
 
@@ -130,5 +131,5 @@ export function backendOutageTest<Connection>(
   })
 }
 
-export { cases } from './cases.js'
+export { cases, selectCases } from './cases/index.js'
 export type { ConformanceTarget } from './target.js'

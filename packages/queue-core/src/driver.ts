@@ -37,6 +37,13 @@ export interface Capabilities {
   maxBatch: number
   /** Shortest lease the backend allows, in seconds. */
   minLeaseSeconds: number
+  /**
+   * What `ackBatch`, `nack` and `renewLease` do with a stale handle — one from a delivery whose lease
+   * expired, the message since redelivered: `'ignored'`, nothing at all (the current holder keeps its
+   * lease and the message); `'may-act'`, they may still act on the message the handle named (SQS
+   * deletes it). Either way a stale handle never throws and never touches another message.
+   */
+  staleHandles: 'ignored' | 'may-act'
 }
 
 /** A message as the portable layer hands it to `sendBatch`: validated and encoded. */

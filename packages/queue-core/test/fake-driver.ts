@@ -19,6 +19,7 @@ export class FakeDriver implements QueueDriver {
     deadLetter: false,
     maxBatch: 10,
     minLeaseSeconds: 1,
+    staleHandles: 'ignored',
   }
   leaseSeconds = 30
   readonly calls: Array<{ method: string; args: unknown[] }> = []

@@ -74,6 +74,7 @@ export class LocalDriver implements QueueDriver {
     deadLetter: false,
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
+    staleHandles: 'ignored',
   })
   readonly leaseSeconds: number
   /** The underlying `level` database: an escape hatch for inspection, not for writes. */

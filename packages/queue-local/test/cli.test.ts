@@ -23,15 +23,15 @@ async function run(env: NodeJS.ProcessEnv, ...args: string[]) {
 
 describe('anyqueue-conformance <module>', () => {
   test('runs the suite against the module’s target and prints the matrix', { timeout: 60_000 }, async () => {
-    const { code, stdout } = await run({}, '--case', 'ack:', '--case', 'round trip')
-    expect(stdout).toMatch(/round trip: text comes back as the same string\s+pass/)
+    const { code, stdout } = await run({}, '--case', 'ack.twice', '--case', 'payload.text')
+    expect(stdout).toMatch(/payload\.text-round-trip\s+pass/)
     expect(stdout).toMatch(/conformance: [1-9]\d* passed, 0 failed, 0 skipped/)
     expect(code).toBe(0)
   })
 
   test('exits 1 when the driver breaks a promise', { timeout: 60_000 }, async () => {
-    const { code, stdout } = await run({ BROKEN: '1' }, '--case', 'ack: removes')
-    expect(stdout).toMatch(/ack: removes the message for good\s+FAIL/)
+    const { code, stdout } = await run({ BROKEN: '1' }, '--case', 'ack.for-good')
+    expect(stdout).toMatch(/ack\.for-good\s+FAIL/)
     expect(code).toBe(1)
   })
 })

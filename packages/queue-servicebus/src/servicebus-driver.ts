@@ -86,6 +86,7 @@ export class ServiceBusDriver implements QueueDriver {
     deadLetter: true,
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: LOCK_SECONDS.min,
+    staleHandles: 'ignored',
   })
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */

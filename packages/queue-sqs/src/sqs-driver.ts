@@ -47,6 +47,7 @@ export class SqsDriver implements QueueDriver {
     deadLetter: true,
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
+    staleHandles: 'may-act',
   })
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { consume, countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@anyqueue/queue-core'
-import type { ConformanceCase } from './cases.js'
-import { drain, expectNeverFor, receiveOne, sleep } from './helpers.js'
+import { countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@anyqueue/queue-core'
+import { type ConformanceCase, needs } from '../case.js'
+import { drain, expectNeverFor, receiveOne, sleep } from '../helpers.js'
 
 /** Polls `check` until it holds or `ms` pass; fails with `what` otherwise. */
-async function eventually(ms: number, what: string, check: () => boolean): Promise<void> {
+export async function eventually(ms: number, what: string, check: () => boolean): Promise<void> {
   const end = Date.now() + ms
   while (!check()) {
     assert.ok(Date.now() < end, `timed out after ${ms} ms waiting for ${what}`)
@@ -14,25 +14,26 @@ async function eventually(ms: number, what: string, check: () => boolean): Promi
   }
 }
 
-const quiet = { onError: () => {}, waitSeconds: 1 }
+export const quiet = { onError: () => {}, waitSeconds: 1 }
 
 /**
  * How long to wait for something that should happen within seconds. Generous on purpose: the suite
  * runs many cases at once against one emulator, and on a loaded machine "soon" can take a while.
  * It only bounds how long a failing case takes to report, never what passes.
  */
-const PATIENCE = 60_000
+export const PATIENCE = 60_000
 
 /** The consumer's promises, on every driver: built only on the portable Queue. */
 export const consumerCases: ConformanceCase[] = [
   {
+    id: 'consumer.success-acks',
     name: 'consumer: a handler that succeeds acks its message',
     timeoutMs: (lease) => lease * 3 + PATIENCE + 30_000,
     async run(ctx) {
       const queue = await ctx.queue<number>()
       await queue.sendBatch([1, 2, 3, 4, 5].map((payload) => ({ payload })))
       const seen: number[] = []
-      const consumer = consume(queue, (m) => void seen.push(m.payload), { ...quiet, concurrency: 2 })
+      const consumer = ctx.consume(queue, (m) => void seen.push(m.payload), { ...quiet, concurrency: 2 })
       await eventually(PATIENCE, 'five messages handled', () => seen.length >= 5)
       await consumer.stop()
       assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5])
@@ -40,15 +41,16 @@ export const consumerCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'consumer.retry-grows',
     name: 'consumer: a failing handler is retried with growing delays',
-    skip: (caps) => (caps.nackDelay >= 2 ? undefined : `the driver declares nackDelay: ${caps.nackDelay}`),
+    requires: [needs.nackDelay(2)],
     timeoutMs: () => PATIENCE + 60_000,
     async run(ctx) {
       const queue = await ctx.queue()
       await queue.send('flaky')
       const calls: Array<{ at: number; attempt: number }> = []
       const delays: number[] = []
-      const consumer = consume(
+      const consumer = ctx.consume(
         queue,
         (m) => {
           calls.push({ at: Date.now(), attempt: m.attempt })
@@ -80,6 +82,7 @@ export const consumerCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'consumer.max-attempts-dead-letter',
     name: 'consumer: after maxAttempts exactly one copy lands in the dead-letter queue, with the reason',
     timeoutMs: (lease) => lease * 4 + PATIENCE + 60_000,
     async run(ctx) {
@@ -87,7 +90,7 @@ export const consumerCases: ConformanceCase[] = [
       const deadLetterQueue = await ctx.queue()
       await queue.send({ job: 7 }, { attributes: { tenant: 'acme' } })
       let calls = 0
-      const consumer = consume(
+      const consumer = ctx.consume(
         queue,
         () => {
           calls++
@@ -108,13 +111,14 @@ export const consumerCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'consumer.count-and-redrive',
     name: 'consumer: dead letters can be counted and redriven back',
     timeoutMs: (lease) => lease * 3 + PATIENCE + 60_000,
     async run(ctx) {
       const queue = await ctx.queue<string>()
       const deadLetterQueue = await ctx.queue()
       await queue.sendBatch(['a', 'b', 'c'].map((payload) => ({ payload })))
-      const consumer = consume(queue, (_, c) => c.deadLetter('not today'), { ...quiet, deadLetterQueue })
+      const consumer = ctx.consume(queue, (_, c) => c.deadLetter('not today'), { ...quiet, deadLetterQueue })
       let counted = 0
       const end = Date.now() + PATIENCE
       while (counted < 3 && Date.now() < end) {
@@ -132,14 +136,15 @@ export const consumerCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'consumer.renews-slow-handler',
     name: 'consumer: a handler slower than two leases keeps its message (lease renewal)',
-    skip: (caps) => (caps.renewLease ? undefined : 'the driver declares renewLease: false'),
+    requires: [needs.renewLease],
     timeoutMs: (lease) => lease * 4 + PATIENCE + 30_000,
     async run(ctx) {
       const queue = await ctx.queue()
       await queue.send('slow')
       let calls = 0
-      const consumer = consume(
+      const consumer = ctx.consume(
         queue,
         async () => {
           calls++
@@ -155,6 +160,7 @@ export const consumerCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'consumer.stop-drains',
     name: 'consumer: stop lets running handlers finish and starts nothing new',
     timeoutMs: (lease) => lease * 3 + PATIENCE + 30_000,
     async run(ctx) {
@@ -163,7 +169,7 @@ export const consumerCases: ConformanceCase[] = [
       const started: number[] = []
       let finished = 0
       let signalled = false
-      const consumer = consume(
+      const consumer = ctx.consume(
         queue,
         async (m, c) => {
           started.push(m.payload)
@@ -187,18 +193,21 @@ export const consumerCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'consumer.sigkill-redelivers',
     name: 'consumer: killed with SIGKILL mid-handler, its message goes to the next consumer',
-    skip: (_, target) => (target.process ? undefined : 'the target names no module a child process can open'),
+    requires: [needs.sharedAcrossProcesses],
     timeoutMs: (lease) => lease * 3 + PATIENCE + 60_000,
     async run(ctx) {
       const name = (await ctx.queue()).name
       const { id } = await ctx.client.queue(name).send('survive the kill')
       await ctx.client.close() // an embedded store admits one process: hand it to the child
       const { module, env } = ctx.target.process!
-      const child = spawn(
-        process.execPath,
-        [fileURLToPath(new URL('./child-consumer.js', import.meta.url)), module, ctx.store, name],
-        { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+      const child = ctx.track(
+        spawn(
+          process.execPath,
+          [fileURLToPath(new URL('../child-consumer.js', import.meta.url)), module, ctx.store, name],
+          { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+        ),
       )
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -207,7 +216,7 @@ export const consumerCases: ConformanceCase[] = [
         )
         child.once('error', reject)
         child.once('exit', (code) => reject(new Error(`the child consumer exited early (${code})`)))
-        child.stdout.on('data', (chunk: Buffer) => {
+        child.stdout!.on('data', (chunk: Buffer) => {
           if (!chunk.toString().includes(`started ${id}`)) return
           clearTimeout(timer)
           child.removeAllListeners('exit')
@@ -217,7 +226,7 @@ export const consumerCases: ConformanceCase[] = [
       })
       const client = await ctx.reopen()
       const handled: Array<{ id: string; attempt: number }> = []
-      const consumer = consume(
+      const consumer = ctx.consume(
         client.queue(name),
         (m) => void handled.push({ id: m.id, attempt: m.attempt }),
         quiet,
@@ -229,6 +238,7 @@ export const consumerCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'consumer.invalid-payload-dead-letter',
     name: 'consumer: an invalid payload is dead-lettered at once, never retried',
     timeoutMs: () => PATIENCE + 60_000,
     async run(ctx) {
@@ -246,7 +256,7 @@ export const consumerCases: ConformanceCase[] = [
       }
       await queue.send({ id: 'not a number' })
       let calls = 0
-      const consumer = consume(queue, () => void calls++, { ...quiet, schema, deadLetterQueue })
+      const consumer = ctx.consume(queue, () => void calls++, { ...quiet, schema, deadLetterQueue })
       const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
       await consumer.stop()
       assert.equal(calls, 0, 'the handler must not see an invalid payload')
@@ -257,7 +267,10 @@ export const consumerCases: ConformanceCase[] = [
 ]
 
 /** The first message(s) to arrive on `queue`, acked. */
-async function drainOnce(queue: Parameters<typeof receiveOne>[0], ms: number): Promise<[Message<any>]> {
+export async function drainOnce(
+  queue: Parameters<typeof receiveOne>[0],
+  ms: number,
+): Promise<[Message<any>]> {
   const m = await receiveOne(queue, ms)
   await queue.ack(m)
   return [m]

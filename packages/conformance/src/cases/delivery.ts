@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict'
+import { type ConformanceCase, needs } from '../case.js'
+import { drain, expectNeverFor, expectNothingFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
+import { bound, earliestOf, firstArrival } from '../timing.js'
+
+/** Clocks of a backend on this machine may round; one second either way is all they get. */
+const CLOCK_SKEW_MS = 1_000
+
+/** Every sent message is delivered, when it should be, with true metadata; queues never mix. */
+export const deliveryCases: ConformanceCase[] = [
+  {
+    id: 'delivery.metadata',
+    name: 'message metadata: id, attempt 1, an opaque receipt handle, enqueuedAt within the send',
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const before = Date.now()
+      const { id } = await queue.send('meta')
+      const after = Date.now()
+      const m = await receiveOne(queue)
+      const receivedAt = Date.now()
+      assert.equal(m.id, id, 'the received id should be the id send resolved with')
+      assert.equal(m.attempt, 1, `the first delivery has attempt ${m.attempt}`)
+      assert.ok(m.enqueuedAt instanceof Date, 'enqueuedAt should be a Date')
+      const at = m.enqueuedAt.getTime()
+      assert.ok(
+        at >= before - CLOCK_SKEW_MS && at <= after + CLOCK_SKEW_MS,
+        `enqueuedAt ${m.enqueuedAt.toISOString()} is outside the send call (${new Date(before).toISOString()} – ${new Date(after).toISOString()}, ± 1 s)`,
+      )
+      assert.ok(at <= receivedAt + CLOCK_SKEW_MS, 'enqueuedAt is later than the receipt')
+      assert.equal(typeof m.receiptHandle, 'string')
+      assert.ok(m.receiptHandle.length > 0)
+      await queue.ack(m)
+    },
+  },
+  {
+    id: 'delivery.enqueued-at-stable',
+    name: 'enqueuedAt: the same on every redelivery, and apart for messages sent seconds apart',
+    timeoutMs: (lease) => lease * 2 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      await queue.send('early')
+      await sleep(2_500)
+      await queue.send('late')
+      const first = await receiveUntil(queue, 10_000, (seen) => seen.length >= 2)
+      const by = new Map(first.map((m) => [m.payload, m]))
+      const early = by.get('early')
+      const late = by.get('late')
+      assert.ok(early && late, 'both messages should arrive')
+      const apart = late.enqueuedAt.getTime() - early.enqueuedAt.getTime()
+      assert.ok(apart >= 1_500, `messages sent 2.5 s apart have enqueuedAt ${apart} ms apart`)
+      await queue.nack(early)
+      const again = await firstArrival(queue, ctx.leaseMs)
+      assert.ok(again, 'the nacked message did not come back')
+      assert.equal(
+        again.messages[0]!.enqueuedAt.getTime(),
+        early.enqueuedAt.getTime(),
+        `enqueuedAt changed on redelivery, from ${early.enqueuedAt.toISOString()} to ${again.messages[0]!.enqueuedAt.toISOString()}`,
+      )
+      await queue.ackBatch([late, ...again.messages])
+    },
+  },
+  {
+    id: 'delivery.delayed-send',
+    name: 'send: delaySeconds keeps a message invisible for the delay, and it appears soon after',
+    requires: [needs.delay(2)],
+    timeoutMs: () => 90_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await earliestOf(3, async (n) => {
+        const sending = Date.now()
+        await queue.send(`later ${n}`, { delaySeconds: 2 })
+        const sent = Date.now()
+        const early = await expectNothingFor(
+          queue,
+          sending + 1_800 - Date.now(),
+          'a message sent with a 2 s delay arrived too soon',
+        )
+        const got = early.length > 0 ? { messages: early, at: Date.now() } : await firstArrival(queue, 15_000)
+        assert.ok(got, 'a message sent with a 2 s delay never arrived')
+        assert.equal(got.messages[0]!.payload, `later ${n}`)
+        await queue.ack(got.messages[0]!)
+        const after = got.at - sent
+        return after <= bound(2_000)
+          ? undefined
+          : `a message sent with a 2 s delay appeared after ${after} ms; it must by ${bound(2_000)} ms`
+      })
+    },
+  },
+  {
+    id: 'delivery.at-least-once-load',
+    name: 'at-least-once under load: every message of a concurrent run is delivered, none lost, none back after its ack',
+    timeoutMs: (lease) => 180_000 + lease * 2,
+    async run(ctx) {
+      const queue = await ctx.queue<{ n: number }>()
+      const total = ctx.target.loadMessages ?? 1_000
+      const sent = new Set<string>()
+      const batches = Array.from({ length: Math.ceil(total / 10) }, (_, b) =>
+        Array.from({ length: Math.min(10, total - b * 10) }, (_, i) => ({ payload: { n: b * 10 + i } })),
+      )
+      for (let i = 0; i < batches.length; i += 8) {
+        const results = await Promise.all(batches.slice(i, i + 8).map((batch) => queue.sendBatch(batch)))
+        for (const r of results.flat()) {
+          if (!r.ok) throw r.error
+          sent.add(r.id)
+        }
+      }
+      const acked = new Set<string>()
+      const numbers = new Set<number>()
+      let deliveries = 0
+      const deadline = Date.now() + 150_000
+      // Receivers ack at once, so once nothing arrived for two leases, nothing more will.
+      const quietMs = ctx.leaseMs * 2 + 5_000
+      let lastDelivery = Date.now()
+      const receiver = async () => {
+        while (
+          acked.size < total &&
+          Date.now() < deadline &&
+          Date.now() - lastDelivery < quietMs &&
+          !ctx.signal.aborted
+        ) {
+          const got = await queue.receive({ maxMessages: 10, waitSeconds: 1 })
+          if (got.length > 0) lastDelivery = Date.now()
+          deliveries += got.length
+          await queue.ackBatch(got)
+          for (const m of got) {
+            acked.add(m.id)
+            numbers.add(m.payload.n)
+          }
+        }
+      }
+      await Promise.all([receiver(), receiver(), receiver(), receiver()])
+      const lost = [...sent].filter((id) => !acked.has(id))
+      ctx.note(`${total} messages, 4 receivers: ${deliveries - acked.size} duplicate deliveries`)
+      assert.equal(
+        lost.length,
+        0,
+        `${lost.length} of ${total} sent messages were never delivered (first: ${lost[0]})`,
+      )
+      assert.equal(numbers.size, total, 'every payload should arrive')
+      // Every one was acked: nothing may come back once the leases of the last deliveries are over.
+      const back = await expectNothingFor(
+        queue,
+        ctx.leaseMs * 1.5 + 1_000,
+        'after a drain that acked everything',
+      )
+      assert.deepEqual(
+        back.map((m) => m.id),
+        [],
+        'after a drain that acked everything, messages came back late',
+      )
+    },
+  },
+  {
+    id: 'delivery.isolation',
+    name: 'isolation: two queues never see each other’s messages',
+    async run(ctx) {
+      const a = await ctx.queue()
+      const b = await ctx.queue()
+      await a.send('for a')
+      await b.send('for b')
+      const fromA = await drain(a, 1)
+      const fromB = await drain(b, 1)
+      assert.deepEqual(
+        fromA.map((m) => m.payload),
+        ['for a'],
+      )
+      assert.deepEqual(
+        fromB.map((m) => m.payload),
+        ['for b'],
+      )
+      await expectNeverFor(a, 500, 'queue a received more than its own message')
+    },
+  },
+  {
+    id: 'delivery.fifo',
+    name: 'FIFO: messages arrive in the order they were sent',
+    requires: [needs.fifo],
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      for (let i = 0; i < 25; i++) await queue.send(i)
+      const order: number[] = []
+      await receiveUntil(queue, 20_000, (seen) => {
+        for (const m of seen.splice(0)) order.push(m.payload)
+        return order.length >= 25
+      })
+      assert.deepEqual(
+        order,
+        Array.from({ length: 25 }, (_, i) => i),
+        'messages arrived out of the order they were sent',
+      )
+    },
+  },
+  {
+    id: 'delivery.persistence',
+    name: 'persistence: messages survive closing and reopening the driver',
+    requires: [needs.persistent],
+    timeoutMs: (lease) => lease * 3 + 30_000,
+    async run(ctx) {
+      const name = (await ctx.queue()).name
+      const sent = await ctx.client.queue(name).sendBatch([{ payload: 'one' }, { payload: { two: 2 } }])
+      const leased = await receiveOne(ctx.client.queue(name)) // leased, never acked
+      const client = await ctx.reopen()
+      const got = await drain(client.queue(name), 2, ctx.leaseMs * 2 + 15_000)
+      assert.deepEqual(
+        new Set(got.map((m) => m.id)),
+        new Set(sent.map((r) => (r.ok ? r.id : ''))),
+        'after reopening the driver, not every message sent before was there',
+      )
+      const again = got.find((m) => m.id === leased.id)
+      assert.ok(again && again.attempt >= 2, 'the message leased before reopening should count that delivery')
+    },
+  },
+]

@@ -1,0 +1,55 @@
+import type { ConformanceCase } from '../case.js'
+import { ackCases } from './ack.js'
+import { argumentCases } from './arguments.js'
+import { batchCases } from './batch.js'
+import { capabilityCases } from './capabilities.js'
+import { consumerCases } from './consumer.js'
+import { consumerFailureCases } from './consumer-failures.js'
+import { deliveryCases } from './delivery.js'
+import { leaseCases } from './lease.js'
+import { lifecycleCases } from './lifecycle.js'
+import { longPollCases } from './long-poll.js'
+import { nackCases } from './nack.js'
+import { payloadCases } from './payload.js'
+import { retryCases } from './retry.js'
+
+/** The queue's own promises, one area per file. */
+export const queueCases: ConformanceCase[] = [
+  ...payloadCases,
+  ...argumentCases,
+  ...longPollCases,
+  ...leaseCases,
+  ...nackCases,
+  ...ackCases,
+  ...batchCases,
+  ...deliveryCases,
+  ...lifecycleCases,
+  ...capabilityCases,
+  ...retryCases,
+]
+
+/** The consumer's promises, built on the queue's. */
+export const allConsumerCases: ConformanceCase[] = [...consumerCases, ...consumerFailureCases]
+
+/** Every case. */
+export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases]
+
+/**
+ * The cases a filter selects: an id, an id prefix (`ack.` or `ack`), or text in the name. No filter:
+ * every case.
+ */
+export function selectCases(
+  filters: readonly string[],
+  from: readonly ConformanceCase[] = cases,
+): ConformanceCase[] {
+  if (filters.length === 0) return [...from]
+  return from.filter((c) =>
+    filters.some((f) => c.id === f || c.id.startsWith(f.endsWith('.') ? f : `${f}.`) || c.name.includes(f)),
+  )
+}
+
+const ids = new Set<string>()
+for (const c of cases) {
+  if (ids.has(c.id)) throw new Error(`two conformance cases share the id ${c.id}`)
+  ids.add(c.id)
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { type ConformanceCase, needs } from '../case.js'
+import { expectNothingFor, receiveOne, sleep } from '../helpers.js'
+import { bound, earliestOf, firstArrival } from '../timing.js'
+
+/** A lease hides a message for its length — no less, not much more — and renewLease restarts it. */
+export const leaseCases: ConformanceCase[] = [
+  {
+    id: 'lease.hidden',
+    name: 'lease: a received message is hidden from a second receiver',
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const other = ctx.client.queue(queue.name)
+      await queue.send('leased')
+      const m = await receiveOne(queue)
+      await expectNothingFor(other, ctx.leaseMs / 2, 'the message must stay hidden during its lease')
+      await queue.ack(m)
+    },
+  },
+  {
+    id: 'lease.comes-back',
+    name: 'lease: an unacked message comes back after the lease, not much later, with attempt + 1',
+    timeoutMs: (lease) => lease * 8 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await earliestOf(3, async (n) => {
+        const { id } = await queue.send(`comes back ${n}`)
+        const leasing = Date.now() // the backend starts the lease after this
+        const first = await receiveOne(queue)
+        const leased = Date.now() // … and before this
+        assert.equal(first.attempt, 1, `the first delivery of ${id} has attempt ${first.attempt}`)
+        const back = await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+        assert.ok(back, `${id} never came back after its ${ctx.leaseMs} ms lease ran out`)
+        const [again] = back.messages
+        assert.equal(again!.id, id, `another message (${again!.id}) arrived instead of ${id}`)
+        assert.equal(again!.attempt, 2, `redelivered with attempt ${again!.attempt}; it must grow by one`)
+        const early = back.at - leasing
+        assert.ok(
+          early >= ctx.leaseMs * 0.9,
+          `${id} came back ${early} ms after it was leased, before its ${ctx.leaseMs} ms lease ended`,
+        )
+        await queue.ack(again!)
+        const late = back.at - leased
+        return late <= bound(ctx.leaseMs)
+          ? undefined
+          : `${id} came back ${late} ms after it was leased; a ${ctx.leaseMs} ms lease must end by ${bound(ctx.leaseMs)} ms`
+      })
+    },
+  },
+  {
+    id: 'lease.renew-restarts',
+    name: 'lease: renewLease restarts the lease from now — hidden past the first, back after the renewed one',
+    requires: [needs.renewLease],
+    timeoutMs: (lease) => lease * 8 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await earliestOf(2, async (n) => {
+        await queue.send(`renewed ${n}`)
+        const m = await receiveOne(queue)
+        const leasedAt = Date.now()
+        await sleep(ctx.leaseMs * 0.5)
+        await queue.renewLease(m)
+        const renewedAt = Date.now()
+        // The first lease ends at 1.0; the renewed one at about 1.5. Watch until 1.3.
+        const late = await expectNothingFor(
+          queue,
+          leasedAt + ctx.leaseMs * 1.3 - Date.now(),
+          `renewLease at half the lease did not keep ${m.id} hidden past the first lease`,
+        )
+        const back =
+          late.length > 0
+            ? { messages: late, at: Date.now() }
+            : await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+        assert.ok(back, `${m.id} never came back after its renewed lease`)
+        const [again] = back.messages
+        assert.equal(again!.id, m.id, 'after the renewed lease, the message comes back')
+        assert.equal(again!.attempt, 2)
+        await queue.ack(again!)
+        const after = back.at - renewedAt
+        return after <= bound(ctx.leaseMs)
+          ? undefined
+          : `${m.id} came back ${after} ms after renewLease; a renewed ${ctx.leaseMs} ms lease must end by ${bound(ctx.leaseMs)} ms`
+      })
+    },
+  },
+]

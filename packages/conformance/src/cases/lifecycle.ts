@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict'
+import type { Queue, QueueClient } from '@anyqueue/queue-core'
+import type { ConformanceCase } from '../case.js'
+import { expectQueueError, receiveOne, sleep } from '../helpers.js'
+import { firstArrival } from '../timing.js'
+
+/** Every public call, as a trait: each must fail with CLOSED once its queue or client is closed. */
+function everyCall(client: QueueClient, queue: Queue<any>, handle: string): Array<[string, () => unknown]> {
+  return [
+    ['send', () => queue.send('after close')],
+    ['sendBatch', () => queue.sendBatch([{ payload: 'after close' }])],
+    ['receive', () => queue.receive({ waitSeconds: 0 })],
+    ['ack', () => queue.ack(handle)],
+    ['ackBatch', () => queue.ackBatch([handle])],
+    ['nack', () => queue.nack(handle)],
+    ['renewLease', () => queue.renewLease(handle)],
+    ['client.queue', () => client.queue(queue.name)],
+    ['client.createQueue', () => client.createQueue(queue.name)],
+    ['client.deleteQueue', () => client.deleteQueue(queue.name)],
+  ]
+}
+
+/** Queues are created, deleted and closed as documented; nothing outlives its queue. */
+export const lifecycleCases: ConformanceCase[] = [
+  {
+    id: 'lifecycle.close-waits-then-closed',
+    name: 'close: waits for in-flight calls, then every call is CLOSED',
+    async run(ctx) {
+      const name = (await ctx.queue()).name
+      const queue = ctx.client.queue(name)
+      const sending = queue.send('in flight')
+      const closing = queue.close()
+      const { id } = await sending // close must let it finish, not cut it off
+      await closing
+      await expectQueueError(() => queue.send('after close'), 'CLOSED', 'send after the queue closed')
+      await expectQueueError(
+        () => queue.receive({ waitSeconds: 0 }),
+        'CLOSED',
+        'receive after the queue closed',
+      )
+      const m = await receiveOne(ctx.client.queue(name))
+      assert.equal(m.id, id, 'the in-flight send should have been delivered')
+      const client = await ctx.reopen()
+      const open = client.queue(name)
+      await client.close()
+      for (const [what, call] of everyCall(client, open, m.receiptHandle)) {
+        await expectQueueError(call, 'CLOSED', `${what} after the client closed`)
+      }
+    },
+  },
+  {
+    id: 'lifecycle.close-cuts-long-poll',
+    name: 'close: cuts a pending long poll short',
+    async run(ctx) {
+      const queue = ctx.client.queue((await ctx.queue()).name)
+      const started = Date.now()
+      const polling = queue.receive({ waitSeconds: 20 })
+      await sleep(200)
+      await queue.close()
+      assert.deepEqual(await polling, [], 'a poll cut short by close resolves empty')
+      assert.ok(Date.now() - started < 19_000, 'close waited out the whole long poll')
+    },
+  },
+  {
+    id: 'lifecycle.missing-queue',
+    name: 'missing queue: QUEUE_NOT_FOUND on first use',
+    async run(ctx) {
+      const queue = ctx.client.queue(ctx.uniqueName())
+      await expectQueueError(() => queue.send('nowhere'), 'QUEUE_NOT_FOUND', 'send to a missing queue')
+      await expectQueueError(() => queue.receive({ waitSeconds: 0 }), 'QUEUE_NOT_FOUND', 'receive')
+    },
+  },
+  {
+    id: 'lifecycle.delete-idempotent',
+    name: 'deleteQueue: removes the queue and is idempotent',
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await queue.send('gone with the queue')
+      await ctx.client.deleteQueue(queue.name)
+      await ctx.client.deleteQueue(queue.name)
+      await expectQueueError(
+        () => queue.receive({ waitSeconds: 0 }),
+        'QUEUE_NOT_FOUND',
+        'receive after delete',
+      )
+    },
+  },
+  {
+    id: 'lifecycle.create-keeps-messages',
+    name: 'createQueue: on an existing queue it keeps the messages',
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const { id } = await queue.send('kept')
+      await ctx.client.createQueue(queue.name)
+      const m = await receiveOne(queue)
+      assert.equal(m.id, id, 'createQueue on an existing queue lost its message')
+      await queue.ack(m)
+    },
+  },
+  {
+    id: 'lifecycle.recreated-is-new',
+    name: 'deleteQueue then createQueue: the new queue is empty, and old handles never act on its messages',
+    timeoutMs: (lease) => lease * 2 + 60_000,
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      await queue.sendBatch([{ payload: 'old, leased' }, { payload: 'old, waiting' }])
+      const old = await receiveOne(queue)
+      await ctx.client.deleteQueue(queue.name)
+      await ctx.client.createQueue(queue.name)
+      const leftovers = await firstArrival(queue, 2_000, 10)
+      assert.equal(
+        leftovers,
+        undefined,
+        `a queue deleted and created again still held [${leftovers?.messages.map((m) => m.payload).join(', ')}]`,
+      )
+      await queue.send('new')
+      await queue.ack(old).catch(() => {}) // a handle of the old queue: it may fail, but must not act
+      await queue.nack(old).catch(() => {})
+      const m = await receiveOne(queue)
+      assert.equal(m.payload, 'new', 'the new message is gone: a handle from before deleteQueue acked it')
+      await queue.ack(old).catch(() => {})
+      await queue.nack(m)
+      const back = await firstArrival(queue, ctx.leaseMs)
+      assert.ok(back, 'the new message is gone: a handle from before deleteQueue acked it')
+      await queue.ack(back.messages[0]!)
+    },
+  },
+]

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { type ConformanceCase, needs } from '../case.js'
+import { expectNothingFor, receiveOne } from '../helpers.js'
+import { bound, earliestOf, firstArrival } from '../timing.js'
+
+/** A nack ends the lease now, or after its delay: no sooner, not much later. */
+export const nackCases: ConformanceCase[] = [
+  {
+    id: 'nack.returns-early',
+    name: 'nack: ends the lease early, the message comes back with attempt + 1',
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await queue.send('nacked')
+      const m = await receiveOne(queue)
+      const nackedAt = Date.now()
+      await queue.nack(m)
+      const back = await firstArrival(queue, ctx.leaseMs)
+      assert.ok(
+        back,
+        `${m.id} did not come back within its ${ctx.leaseMs} ms lease: a nack must end the lease now`,
+      )
+      const [again] = back.messages
+      assert.equal(again!.id, m.id, `another message (${again!.id}) came back instead of the nacked ${m.id}`)
+      assert.equal(again!.attempt, 2, `redelivered with attempt ${again!.attempt}; it must grow by one`)
+      assert.ok(
+        back.at - nackedAt <= bound(Math.min(1_000, ctx.leaseMs)) + ctx.leaseMs * 0.1,
+        `${m.id} came back ${back.at - nackedAt} ms after its nack; a nack without delay releases at once`,
+      )
+      await queue.ack(again!)
+    },
+  },
+  {
+    id: 'nack.delay',
+    name: 'nack: with delaySeconds the message stays hidden for the delay, and comes back soon after',
+    requires: [needs.nackDelay(2)],
+    timeoutMs: (lease) => lease * 2 + 60_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await earliestOf(3, async (n) => {
+        await queue.send(`nacked with delay ${n}`)
+        const m = await receiveOne(queue)
+        const nacking = Date.now() // the backend's clock starts during the call
+        await queue.nack(m, { delaySeconds: 2 })
+        const nacked = Date.now()
+        const late = await expectNothingFor(
+          queue,
+          nacking + 1_800 - Date.now(),
+          `${m.id}, nacked with a 2 s delay, came back too soon`,
+        )
+        const back = late.length > 0 ? { messages: late, at: Date.now() } : await firstArrival(queue, 15_000)
+        assert.ok(back, `${m.id}, nacked with a 2 s delay, never came back`)
+        assert.equal(back.messages[0]!.id, m.id)
+        await queue.ack(back.messages[0]!)
+        const after = back.at - nacked
+        return after <= bound(2_000)
+          ? undefined
+          : `${m.id}, nacked with a 2 s delay, came back after ${after} ms; it must by ${bound(2_000)} ms`
+      })
+    },
+  },
+]

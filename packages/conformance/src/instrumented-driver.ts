@@ -1,0 +1,162 @@
+import type {
+  Capabilities,
+  IncomingMessage,
+  OutgoingMessage,
+  QueueDriver,
+  QueueError,
+  ReceiveRequest,
+  SendResult,
+} from '@anyqueue/queue-core/driver'
+
+/** The driver methods a case can count and fail. */
+export type DriverMethod =
+  | 'createQueue'
+  | 'deleteQueue'
+  | 'sendBatch'
+  | 'receiveBatch'
+  | 'ackBatch'
+  | 'nack'
+  | 'renewLease'
+
+export interface DriverCall {
+  method: DriverMethod
+  queue: string
+  /** Handles acked (`ackBatch`), messages sent (`sendBatch`), or the one handle (`nack`, `renewLease`). */
+  handles: readonly string[]
+  messages: readonly OutgoingMessage[]
+  /** `nack`'s delay. */
+  delaySeconds?: number
+}
+
+export interface Fault {
+  method: DriverMethod
+  /** Only calls on this queue; any queue when absent. */
+  queue?: string
+  /** How many calls fail; `Infinity` until `clear()`. Default 1. */
+  times?: number
+  /** The error each failing call throws, before it reaches the driver. */
+  error?: () => QueueError | Error
+  /** Instead of failing: the call goes through, and its result is held back this long. */
+  holdMs?: number
+}
+
+/**
+ * Wraps any driver: records every call the portable layer makes and, on demand, fails calls with a
+ * classified error before they reach the backend. The suite opens every driver through it, so the
+ * promises of the portable layer (retries, batching) and the consumer (dead letters, lost leases) are
+ * proven on every backend alike. With no fault set it only forwards.
+ */
+export class InstrumentedDriver implements QueueDriver {
+  readonly calls: DriverCall[] = []
+  readonly #inner: QueueDriver
+  #faults: Array<Fault & { left: number }> = []
+
+  constructor(inner: QueueDriver) {
+    this.#inner = inner
+  }
+
+  /** The driver the target opened. */
+  get inner(): QueueDriver {
+    return this.#inner
+  }
+
+  get name(): string {
+    return this.#inner.name
+  }
+
+  get capabilities(): Capabilities {
+    return this.#inner.capabilities
+  }
+
+  get leaseSeconds(): number {
+    return this.#inner.leaseSeconds
+  }
+
+  /** Fails the next matching calls (see `Fault`). */
+  inject(fault: Fault): void {
+    this.#faults.push({ ...fault, left: fault.times ?? 1 })
+  }
+
+  /** Removes every fault not yet used up. */
+  clear(): void {
+    this.#faults = []
+  }
+
+  /** Calls made so far, optionally of one method and queue. */
+  callsOf(method: DriverMethod, queue?: string): DriverCall[] {
+    return this.calls.filter((c) => c.method === method && (queue === undefined || c.queue === queue))
+  }
+
+  /** Records the call, throws an injected error, or returns how long to hold its result. */
+  #enter(call: DriverCall): number {
+    this.calls.push(call)
+    const fault = this.#faults.find(
+      (f) => f.left > 0 && f.method === call.method && (f.queue === undefined || f.queue === call.queue),
+    )
+    if (!fault) return 0
+    fault.left--
+    if (fault.error) throw fault.error()
+    return fault.holdMs ?? 0
+  }
+
+  async #run<R>(call: DriverCall, forward: () => Promise<R>): Promise<R> {
+    const holdMs = this.#enter(call)
+    const result = await forward()
+    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs))
+    return result
+  }
+
+  async createQueue(queue: string): Promise<void> {
+    return this.#run({ method: 'createQueue', queue, handles: [], messages: [] }, () =>
+      this.#inner.createQueue(queue),
+    )
+  }
+
+  async deleteQueue(queue: string): Promise<void> {
+    return this.#run({ method: 'deleteQueue', queue, handles: [], messages: [] }, () =>
+      this.#inner.deleteQueue(queue),
+    )
+  }
+
+  async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    return this.#run({ method: 'sendBatch', queue, handles: [], messages }, () =>
+      this.#inner.sendBatch(queue, messages),
+    )
+  }
+
+  async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
+    return this.#run({ method: 'receiveBatch', queue, handles: [], messages: [] }, () =>
+      this.#inner.receiveBatch(queue, request),
+    )
+  }
+
+  async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
+    return this.#run({ method: 'ackBatch', queue, handles: [...receiptHandles], messages: [] }, () =>
+      this.#inner.ackBatch(queue, receiptHandles),
+    )
+  }
+
+  async nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
+    return this.#run({ method: 'nack', queue, handles: [receiptHandle], messages: [], delaySeconds }, () =>
+      this.#inner.nack(queue, receiptHandle, delaySeconds),
+    )
+  }
+
+  async renewLease(queue: string, receiptHandle: string): Promise<void> {
+    return this.#run({ method: 'renewLease', queue, handles: [receiptHandle], messages: [] }, () =>
+      this.#inner.renewLease(queue, receiptHandle),
+    )
+  }
+
+  isReceiptHandle(receiptHandle: string): boolean {
+    return this.#inner.isReceiptHandle(receiptHandle)
+  }
+
+  classifyError(error: unknown): QueueError | undefined {
+    return this.#inner.classifyError(error)
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close()
+  }
+}

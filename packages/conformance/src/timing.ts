@@ -1,0 +1,56 @@
+import type { Message, Payload, Queue } from '@anyqueue/queue-core'
+import { sleep } from './helpers.js'
+
+/**
+ * Upper bounds on time, kept honest on a loaded machine. Load only ever makes things later, so a
+ * bound is checked on the earliest of several samples: a driver passes when one sample keeps it, and
+ * fails only when every sample breaks it — which a lease or delay twice as long as declared does.
+ */
+
+/** How late past `ms` a timed event may be and still count as on time: 30 %, at least 1 s. */
+export function slackMs(ms: number): number {
+  return Math.max(1_000, ms * 0.3)
+}
+
+/** A bound: `ms` plus its slack. */
+export function bound(ms: number): number {
+  return ms + slackMs(ms)
+}
+
+/**
+ * Runs `sample` up to `tries` times; resolves on the first that returns nothing, else fails with every
+ * observation, so the message says what was seen, not only that it was wrong.
+ */
+export async function earliestOf(
+  tries: number,
+  sample: (n: number) => Promise<string | undefined>,
+): Promise<void> {
+  const observed: string[] = []
+  for (let n = 0; n < tries; n++) {
+    const broken = await sample(n)
+    if (broken === undefined) return
+    observed.push(broken)
+  }
+  throw new Error(`${observed[0]} (every one of ${tries} samples: ${observed.join('; ')})`)
+}
+
+/**
+ * Polls `queue` with short long polls until a message arrives or `ms` pass: returns it with the time it
+ * was seen, precise to about a quarter second. Does not ack.
+ */
+export async function firstArrival<T extends Payload>(
+  queue: Queue<T>,
+  ms: number,
+  maxMessages = 1,
+): Promise<{ messages: Message<T>[]; at: number } | undefined> {
+  const end = Date.now() + ms
+  for (;;) {
+    const remaining = end - Date.now()
+    if (remaining <= 0) return undefined
+    const polledAt = Date.now()
+    const got = await queue.receive({ maxMessages, waitSeconds: Math.min(0.25, remaining / 1000) })
+    if (got.length > 0) return { messages: got, at: Date.now() }
+    // A backend that cannot wait a fraction of a second answers at once: do not spin on it.
+    if (Date.now() - polledAt < 100) await sleep(100)
+  }
+}
