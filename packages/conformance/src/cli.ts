@@ -4,13 +4,15 @@ import { formatMatrix } from './format.js'
 import { loadTarget, TargetLoadError } from './load-target.js'
 import { runConformance } from './run.js'
 
-const usage = `usage: anyqueue-conformance <module> [--case <id|prefix|text>]… [--concurrency <n>]
+const usage = `usage: anyqueue-conformance <module> [--case <id|prefix|text>]… [--concurrency <n>] [--timeout <s>]
        anyqueue-conformance --list
 
 Runs the anyqueue conformance suite against the driver a module exports, and prints the matrix.
 The module's default export (or its named export \`target\`) is either a ConformanceTarget
 ({ name, open(store) }) or a function (store) => QueueDriver. A .ts module needs Node's type
-stripping or tsx installed. Exits 1 when a case fails, 2 on bad usage or a module that cannot load.
+stripping or tsx installed. --timeout caps each case (default: sized by the driver's lease); a case
+that runs out of time fails as \`timed out after N s\` and the run goes on. Exits 1 when a case fails,
+2 on bad usage or a module that cannot load.
 `
 
 /** After the matrix, how long open handles a driver left behind may keep the process alive. */
@@ -22,6 +24,7 @@ async function main(): Promise<number> {
     options: {
       case: { type: 'string', multiple: true },
       concurrency: { type: 'string' },
+      timeout: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -39,6 +42,11 @@ async function main(): Promise<number> {
     process.stderr.write(`--concurrency takes a whole number ≥ 1, got ${values.concurrency}\n`)
     return 2
   }
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout)
+  if (timeout !== undefined && !(timeout > 0)) {
+    process.stderr.write(`--timeout takes seconds > 0, got ${values.timeout}\n`)
+    return 2
+  }
   const selected = selectCases(values.case ?? [])
   if (selected.length === 0) {
     process.stderr.write(`no case matches ${values.case!.join(', ')} (see --list)\n`)
@@ -52,7 +60,11 @@ async function main(): Promise<number> {
     process.stderr.write(`anyqueue-conformance: ${error.message}\n`)
     return 2
   }
-  const results = await runConformance(target, { cases: selected, concurrency })
+  const results = await runConformance(target, {
+    cases: selected,
+    concurrency,
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+  })
   const byId = new Map(results.map((r) => [r.id, r]))
   process.stdout.write(
     `${formatMatrix(

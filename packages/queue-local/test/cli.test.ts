@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
 
 const bin = join(
@@ -13,25 +14,102 @@ const bin = join(
 const target = fileURLToPath(new URL('./fixtures/target.mjs', import.meta.url))
 
 async function run(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return promisify(execFile)(process.execPath, [bin, target, ...args], {
-    env: { ...process.env, ...env },
-  }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-  )
+  const started = Date.now()
+  return new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((resolve) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr, ms: Date.now() - started }),
+    )
+  })
 }
 
 describe('anyqueue-conformance <module>', () => {
   test('runs the suite against the module’s target and prints the matrix', { timeout: 60_000 }, async () => {
-    const { code, stdout } = await run({}, '--case', 'ack.twice', '--case', 'payload.text')
+    const { code, stdout } = await run({}, target, '--case', 'ack.twice', '--case', 'payload.text')
     expect(stdout).toMatch(/payload\.text-round-trip\s+pass/)
-    expect(stdout).toMatch(/conformance: [1-9]\d* passed, 0 failed, 0 skipped/)
+    expect(stdout).toMatch(/ack\.twice\s+pass/)
+    expect(stdout).toMatch(/conformance: 2 passed, 0 failed, 0 skipped/)
     expect(code).toBe(0)
   })
 
-  test('exits 1 when the driver breaks a promise', { timeout: 60_000 }, async () => {
-    const { code, stdout } = await run({ BROKEN: '1' }, '--case', 'ack.for-good')
+  test('exits 1 when the driver breaks a promise, and says which', { timeout: 60_000 }, async () => {
+    const { code, stdout } = await run(
+      { ANYQUEUE_TARGET_MODE: 'ack-does-nothing' },
+      target,
+      '--case',
+      'ack.for-good',
+    )
     expect(stdout).toMatch(/ack\.for-good\s+FAIL/)
+    expect(stdout).toMatch(/broke "ack: removes the message for good": .* came back after it was acked/)
     expect(code).toBe(1)
+  })
+
+  test('a driver whose calls hang: the case fails as timed out, the CLI still exits 1 soon after the matrix', {
+    timeout: 90_000,
+  }, async () => {
+    const { code, stdout, ms } = await run(
+      { ANYQUEUE_TARGET_MODE: 'hangs' },
+      target,
+      '--case',
+      'consumer.success-acks',
+      '--case',
+      'long-poll.empty-waits',
+      '--timeout',
+      '4',
+    )
+    expect(stdout).toMatch(/consumer\.success-acks\s+FAIL/)
+    expect(stdout).toMatch(/consumer\.success-acks: FAIL — broke .*: timed out after 4 s/)
+    expect(stdout).toMatch(/conformance: 0 passed, 2 failed/)
+    expect(code).toBe(1)
+    // 4 s per case at concurrency 8, at most 10 s of cleanup each, then at most 2 s of grace.
+    expect(ms).toBeLessThan(4_000 + 10_000 + 2_000 + 10_000)
+  })
+
+  test('a driver that cannot share its store across processes skips the process cases with the reason', {
+    timeout: 60_000,
+  }, async () => {
+    const { code, stdout } = await run(
+      { ANYQUEUE_TARGET_MODE: 'ephemeral' },
+      target,
+      '--case',
+      'consumer.sigkill-redelivers',
+      '--case',
+      'delivery.persistence',
+    )
+    expect(stdout).toMatch(
+      /consumer\.sigkill-redelivers: skip — the driver declares persistent: false, so its store lives/,
+    )
+    expect(stdout).toMatch(/delivery\.persistence: skip — the driver declares persistent: false/)
+    expect(code).toBe(0)
+  })
+
+  test('a file target is opened by the kill case’s child process too', { timeout: 90_000 }, async () => {
+    const { code, stdout } = await run(
+      { ANYQUEUE_LEASE: '2' },
+      target,
+      '--case',
+      'consumer.sigkill-redelivers',
+    )
+    expect(stdout).toMatch(/consumer\.sigkill-redelivers\s+pass/)
+    expect(code).toBe(0)
+  })
+
+  test('a missing target is "no such file", a bad one says what to export, bad usage exits 2', async () => {
+    const missing = await run({}, './nowhere/target.js')
+    expect(missing.stderr).toMatch(/\.\/nowhere\/target\.js: no such file/)
+    expect(missing.code).toBe(2)
+    const empty = join(tmpdir(), `anyqueue-empty-target-${process.pid}.mjs`)
+    writeFileSync(empty, 'export const nothing = 1\n')
+    const bad = await run({}, empty)
+    expect(bad.stderr).toMatch(/exports neither a ConformanceTarget/)
+    expect(bad.code).toBe(2)
+    expect((await run({}, target, '--case', 'no.such-case')).code).toBe(2)
+    expect((await run({})).code).toBe(2)
+  })
+
+  test('--list names every case by id', async () => {
+    const { code, stdout } = await run({}, '--list')
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^ack\.exactly-the-named\s+ack: deletes exactly the message named/m)
+    expect(stdout.trim().split('\n').length).toBeGreaterThan(60)
   })
 })
