@@ -55,7 +55,7 @@ export class PubSubDriver implements QueueDriver {
     deadLetter: true,
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: MIN_LEASE,
-    staleHandles: 'ignored',
+    staleHandles: 'may-act',
   })
   readonly leaseSeconds: number
   /** The `PubSub` client: an escape hatch for anything anyqueue does not cover. */

@@ -151,6 +151,28 @@ export const deliveryCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'delivery.at-most-max-messages',
+    name: 'receive: never more messages than asked for, and each one once',
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      await queue.sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: i })))
+      const seen = new Set<string>()
+      for (const maxMessages of [1, 3, 10]) {
+        const got = await queue.receive({ maxMessages, waitSeconds: 2 })
+        assert.ok(got.length <= maxMessages, `asked for ${maxMessages}, got ${got.length}`)
+        const ids = new Set(got.map((m) => m.id))
+        assert.equal(
+          ids.size,
+          got.length,
+          `one receive returned the same message twice (${got.map((m) => m.id).join(', ')})`,
+        )
+        for (const m of got) seen.add(m.id)
+        await queue.ackBatch(got)
+      }
+      assert.ok(seen.size > 0, 'no message was received at all')
+    },
+  },
+  {
     id: 'delivery.isolation',
     name: 'isolation: two queues never see each other’s messages',
     async run(ctx) {
