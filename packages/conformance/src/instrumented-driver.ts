@@ -48,11 +48,15 @@ export interface Fault {
  */
 export class InstrumentedDriver implements QueueDriver {
   readonly calls: DriverCall[] = []
+  /** Each capability change seen after a call: `after ackBatch: renewLease true → false`. */
+  readonly capabilityChanges: string[] = []
   readonly #inner: QueueDriver
+  readonly #declared: Capabilities
   #faults: Array<Fault & { left: number }> = []
 
   constructor(inner: QueueDriver) {
     this.#inner = inner
+    this.#declared = { ...inner.capabilities }
   }
 
   /** The driver the target opened. */
@@ -101,9 +105,26 @@ export class InstrumentedDriver implements QueueDriver {
 
   async #run<R>(call: DriverCall, forward: () => Promise<R>): Promise<R> {
     const holdMs = this.#enter(call)
-    const result = await forward()
-    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs))
-    return result
+    try {
+      const result = await forward()
+      if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs))
+      return result
+    } finally {
+      this.#checkCapabilities(call.method)
+    }
+  }
+
+  /** Capabilities are a trait of every operation: none may change them, not even for a while. */
+  #checkCapabilities(after: DriverMethod): void {
+    const now = this.#inner.capabilities as unknown as Record<string, unknown>
+    const declared = this.#declared as unknown as Record<string, unknown>
+    for (const field of new Set([...Object.keys(declared), ...Object.keys(now ?? {})])) {
+      if (!Object.is(declared[field], now?.[field])) {
+        this.capabilityChanges.push(
+          `after ${after}: ${field} ${String(declared[field])} → ${String(now?.[field])}`,
+        )
+      }
+    }
   }
 
   async createQueue(queue: string): Promise<void> {

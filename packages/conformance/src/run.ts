@@ -3,7 +3,7 @@ import { type ConformanceCase, skipReason } from './case.js'
 import { cases as allCases } from './cases/index.js'
 import { CaseContext, runId } from './context.js'
 import type { ConformanceTarget } from './target.js'
-import { assertCapabilitiesUnchanged } from './traits.js'
+import { assertCapabilitiesUnchanged, assertNoCapabilityChanges } from './traits.js'
 
 export type CaseStatus = 'passed' | 'failed' | 'skipped'
 
@@ -89,6 +89,7 @@ export async function runCase(
       .finally(() => clearTimeout(timer))
     try {
       assertCapabilitiesUnchanged(before, ctx.capabilities)
+      assertNoCapabilityChanges(ctx.driver.capabilityChanges)
     } catch (error) {
       throw new CaseFailure(testCase, error)
     }

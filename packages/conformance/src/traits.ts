@@ -19,3 +19,12 @@ export function assertCapabilitiesUnchanged(before: Capabilities, after: Capabil
       .join(', ')}); capabilities must never change over a driver's lifetime`,
   )
 }
+
+/** Every driver call of the case left the manifest as declared (see `InstrumentedDriver`). */
+export function assertNoCapabilityChanges(changes: readonly string[]): void {
+  assert.deepEqual(
+    changes.slice(0, 3),
+    [],
+    `the capability manifest changed during an operation (${changes.slice(0, 3).join('; ')}); capabilities must never change over a driver's lifetime`,
+  )
+}
