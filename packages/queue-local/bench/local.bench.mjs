@@ -1,4 +1,6 @@
-// pnpm bench (queue-local): anyqueue's local driver against raw `level` doing the same durable work.
+// pnpm bench (queue-local): anyqueue's local driver against its floor — raw `level` doing the least
+// work that keeps the same promises — in the same process, in interleaved rounds on fresh folders.
+// Then memory and open time with a large backlog, each measured in a fresh process.
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -6,25 +8,31 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { Level } from 'level'
-import { rate, report, reportConsumer } from '../../../scripts/bench-kit.mjs'
+import { rate, report } from '../../../scripts/bench-kit.mjs'
 import { createLocalDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000)
-const root = process.argv[2] === '--heap' ? '' : mkdtempSync(join(tmpdir(), 'anyqueue-bench-'))
-const payload = { order: 12345, items: ['a', 'b', 'c'], note: 'x'.repeat(200) }
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000)
+const payload = { order: 12345, items: ['a', 'b', 'c'], note: 'x'.repeat(60) }
 const body = JSON.stringify(payload)
-const batches = (n) => Array.from({ length: n / 10 }, (_, b) => b)
+const tenEntries = Array.from({ length: 10 }, () => ({ payload }))
 
-async function anyqueue() {
-  const client = new QueueClient(createLocalDriver({ location: join(root, 'aq'), createIfMissing: true }))
+if (process.argv[2] === '--memory') {
+  await memoryChild(process.argv[3], process.argv[4], process.argv[5] === 'drain')
+  process.exit(0)
+}
+
+/** anyqueue: each workload through the portable Queue, default options (sync: true). */
+async function anyqueue(folder) {
+  const client = new QueueClient(createLocalDriver({ location: folder, createIfMissing: true }))
   const single = client.queue('single')
   const batched = client.queue('batched')
   const sendOne = await rate(N, async () => {
     for (let i = 0; i < N; i++) await single.send(payload)
   })
-  const entries = Array.from({ length: 10 }, () => ({ payload }))
   const sendTen = await rate(N, async () => {
-    for (const _ of batches(N)) await batched.sendBatch(entries)
+    for (let b = 0; b < N / 10; b++) await batched.sendBatch(tenEntries)
   })
   const receiveAck = await rate(N, async () => {
     for (let got = 0; got < N; ) {
@@ -33,31 +41,54 @@ async function anyqueue() {
       got += messages.length
     }
   })
+  for (let b = 0; b < N / 10; b++) await batched.sendBatch(tenEntries)
+  let handled = 0
+  const consume16 = await rate(N, async () => {
+    let finish
+    const finished = new Promise((resolve) => {
+      finish = resolve
+    })
+    const consumer = consume(batched, () => void (++handled === N && finish()), {
+      concurrency: 16,
+      waitSeconds: 1,
+    })
+    await finished
+    await consumer.stop()
+  })
   await client.close()
-  return { sendOne, sendTen, receiveAck }
+  return { sendOne, sendTen, receiveAck, consume16 }
 }
 
-/** The floor: the same durable writes straight to level, with no queue semantics at all. */
-async function raw() {
-  const db = new Level(join(root, 'raw'), { valueEncoding: 'utf8' })
+/**
+ * The floor: raw `level` with no queue semantics, doing the minimum for the same durability — a
+ * synced put per send, a synced batch per 10, and a drain that reads on from a cursor (never
+ * re-reading deleted keys from the head) and deletes what it read in one unsynced batch, as
+ * anyqueue's acks are unsynced.
+ */
+async function floor(folder) {
+  const db = new Level(folder, { valueEncoding: 'utf8' })
   await db.open()
   let seq = 0
-  const key = () => `m!${(seq++).toString(16).padStart(13, '0')}`
+  const key = (prefix) => `${prefix}!${(seq++).toString(16).padStart(13, '0')}`
   const sendOne = await rate(N, async () => {
-    for (let i = 0; i < N; i++) await db.put(key(), body, { sync: true })
+    for (let i = 0; i < N; i++) await db.put(key('a'), body, { sync: true })
   })
-  const sendTen = await rate(N, async () => {
-    for (const _ of batches(N)) {
+  const fill = async () => {
+    for (let b = 0; b < N / 10; b++) {
       await db.batch(
-        Array.from({ length: 10 }, () => ({ type: 'put', key: key(), value: body })),
+        Array.from({ length: 10 }, () => ({ type: 'put', key: key('b'), value: body })),
         { sync: true },
       )
     }
-  })
+  }
+  const sendTen = await rate(N, fill)
+  let cursor = 'b!'
   const receiveAck = await rate(N, async () => {
     for (let got = 0; got < N; ) {
-      const entries = await db.iterator({ gte: 'm!', lt: 'm!~', limit: 10 }).all()
+      const entries = await db.iterator({ gt: cursor, lt: 'b!~', limit: 10 }).all()
+      JSON.parse(entries[0][1]) // the floor decodes what it reads too, as a consumer would
       await db.batch(entries.map(([k]) => ({ type: 'del', key: k })))
+      cursor = entries[entries.length - 1][0]
       got += entries.length
     }
   })
@@ -65,66 +96,105 @@ async function raw() {
   return { sendOne, sendTen, receiveAck }
 }
 
-/** Heap after opening `location` and loading queue `name`'s index, in a fresh process. */
-function heapAfterLoad(location, name) {
+const best = (runs, field) => Math.max(...runs.map((r) => r[field]))
+
+/** Child process: open a store, time the first receive (the open), then optionally drain it. */
+async function memoryChild(location, name, drain) {
+  const heap = () => {
+    for (let i = 0; i < 3; i++) globalThis.gc()
+    return process.memoryUsage().heapUsed
+  }
+  const before = heap()
+  const client = new QueueClient(createLocalDriver({ location }))
+  const queue = client.queue(name)
+  const started = process.hrtime.bigint()
+  const first = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+  const openMs = Number(process.hrtime.bigint() - started) / 1e6
+  const opened = heap()
+  let drained = 0
+  if (drain) {
+    await queue.ackBatch(first)
+    drained = first.length
+    for (;;) {
+      const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+      if (messages.length === 0) break
+      await queue.ackBatch(messages)
+      drained += messages.length
+    }
+  }
+  const after = heap()
+  await client.close()
+  console.log(JSON.stringify({ before, openMs, opened, after, drained }))
+}
+
+function measure(location, name, drain) {
   const out = execFileSync(process.execPath, [
     '--expose-gc',
     fileURLToPath(import.meta.url),
-    '--heap',
+    '--memory',
     location,
     name,
+    drain ? 'drain' : '',
   ])
-  return Number(out.toString().trim())
+  return JSON.parse(out.toString())
 }
 
-if (process.argv[2] === '--heap') {
-  const [location, name] = process.argv.slice(3)
-  const client = new QueueClient(createLocalDriver({ location }))
-  await client.queue(name).receive({ waitSeconds: 0 }) // loads the index
-  for (let i = 0; i < 3; i++) globalThis.gc()
-  console.log(process.memoryUsage().heapUsed)
-  await client.close()
-  process.exit(0)
-}
-
-/** Memory the in-memory index holds per queued message (bodies stay on disk): full minus empty. */
-async function indexMemory() {
-  const location = join(root, 'mem')
-  const client = new QueueClient(createLocalDriver({ location, createIfMissing: true }))
+/** Open time and heap with a large backlog, and heap after draining all of it, against empty. */
+async function memory(root) {
+  const location = join(root, 'backlog')
+  const client = new QueueClient(
+    createLocalDriver({ location, createIfMissing: true, sync: false }),
+  )
   await client.createQueue('empty')
-  const q = client.queue('full')
-  const entries = Array.from({ length: 10 }, () => ({ payload }))
-  for (const _ of batches(N)) await q.sendBatch(entries)
+  const queue = client.queue('full')
+  for (let b = 0; b < BACKLOG / 10; b++) await queue.sendBatch(tenEntries)
   await client.close()
-  return (heapAfterLoad(location, 'full') - heapAfterLoad(location, 'empty')) / N
-}
-
-/** Consumer throughput on its own store (no fsync: the consumer, not the disk, is measured). */
-async function consumer() {
-  const client = new QueueClient(createLocalDriver({ location: join(root, 'consumer'), sync: false }))
-  await client.createQueue('c')
-  await reportConsumer('queue-local', consume, client.queue('c'), N, payload)
-  await client.close()
-}
-
-try {
-  const a = await anyqueue()
-  const r = await raw()
-  report(
-    `queue-local vs raw level — ${N.toLocaleString('en-US')} messages of ${body.length} bytes, sync writes`,
-    'anyqueue',
-    'raw level',
-    [
-      { name: 'send, one at a time', subject: a.sendOne, baseline: r.sendOne },
-      { name: 'sendBatch of 10', subject: a.sendTen, baseline: r.sendTen },
-      { name: 'receive 10 + ackBatch', subject: a.receiveAck, baseline: r.receiveAck },
-    ],
-  )
-  await consumer()
-  const perMessage = await indexMemory()
+  const empty = measure(location, 'empty', false)
+  const full = measure(location, 'full', true)
+  const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`
   console.log(
-    `index memory: ${Math.round(perMessage)} bytes of heap per queued message (bodies stay on disk)`,
+    [
+      '',
+      `memory — ${BACKLOG.toLocaleString('en-US')} queued messages, each figure from a fresh process`,
+      `open an empty queue: ${empty.openMs.toFixed(0)} ms, heap ${mb(empty.opened)}`,
+      `open the backlog:    ${full.openMs.toFixed(0)} ms, heap ${mb(full.opened)} (+${mb(full.opened - empty.opened)} over empty)`,
+      `after draining all ${full.drained.toLocaleString('en-US')}: heap ${mb(full.after)} (${(full.after / empty.opened).toFixed(2)}× the empty heap)`,
+    ].join('\n'),
   )
+}
+
+const root = mkdtempSync(join(tmpdir(), 'anyqueue-bench-'))
+try {
+  const subject = []
+  const baseline = []
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which side goes first, so drift in the machine's load hits both alike.
+    const sides = [
+      async () => subject.push(await anyqueue(join(root, `aq${round}`))),
+      async () => baseline.push(await floor(join(root, `raw${round}`))),
+    ]
+    if (round % 2) sides.reverse()
+    for (const side of sides) await side()
+  }
+  report(
+    `queue-local vs its floor (raw level) — ${N.toLocaleString('en-US')} messages of ${body.length} bytes, sync sends, best of ${ROUNDS} interleaved rounds`,
+    'anyqueue',
+    'floor',
+    [
+      { name: 'send, one at a time', field: 'sendOne' },
+      { name: 'sendBatch of 10', field: 'sendTen' },
+      { name: 'receive 10 + ackBatch', field: 'receiveAck' },
+      { name: 'consume, concurrency 16 (floor: drain)', field: 'consume16', floor: 'receiveAck' },
+    ].map(({ name, field, floor = field }) => ({
+      name,
+      subject: best(subject, field),
+      baseline: best(baseline, floor),
+    })),
+  )
+  console.log(
+    `consume(concurrency 16) ÷ the manual receive 10 + ackBatch loop: ${(best(subject, 'consume16') / best(subject, 'receiveAck')).toFixed(2)}`,
+  )
+  if (BACKLOG > 0) await memory(root)
 } finally {
-  if (root) rmSync(root, { recursive: true, force: true })
+  rmSync(root, { recursive: true, force: true })
 }

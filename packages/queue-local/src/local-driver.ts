@@ -105,23 +105,31 @@ export class LocalDriver implements QueueDriver {
   async createQueue(queue: string): Promise<void> {
     await this.#open()
     if (this.#known!.has(queue)) return
+    // Leftovers of a deletion cut short by a crash must not reappear in the new queue.
+    await this.#clearMessages(queue)
     await this.db.put(key.queue(queue), '{}', { sync: this.#options.sync })
     this.#known!.add(queue)
   }
 
+  /**
+   * Durable once it resolves: the queue's marker goes first, in a synced write, so a crash can never
+   * bring the queue back; its messages are cleared after. The sequence counter is kept, so the
+   * queue's next lifetime never hands out a receipt handle of this one.
+   */
   async deleteQueue(queue: string): Promise<void> {
     await this.#open()
     const loading = this.#queues.get(queue)
     this.#known!.delete(queue)
     this.#queues.delete(queue)
     if (loading) (await loading.catch(() => undefined))?.notify()
-    await Promise.all(
+    await this.db.del(key.queue(queue), { sync: true })
+    await this.#clearMessages(queue)
+  }
+
+  #clearMessages(queue: string): Promise<unknown> {
+    return Promise.all(
       ['M', 'S'].map((prefix) => this.db.clear({ gt: `${prefix}!${queue}!`, lt: `${prefix}!${queue}!~` })),
     )
-    await this.db.batch([
-      { type: 'del', key: key.next(queue) },
-      { type: 'del', key: key.queue(queue) },
-    ])
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
