@@ -1,0 +1,59 @@
+import { LIMITS } from '../limits.js'
+import type { Payload } from '../payload.js'
+import type { Message, Queue } from '../queue.js'
+import { backoffDelay, sleep } from '../retry.js'
+import type { SlotGate } from './slot-gate.js'
+
+export interface PollerOptions<T extends Payload> {
+  queue: Queue<T>
+  slots: SlotGate
+  waitSeconds: number
+  /** Ends the loop; also cuts a pending long poll short. */
+  signal: AbortSignal
+  /** Takes one received message, with the slot already taken for it. */
+  deliver: (message: Message<T>) => void
+  /** A received message the consumer cannot start because it is stopping. */
+  release: (message: Message<T>) => void
+  onError: (error: unknown) => void
+}
+
+/**
+ * One receive loop: take the free slots (up to a batch), receive that many, hand each message
+ * over, give back the slots the receive did not fill. Waits while no slot is free; backs off after
+ * a failed receive; never spins on an empty queue; ends when `signal` aborts.
+ */
+export async function poll<T extends Payload>(options: PollerOptions<T>): Promise<void> {
+  const { queue, slots, waitSeconds, signal } = options
+  let failures = 0
+  while (!signal.aborted) {
+    const want = slots.take(LIMITS.maxBatch)
+    if (want === 0) {
+      await slots.wait()
+      continue
+    }
+    let batch: Message<T>[] = []
+    const polledAt = performance.now()
+    try {
+      batch = await queue.receive({ maxMessages: want, waitSeconds, signal })
+      failures = 0
+    } catch (error) {
+      options.onError(error)
+      slots.release(want)
+      await sleep(backoffDelay(failures++, 200, 10_000) + 100, signal)
+      continue
+    }
+    slots.release(want - batch.length)
+    for (const message of batch) {
+      // Received as we stopped: never started, so it goes straight back.
+      if (signal.aborted) {
+        slots.release()
+        options.release(message)
+      } else options.deliver(message)
+    }
+    // An empty answer that came back at once (waitSeconds 0, or a driver that cannot long-poll):
+    // pause briefly instead of spinning.
+    if (batch.length === 0 && performance.now() - polledAt < 100) await sleep(100, signal)
+    // Yield each round, so a driver that answers without I/O cannot starve timers.
+    else await new Promise((resolve) => setImmediate(resolve))
+  }
+}
