@@ -23,7 +23,12 @@ export async function sendToDeadLetter(
   await deadLetterQueue.send(message.payload, {
     attributes: {
       ...Object.fromEntries(own),
-      [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(reason || 'no reason given', MAX_REASON_BYTES),
+      // Attribute values must be well-formed: a reason built from a thrown string with a lone
+      // surrogate would otherwise fail the send, and the message would come back forever.
+      [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(
+        String(reason || 'no reason given').toWellFormed(),
+        MAX_REASON_BYTES,
+      ),
       [DEAD_LETTER_ATTRIBUTES.attempts]: String(message.attempt),
       [DEAD_LETTER_ATTRIBUTES.source]: source.name,
     },

@@ -68,8 +68,17 @@ export class QueueClient {
   #closing: Promise<void> | undefined
 
   constructor(driver: QueueDriver, options: QueueClientOptions = {}) {
+    if (typeof driver !== 'object' || driver === null || typeof driver.receiveBatch !== 'function') {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `driver must be a QueueDriver, got ${describeArgument(driver)}`,
+        {
+          field: 'driver',
+        },
+      )
+    }
     this.driver = driver
-    this.#retry = resolveRetry(options.retry)
+    this.#retry = resolveRetry(optionsObject(options, 'options').retry)
   }
 
   get capabilities(): Capabilities {
@@ -90,14 +99,14 @@ export class QueueClient {
   }
 
   /** Creates the queue if it is missing. Idempotent. */
-  createQueue(name: string): Promise<void> {
+  async createQueue(name: string): Promise<void> {
     assertQueueName(name)
     this.#assertOpen('createQueue')
     return this.execute(() => this.driver.createQueue(name))
   }
 
   /** Deletes the queue and every message in it. A missing queue is a no-op. */
-  deleteQueue(name: string): Promise<void> {
+  async deleteQueue(name: string): Promise<void> {
     assertQueueName(name)
     this.#assertOpen('deleteQueue')
     return this.execute(() => this.driver.deleteQueue(name))
@@ -171,6 +180,7 @@ export class Queue<T extends Payload = Payload> {
   readonly #driver: QueueDriver
   readonly #inflight = new Set<Promise<unknown>>()
   readonly #closeSignal = new AbortController()
+  readonly #combined = new WeakMap<AbortSignal, AbortSignal>()
   #closing: Promise<void> | undefined
 
   /** @internal use `client.queue(name)` */
@@ -198,7 +208,8 @@ export class Queue<T extends Payload = Payload> {
 
   /** Sends one message; resolves with its id once the backend accepted it durably. */
   async send(payload: T, options: SendOptions = {}): Promise<{ id: string }> {
-    const [result] = await this.sendBatch([{ payload, ...options }])
+    const { delaySeconds, attributes } = optionsObject(options, 'options')
+    const [result] = await this.sendBatch([{ payload, delaySeconds, attributes }])
     if (!result!.ok) throw result!.error
     return { id: result!.id }
   }
@@ -212,14 +223,15 @@ export class Queue<T extends Payload = Payload> {
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > LIMITS.maxBatch) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `sendBatch takes 1 to ${LIMITS.maxBatch} messages, got ${Array.isArray(entries) ? entries.length : typeof entries}`,
+        `sendBatch takes 1 to ${LIMITS.maxBatch} messages, got ${Array.isArray(entries) ? entries.length : describeArgument(entries)}`,
         { field: 'messages', limit: LIMITS.maxBatch },
       )
     }
     const single = entries.length === 1
-    const encoded: OutgoingMessage[] = entries.map((entry, i) => {
+    const encoded: OutgoingMessage[] = Array.from(entries, (item, i) => {
       const field = single ? '' : `messages[${i}].`
-      const { body, contentType, bytes } = encodePayload(entry?.payload, `${field}payload`)
+      const entry = optionsObject(item, single ? 'message' : `messages[${i}]`, true)
+      const { body, contentType, bytes } = encodePayload(entry.payload, `${field}payload`)
       const delaySeconds = this.#checkDelay(
         entry.delaySeconds,
         this.#driver.capabilities.delay,
@@ -246,28 +258,34 @@ export class Queue<T extends Payload = Payload> {
   /** Returns 0 to `maxMessages` messages, waiting up to `waitSeconds` for the first one. */
   async receive(options: ReceiveOptions = {}): Promise<Message<T>[]> {
     this.#assertOpen('receive')
-    const maxMessages = options.maxMessages ?? 1
-    const waitSeconds = options.waitSeconds ?? LIMITS.maxWaitSeconds
+    const { maxMessages = 1, waitSeconds = LIMITS.maxWaitSeconds, signal } = optionsObject(options, 'options')
     if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > LIMITS.maxBatch) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `maxMessages must be an integer from 1 to ${LIMITS.maxBatch}, got ${String(maxMessages)}`,
+        `maxMessages must be an integer from 1 to ${LIMITS.maxBatch}, got ${describeArgument(maxMessages)}`,
         { field: 'maxMessages', limit: LIMITS.maxBatch },
       )
     }
     if (typeof waitSeconds !== 'number' || !(waitSeconds >= 0 && waitSeconds <= LIMITS.maxWaitSeconds)) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `waitSeconds must be from 0 to ${LIMITS.maxWaitSeconds}, got ${String(waitSeconds)}`,
+        `waitSeconds must be from 0 to ${LIMITS.maxWaitSeconds}, got ${describeArgument(waitSeconds)}`,
         { field: 'waitSeconds', limit: LIMITS.maxWaitSeconds },
+      )
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `signal must be an AbortSignal, got ${describeArgument(signal)}`,
+        {
+          field: 'signal',
+        },
       )
     }
     const request = {
       maxMessages: Math.min(maxMessages, this.#driver.capabilities.maxBatch),
       waitSeconds,
-      signal: options.signal
-        ? AbortSignal.any([options.signal, this.#closeSignal.signal])
-        : this.#closeSignal.signal,
+      signal: signal ? this.#withClose(signal) : this.#closeSignal.signal,
     }
     const receiving = this.#client
       .execute(() => this.#driver.receiveBatch(this.name, request))
@@ -288,6 +306,13 @@ export class Queue<T extends Payload = Payload> {
   /** Acks any number of messages, in driver-sized batches. */
   async ackBatch(handles: readonly HandleLike[]): Promise<void> {
     this.#assertOpen('ack')
+    if (!Array.isArray(handles)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `receiptHandles must be an array of messages or receipt handles, got ${describeArgument(handles)}`,
+        { field: 'receiptHandles' },
+      )
+    }
     // The same handle twice in one call is one ack (SQS would reject the batch for duplicate ids).
     const receiptHandles = handles.map((h, i) =>
       this.#checkHandle(h, handles.length === 1 ? 'receiptHandle' : `receiptHandles[${i}]`),
@@ -307,7 +332,12 @@ export class Queue<T extends Payload = Payload> {
     this.#assertOpen('nack')
     const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
     const max = Math.min(this.#driver.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
-    const delaySeconds = this.#checkDelay(options.delaySeconds, max, 'delaySeconds', 'nack with a delay')
+    const delaySeconds = this.#checkDelay(
+      optionsObject(options, 'options').delaySeconds,
+      max,
+      'delaySeconds',
+      'nack with a delay',
+    )
     await this.#track(this.#client.execute(() => this.#driver.nack(this.name, receiptHandle, delaySeconds)))
   }
 
@@ -334,6 +364,19 @@ export class Queue<T extends Payload = Payload> {
       this.#client.forget(this)
     })()
     return this.#closing
+  }
+
+  /**
+   * The caller's signal combined with close(), made once per signal: a consumer passes the same
+   * one to every receive, and `AbortSignal.any` per call costs more than the receive around it.
+   */
+  #withClose(signal: AbortSignal): AbortSignal {
+    let combined = this.#combined.get(signal)
+    if (combined === undefined) {
+      combined = AbortSignal.any([signal, this.#closeSignal.signal])
+      this.#combined.set(signal, combined)
+    }
+    return combined
   }
 
   async #sendWithRetry(messages: OutgoingMessage[]): Promise<BatchResult[]> {
@@ -383,7 +426,7 @@ export class Queue<T extends Payload = Payload> {
     if (!Number.isInteger(delaySeconds) || delaySeconds < 0) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `${field} must be a whole number of seconds ≥ 0, got ${String(value)}`,
+        `${field} must be a whole number of seconds ≥ 0, got ${describeArgument(value)}`,
         {
           field,
         },
@@ -444,11 +487,16 @@ function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
   }
 }
 
+/**
+ * Checks attributes and copies them in the same pass: each value is read once, so what was checked
+ * is what is sent.
+ */
 function checkAttributes(value: Record<string, string> | undefined, field: string): Record<string, string> {
   if (value === undefined) return {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new QueueError('INVALID_ARGUMENT', `${field} must be an object of string values`, { field })
+  if (!isPlainObject(value)) {
+    throw new QueueError('INVALID_ARGUMENT', `${field} must be a plain object of string values`, { field })
   }
+  const copy: Record<string, string> = {}
   const names = Object.keys(value)
   if (names.length > LIMITS.maxAttributes) {
     throw new QueueError(
@@ -483,8 +531,49 @@ function checkAttributes(value: Record<string, string> | undefined, field: strin
         { field: `${field}.${name}`, limit: LIMITS.maxAttributeValueBytes },
       )
     }
+    copy[name] = v
   }
-  return { ...value }
+  return copy
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * An options argument: undefined (every default) or an object. Anything else — `null`, a string,
+ * a number — is INVALID_ARGUMENT naming `field`, never a TypeError from reading a property of it.
+ */
+function optionsObject<O extends object>(value: O | undefined, field: string, required = false): Partial<O> {
+  if (value === undefined && !required) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new QueueError('INVALID_ARGUMENT', `${field} must be an object, got ${describeArgument(value)}`, {
+      field,
+    })
+  }
+  return value
+}
+
+/** A short rendering of a bad argument for an error message; never throws. */
+function describeArgument(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    case 'object':
+      return 'an object'
+    case 'function':
+      return 'a function'
+    case 'symbol':
+      return 'a symbol'
+    case 'bigint':
+      return `${value}n`
+    default:
+      return String(value)
+  }
 }
 
 export function assertQueueName(name: unknown): asserts name is string {
