@@ -153,7 +153,12 @@ class JsonWriter {
   }
 
   #array(value: unknown[], keys: string[]): void {
-    const length = this.#read(value, 'length') as number
+    let length: number
+    try {
+      length = value.length
+    } catch (error) {
+      throw this.#unreadable(error)
+    }
     if (keys.length !== length) this.#arrayShape(value, keys, length)
     this.#out += '['
     for (let i = 0; i < length; i++) {
@@ -203,8 +208,7 @@ class JsonWriter {
     try {
       return (value as Record<string | number, unknown>)[key]
     } catch (error) {
-      this.#path.push(key)
-      throw this.#unreadable(error)
+      throw this.#unreadable(error) // the caller already put `key` on the path
     }
   }
 
