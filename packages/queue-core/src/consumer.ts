@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { AckBatcher } from './consumer/ack-batcher.js'
 import { DeadLetterTarget } from './consumer/dead-letter-target.js'
 import { describeThrown } from './consumer/describe.js'
-import type { HandlerContext, HandlerRun, Outcome } from './consumer/handler-run.js'
+import { type HandlerContext, HandlerRun, type Outcome } from './consumer/handler-run.js'
 import { type Handler, HandlerRunner } from './consumer/handler-runner.js'
 import { LeaseRenewer } from './consumer/lease-renewer.js'
 import {
@@ -78,11 +78,13 @@ export function consume<T extends Payload>(
   const slots = new SlotGate(o.concurrency)
   const acks = new AckBatcher(queue)
   const deadLetters = new DeadLetterTarget(queue, o.deadLetterQueue)
+  // Handlers running now, and deliveries not settled yet (running, or an ack or nack on its way).
   const running = new Map<Message<T>, HandlerRun>()
-  const settling = new Set<Promise<void>>()
+  let unsettled = 0
+  const idle = { running: new Set<() => void>(), settled: new Set<() => void>() }
   const renewer = new LeaseRenewer(queue, (message, error) => {
-    const run = running.get(message as Message<T>)
     reportError(error, message as Message<T>)
+    const run = running.get(message as Message<T>)
     if (!run) return
     run.abort(error)
     // Someone else may hold the message now: acking or nacking it would be wrong either way.
@@ -98,32 +100,42 @@ export function consume<T extends Payload>(
   function deliver(message: Message<T>): void {
     emit?.({ type: 'received', message })
     const started = performance.now()
-    const run = runner.start(message)
-    running.set(message, run)
-    renewer.track(message)
-    const task = run.ended.then((outcome) => {
+    unsettled++
+    const run = new HandlerRun(message, (outcome) => {
       running.delete(message)
       renewer.untrack(message)
       slots.release()
-      return settle(message, outcome, performance.now() - started)
+      if (running.size === 0) wake(idle.running)
+      settle(message, outcome, performance.now() - started)
     })
-    settling.add(task)
-    task.then(
-      () => settling.delete(task),
-      (error: unknown) => {
-        settling.delete(task)
-        reportError(error, message) // an ack, nack or dead-letter send failed: the lease brings it back
-      },
-    )
+    running.set(message, run)
+    renewer.track(message)
+    runner.start(run)
   }
 
   /** What the outcome of a delivery means for its message. */
-  async function settle(message: Message<T>, outcome: Outcome, durationMs: number): Promise<void> {
+  function settle(message: Message<T>, outcome: Outcome, durationMs: number): void {
+    if (outcome.kind === 'succeeded') {
+      // The hot path: a callback, no promise.
+      acks.ack(message, (error) => {
+        if (error !== undefined) reportError(error, message)
+        else emit?.({ type: 'succeeded', message, durationMs: Math.round(durationMs) })
+        settled()
+      })
+      return
+    }
+    settleOther(message, outcome, durationMs).then(settled, (error: unknown) => {
+      reportError(error, message) // a nack or dead-letter send failed: the lease brings it back
+      settled()
+    })
+  }
+
+  function settled(): void {
+    if (--unsettled === 0) wake(idle.settled)
+  }
+
+  async function settleOther(message: Message<T>, outcome: Outcome, durationMs: number): Promise<void> {
     switch (outcome.kind) {
-      case 'succeeded':
-        await acks.ack(message)
-        emit?.({ type: 'succeeded', message, durationMs: Math.round(durationMs) })
-        return
       case 'retry':
         return release(message, outcome.delaySeconds)
       case 'dead-letter':
@@ -140,8 +152,8 @@ export function consume<T extends Payload>(
         return release(message, backoffSeconds(message))
       case 'abandoned':
         return queue.nack(message)
-      case 'lease-lost':
-        return
+      default:
+        return // succeeded is settled by the caller; lease-lost leaves the message alone
     }
   }
 
@@ -209,18 +221,17 @@ export function consume<T extends Payload>(
         for (const run of running.values()) run.abort(reason) // delivered while the pollers ended
         if (running.size > 0) {
           let timer: NodeJS.Timeout | undefined
-          const timeout = new Promise<void>((resolve) => {
+          await new Promise<void>((resolve) => {
             timer = setTimeout(resolve, o.shutdownTimeoutMs)
+            idle.running.add(resolve)
           })
-          await Promise.race([Promise.allSettled([...running.values()].map((run) => run.ended)), timeout])
           clearTimeout(timer)
         }
         // Handlers that outlived the shutdown timeout: their messages go back for redelivery.
         for (const run of running.values()) runner.end(run, { kind: 'abandoned' })
         renewer.stop()
         runner.stop()
-        await Promise.allSettled([...settling])
-        acks.flush()
+        if (unsettled > 0) await new Promise<void>((resolve) => idle.settled.add(resolve))
       })()
       return stopped
     },
@@ -228,6 +239,11 @@ export function consume<T extends Payload>(
       return polling.then(() => stopped)
     },
   }
+  function wake(waiters: Set<() => void>): void {
+    for (const resolve of waiters) resolve()
+    waiters.clear()
+  }
+
   if (o.signal?.aborted) void consumer.stop()
   else o.signal?.addEventListener('abort', stopOnSignal, { once: true })
   return consumer

@@ -24,7 +24,7 @@ export function loadTracing(): Promise<typeof OpenTelemetry | undefined> {
  * The API when a tracer provider is registered, else undefined: then a span would be a no-op that
  * still costs its allocation, its context and a promise per message, so none is made at all.
  */
-function activeTracing(): typeof OpenTelemetry | undefined {
+export function activeTracing(): typeof OpenTelemetry | undefined {
   const otel = loaded
   if (!otel) return undefined
   const provider = otel.trace.getTracerProvider() as OpenTelemetry.TracerProvider & {
@@ -80,10 +80,11 @@ export function traceProcess<R>(
   destination: string,
   message: { id: string; attributes: Record<string, string>; attempt: number },
   run: () => Promise<R>,
-): Promise<R> {
-  // The consumer loaded the API before its first receive; without a provider this is just `run()`.
+): Promise<R> | undefined {
+  // The consumer loaded the API before its first receive. Without a provider there is no span to
+  // make, and the caller runs the handler bare.
   const otel = activeTracing()
-  if (!otel) return run()
+  if (!otel) return undefined
   const producer = otel.trace.getSpanContext(otel.propagation.extract(otel.ROOT_CONTEXT, message.attributes))
   const span = otel.trace.getTracer(TRACER).startSpan(
     `process ${destination}`,

@@ -30,25 +30,23 @@ export type Outcome =
 
 /**
  * One delivery of one message to the handler: its context, and the first of the handler's own
- * result, its time limit, a lost lease or the shutdown that ends it. The AbortController behind
+ * result, its time limit, a lost lease or the shutdown that ends it (reported once to `onEnd`). The AbortController behind
  * `signal` is only made for handlers that read it.
  */
 export class HandlerRun implements HandlerContext {
   readonly message: Message<any>
-  readonly ended: Promise<Outcome>
   /** What the handler asked for with `retry()` or `deadLetter()`, if anything. */
   decision: Outcome | undefined
-  #end!: (outcome: Outcome) => void
+  readonly #onEnd: (outcome: Outcome) => void
   #over = false
   #controller: AbortController | undefined
   #abortReason: unknown
   #aborted = false
 
-  constructor(message: Message<any>) {
+  /** `onEnd` is called once, with how the run ended. */
+  constructor(message: Message<any>, onEnd: (outcome: Outcome) => void) {
     this.message = message
-    this.ended = new Promise((resolve) => {
-      this.#end = resolve
-    })
+    this.#onEnd = onEnd
   }
 
   get signal(): AbortSignal {
@@ -96,6 +94,6 @@ export class HandlerRun implements HandlerContext {
   end(outcome: Outcome): void {
     if (this.#over) return
     this.#over = true
-    this.#end(outcome)
+    this.#onEnd(outcome)
   }
 }

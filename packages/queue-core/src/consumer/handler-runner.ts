@@ -1,9 +1,10 @@
 import type { Payload } from '../payload.js'
 import type { Message } from '../queue.js'
 import { describeIssues, type StandardSchemaV1 } from '../standard-schema.js'
+import { activeTracing } from '../tracing.js'
 import { describeThrown } from './describe.js'
 import { DueList } from './due-list.js'
-import { type HandlerContext, HandlerRun, type Outcome } from './handler-run.js'
+import type { HandlerContext, HandlerRun, Outcome } from './handler-run.js'
 
 export type Handler<T extends Payload> = (
   message: Message<T>,
@@ -15,8 +16,11 @@ export interface HandlerRunnerOptions<T extends Payload> {
   schema: StandardSchemaV1<unknown, T> | undefined
   /** The time limit of one delivery, schema validation included. */
   timeoutMs: number
-  /** Wraps the handler call, for a tracing span; `run` must be called exactly once. */
-  around: (message: Message<T>, run: () => Promise<unknown>) => Promise<unknown>
+  /**
+   * Wraps the handler call in a tracing span; only called while a tracer provider is registered,
+   * else the handler is called bare. `run` must be called exactly once.
+   */
+  around: (message: Message<T>, run: () => Promise<unknown>) => Promise<unknown> | undefined
 }
 
 /**
@@ -35,15 +39,10 @@ export class HandlerRunner<T extends Payload> {
     this.#deadlines = new DueList(options.timeoutMs, (run) => this.#timeOut(run))
   }
 
-  /** Starts the handler on `message`; the run's `ended` resolves with how it ended, never rejects. */
-  start(message: Message<T>): HandlerRun {
-    const run = new HandlerRun(message)
+  /** Starts the handler of `run`; the run ends (once) with how it went, whatever the handler does. */
+  start(run: HandlerRun): void {
     this.#deadlines.add(run)
-    this.#execute(run).then(
-      (outcome) => this.end(run, outcome),
-      (error: unknown) => this.end(run, { kind: 'failed', error }),
-    )
-    return run
+    void this.#execute(run)
   }
 
   /** Ends `run` with `outcome` now, whatever its handler is still doing. */
@@ -66,7 +65,8 @@ export class HandlerRunner<T extends Payload> {
     run.end({ kind: 'timed-out', error })
   }
 
-  async #execute(run: HandlerRun): Promise<Outcome> {
+  /** Runs schema and handler, and ends `run` with the outcome. Never rejects. */
+  async #execute(run: HandlerRun): Promise<void> {
     let message = run.message as Message<T>
     const { schema, handler, around } = this.#options
     if (schema) {
@@ -74,21 +74,27 @@ export class HandlerRunner<T extends Payload> {
       try {
         result = await schema['~standard'].validate(message.payload)
       } catch (error) {
-        return { kind: 'failed', error }
+        return this.end(run, { kind: 'failed', error })
       }
       if (typeof result !== 'object' || result === null) {
-        return { kind: 'failed', error: new TypeError(`schema validate returned ${describeThrown(result)}`) }
+        const error = new TypeError(`schema validate returned ${describeThrown(result)}`)
+        return this.end(run, { kind: 'failed', error })
       }
-      if (result.issues)
-        return { kind: 'dead-letter', reason: `invalid payload: ${describeSchemaIssues(result.issues)}` }
+      if (result.issues) {
+        return this.end(run, {
+          kind: 'dead-letter',
+          reason: `invalid payload: ${describeSchemaIssues(result.issues)}`,
+        })
+      }
       message = { ...message, payload: result.value }
     }
     try {
-      await around(message, async () => handler(message, run))
+      const current = message
+      await (activeTracing() ? around(current, async () => handler(current, run)) : handler(current, run))
     } catch (error) {
-      return run.decision ?? { kind: 'failed', error }
+      return this.end(run, run.decision ?? { kind: 'failed', error })
     }
-    return run.decision ?? { kind: 'succeeded' }
+    this.end(run, run.decision ?? { kind: 'succeeded' })
   }
 }
 

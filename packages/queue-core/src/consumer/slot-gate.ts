@@ -41,6 +41,7 @@ export class SlotGate {
   }
 
   #wake(): void {
+    if (this.#waiters.length === 0) return
     const waiting = this.#waiters
     this.#waiters = []
     for (const wake of waiting) wake()
