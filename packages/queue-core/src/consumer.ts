@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { AckBatcher } from './consumer/ack-batcher.js'
+import { Cohort } from './consumer/cohort.js'
 import { DeadLetterTarget } from './consumer/dead-letter-target.js'
 import { describeThrown } from './consumer/describe.js'
 import { type HandlerContext, HandlerRun, type Outcome } from './consumer/handler-run.js'
@@ -78,17 +79,17 @@ export function consume<T extends Payload>(
   const slots = new SlotGate(o.concurrency)
   const acks = new AckBatcher(queue)
   const deadLetters = new DeadLetterTarget(queue, o.deadLetterQueue)
-  // Handlers running now, and deliveries not settled yet (running, or an ack or nack on its way).
-  const running = new Map<Message<T>, HandlerRun>()
+  // Cohorts (the messages of one receive) with handlers still running, how many handlers run, and
+  // how many deliveries are not settled yet (running, or their ack or nack on its way).
+  const cohorts = new Set<Cohort>()
+  let runningCount = 0
   let unsettled = 0
   const idle = { running: new Set<() => void>(), settled: new Set<() => void>() }
-  const renewer = new LeaseRenewer(queue, (message, error) => {
-    reportError(error, message as Message<T>)
-    const run = running.get(message as Message<T>)
-    if (!run) return
+  const renewer = new LeaseRenewer(queue, (run, error) => {
+    reportError(error, run.message as Message<T>)
     run.abort(error)
     // Someone else may hold the message now: acking or nacking it would be wrong either way.
-    runner.end(run, { kind: 'lease-lost' })
+    run.end({ kind: 'lease-lost' })
   })
   const runner = new HandlerRunner<T>({
     handler: o.handler,
@@ -97,37 +98,57 @@ export function consume<T extends Payload>(
     around: (message, run) => traceProcess(system, queue.name, message, run),
   })
 
-  function deliver(message: Message<T>): void {
-    emit?.({ type: 'received', message })
-    const started = performance.now()
-    unsettled++
-    const run = new HandlerRun(message, (outcome) => {
-      running.delete(message)
-      renewer.untrack(message)
-      slots.release()
-      if (running.size === 0) wake(idle.running)
-      settle(message, outcome, performance.now() - started)
-    })
-    running.set(message, run)
-    renewer.track(message)
-    runner.start(run)
+  function deliver(messages: Message<T>[]): void {
+    const started = emit ? performance.now() : 0
+    const cohort = new Cohort(
+      messages.map(
+        (message) =>
+          new HandlerRun(message, (outcome) => {
+            runningCount--
+            slots.release()
+            if (--cohort.live === 0) {
+              cohorts.delete(cohort)
+              renewer.untrack(cohort)
+              runner.forget(cohort)
+            }
+            if (runningCount === 0) wake(idle.running)
+            settle(message, outcome, emit ? performance.now() - started : 0)
+          }),
+      ),
+    )
+    runningCount += messages.length
+    unsettled += messages.length
+    cohorts.add(cohort)
+    renewer.track(cohort) // before the handlers start: one that ends at once must find it tracked
+    if (emit) for (const message of messages) emit({ type: 'received', message })
+    runner.start(cohort)
   }
 
   /** What the outcome of a delivery means for its message. */
   function settle(message: Message<T>, outcome: Outcome, durationMs: number): void {
     if (outcome.kind === 'succeeded') {
-      // The hot path: a callback, no promise.
-      acks.ack(message, (error) => {
-        if (error !== undefined) reportError(error, message)
-        else emit?.({ type: 'succeeded', message, durationMs: Math.round(durationMs) })
-        settled()
-      })
+      // The hot path: a shared callback, no promise, no closure unless someone listens.
+      acks.ack(
+        message,
+        emit
+          ? (error) => {
+              if (error === undefined)
+                emit({ type: 'succeeded', message, durationMs: Math.round(durationMs) })
+              acked(error, message)
+            }
+          : acked,
+      )
       return
     }
     settleOther(message, outcome, durationMs).then(settled, (error: unknown) => {
       reportError(error, message) // a nack or dead-letter send failed: the lease brings it back
       settled()
     })
+  }
+
+  function acked(error: unknown, message: Message<T>): void {
+    if (error !== undefined) reportError(error, message)
+    settled()
   }
 
   function settled(): void {
@@ -216,10 +237,13 @@ export function consume<T extends Payload>(
         stopping.abort()
         slots.close()
         const reason = new DOMException('the consumer is stopping', 'AbortError')
-        for (const run of running.values()) run.abort(reason)
+        const abortAll = () => {
+          for (const cohort of cohorts) for (const run of cohort.runs) run.abort(reason)
+        }
+        abortAll()
         await polling
-        for (const run of running.values()) run.abort(reason) // delivered while the pollers ended
-        if (running.size > 0) {
+        abortAll() // delivered while the pollers ended
+        if (runningCount > 0) {
           let timer: NodeJS.Timeout | undefined
           await new Promise<void>((resolve) => {
             timer = setTimeout(resolve, o.shutdownTimeoutMs)
@@ -228,7 +252,7 @@ export function consume<T extends Payload>(
           clearTimeout(timer)
         }
         // Handlers that outlived the shutdown timeout: their messages go back for redelivery.
-        for (const run of running.values()) runner.end(run, { kind: 'abandoned' })
+        for (const cohort of [...cohorts]) for (const run of cohort.runs) run.end({ kind: 'abandoned' })
         renewer.stop()
         runner.stop()
         if (unsettled > 0) await new Promise<void>((resolve) => idle.settled.add(resolve))

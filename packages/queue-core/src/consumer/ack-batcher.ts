@@ -1,8 +1,8 @@
 import { LIMITS } from '../limits.js'
 import type { Message, Queue } from '../queue.js'
 
-/** Called once an ack went out: with nothing on success, with the error on failure. */
-export type AckDone = (error?: unknown) => void
+/** Called once an ack went out: with `undefined` on success, the error on failure, and the message. */
+export type AckDone = (error: unknown, message: Message<any>) => void
 
 /**
  * Acks of handlers that finish together go out as one `ackBatch`: flushed at a full batch, or on
@@ -43,10 +43,10 @@ export class AckBatcher {
       }
       sent.then(
         () => {
-          for (const d of done) d()
+          for (let i = 0; i < done.length; i++) done[i]!(undefined, messages[i]!)
         },
         (error: unknown) => {
-          for (const d of done) d(error ?? new Error('ackBatch failed'))
+          for (let i = 0; i < done.length; i++) done[i]!(error ?? new Error('ackBatch failed'), messages[i]!)
         },
       )
     }

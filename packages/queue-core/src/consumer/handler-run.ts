@@ -57,25 +57,34 @@ export class HandlerRun implements HandlerContext {
     return this.#controller.signal
   }
 
-  readonly retry = (options?: { delaySeconds?: number }): void => {
-    const delaySeconds = options?.delaySeconds ?? 0
-    if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `retry delaySeconds must be a number ≥ 0, got ${String(delaySeconds)}`,
-        {
-          field: 'delaySeconds',
-        },
-      )
+  // retry and deadLetter are made on first use, as `signal` is: most handlers never call them.
+  // Bound, so a handler may destructure them from its context.
+  #retry: HandlerContext['retry'] | undefined
+  #deadLetter: HandlerContext['deadLetter'] | undefined
+
+  get retry(): HandlerContext['retry'] {
+    this.#retry ??= (options) => {
+      const delaySeconds = options?.delaySeconds ?? 0
+      if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
+        throw new QueueError(
+          'INVALID_ARGUMENT',
+          `retry delaySeconds must be a number ≥ 0, got ${describeThrown(delaySeconds)}`,
+          { field: 'delaySeconds' },
+        )
+      }
+      this.decision = { kind: 'retry', delaySeconds }
     }
-    this.decision = { kind: 'retry', delaySeconds }
+    return this.#retry
   }
 
-  readonly deadLetter = (reason: string): void => {
-    this.decision = {
-      kind: 'dead-letter',
-      reason: typeof reason === 'string' ? reason : describeThrown(reason),
+  get deadLetter(): HandlerContext['deadLetter'] {
+    this.#deadLetter ??= (reason) => {
+      this.decision = {
+        kind: 'dead-letter',
+        reason: typeof reason === 'string' ? reason : describeThrown(reason),
+      }
     }
+    return this.#deadLetter
   }
 
   get over(): boolean {

@@ -10,8 +10,8 @@ export interface PollerOptions<T extends Payload> {
   waitSeconds: number
   /** Ends the loop; also cuts a pending long poll short. */
   signal: AbortSignal
-  /** Takes one received message, with the slot already taken for it. */
-  deliver: (message: Message<T>) => void
+  /** Takes the messages of one receive, with a slot already taken for each. */
+  deliver: (messages: Message<T>[]) => void
   /** A received message the consumer cannot start because it is stopping. */
   release: (message: Message<T>) => void
   onError: (error: unknown) => void
@@ -43,13 +43,11 @@ export async function poll<T extends Payload>(options: PollerOptions<T>): Promis
       continue
     }
     slots.release(want - batch.length)
-    for (const message of batch) {
-      // Received as we stopped: never started, so it goes straight back.
-      if (signal.aborted) {
-        slots.release()
-        options.release(message)
-      } else options.deliver(message)
-    }
+    if (signal.aborted) {
+      // Received as we stopped: never started, so they go straight back.
+      slots.release(batch.length)
+      for (const message of batch) options.release(message)
+    } else if (batch.length > 0) options.deliver(batch)
     // An empty answer that came back at once (waitSeconds 0, or a driver that cannot long-poll):
     // pause briefly instead of spinning.
     if (batch.length === 0 && performance.now() - polledAt < 100) await sleep(100, signal)
