@@ -223,6 +223,7 @@ export function consume<T extends Payload>(
           deliver,
           release: releaseUnstarted,
           onError: reportError,
+          onClosed: () => void consumer.stop(),
         }),
       ),
     ),

@@ -275,3 +275,15 @@ test('a consumer whose signal is already aborted stops at once', async () => {
   await consumer.done
   expect(driver.calls.filter((c) => c.method === 'receiveBatch')).toEqual([])
 })
+
+test('a client closed under a running consumer stops it, instead of retrying receives forever', async () => {
+  const driver = new FakeDriver()
+  const client = new QueueClient(driver)
+  const queue = client.queue('q')
+  const errors: unknown[] = []
+  const consumer = consume(queue, () => {}, { waitSeconds: 0, onError: (e) => errors.push(e) })
+  await new Promise((r) => setTimeout(r, 50))
+  await client.close()
+  await consumer.done
+  expect(errors.map((e) => (e as { code?: string }).code)).toEqual(['CLOSED'])
+})

@@ -1,3 +1,4 @@
+import { isQueueError } from '../errors.js'
 import { LIMITS } from '../limits.js'
 import type { Payload } from '../payload.js'
 import type { Message, Queue } from '../queue.js'
@@ -15,12 +16,14 @@ export interface PollerOptions<T extends Payload> {
   /** A received message the consumer cannot start because it is stopping. */
   release: (message: Message<T>) => void
   onError: (error: unknown) => void
+  /** The queue or its client was closed under the consumer: receiving can never work again. */
+  onClosed: () => void
 }
 
 /**
  * One receive loop: take the free slots (up to a batch), receive that many, hand each message
  * over, give back the slots the receive did not fill. Waits while no slot is free; backs off after
- * a failed receive; never spins on an empty queue; ends when `signal` aborts.
+ * a failed receive; never spins on an empty queue; ends when `signal` aborts or the queue closed.
  */
 export async function poll<T extends Payload>(options: PollerOptions<T>): Promise<void> {
   const { queue, slots, waitSeconds, signal } = options
@@ -39,6 +42,7 @@ export async function poll<T extends Payload>(options: PollerOptions<T>): Promis
     } catch (error) {
       options.onError(error)
       slots.release(want)
+      if (isQueueError(error, 'CLOSED')) return options.onClosed()
       await sleep(backoffDelay(failures++, 200, 10_000) + 100, signal)
       continue
     }
