@@ -99,29 +99,27 @@ export function consume<T extends Payload>(
   })
 
   function deliver(messages: Message<T>[]): void {
-    const started = emit ? performance.now() : 0
-    const cohort = new Cohort(
-      messages.map(
-        (message) =>
-          new HandlerRun(message, (outcome) => {
-            runningCount--
-            slots.release()
-            if (--cohort.live === 0) {
-              cohorts.delete(cohort)
-              renewer.untrack(cohort)
-              runner.forget(cohort)
-            }
-            if (runningCount === 0) wake(idle.running)
-            settle(message, outcome, emit ? performance.now() - started : 0)
-          }),
-      ),
-    )
+    const cohort = new Cohort(emit ? performance.now() : 0)
+    for (const message of messages) new HandlerRun(message, cohort, runEnded)
     runningCount += messages.length
     unsettled += messages.length
     cohorts.add(cohort)
     renewer.track(cohort) // before the handlers start: one that ends at once must find it tracked
     if (emit) for (const message of messages) emit({ type: 'received', message })
     runner.start(cohort)
+  }
+
+  function runEnded(run: HandlerRun, outcome: Outcome): void {
+    const cohort = run.cohort
+    runningCount--
+    slots.release()
+    if (--cohort.live === 0) {
+      cohorts.delete(cohort)
+      renewer.untrack(cohort)
+      runner.forget(cohort)
+    }
+    if (runningCount === 0) wake(idle.running)
+    settle(run.message as Message<T>, outcome, emit ? performance.now() - cohort.startedAt : 0)
   }
 
   /** What the outcome of a delivery means for its message. */

@@ -121,9 +121,10 @@ describe('LeaseRenewer', () => {
     const lost: Array<[string, unknown]> = []
     const renewer = new LeaseRenewer(queue, (run, error) => lost.push([run.message.id, error]))
     const ended: Outcome[] = []
-    const runs = [1, 2, 3].map((n) => new HandlerRun(message(n), (o) => ended.push(o)))
+    const cohort = new Cohort()
+    const runs = [1, 2, 3].map((n) => new HandlerRun(message(n), cohort, (_, o) => ended.push(o)))
     runs[0]!.end({ kind: 'succeeded' }) // finished: never renewed
-    renewer.track(new Cohort(runs))
+    renewer.track(cohort)
     driver.failNext('renewLease', undefined, Object.assign(new Error('gone'), { kind: 'denied' }))
     await sleep(80)
     const renewed = () => driver.calls.filter((c) => c.method === 'renewLease').map((c) => c.args[1])
@@ -189,8 +190,9 @@ describe('HandlerRunner', () => {
     ],
   ])('a handler that %s ends its run as %s', async (_, handler, kind) => {
     const outcomes: Outcome[] = []
-    const run = new HandlerRun(message(1), (o) => outcomes.push(o))
-    runner(handler as never).start(new Cohort([run]))
+    const cohort = new Cohort()
+    new HandlerRun(message(1), cohort, (_, o) => outcomes.push(o))
+    runner(handler as never).start(cohort)
     await sleep(5)
     expect(outcomes.map((o) => o.kind)).toEqual([kind])
   })
@@ -199,7 +201,8 @@ describe('HandlerRunner', () => {
     const outcomes: Outcome[] = []
     let finish!: () => void
     let signal!: AbortSignal
-    const run = new HandlerRun(message(1), (o) => outcomes.push(o))
+    const cohort = new Cohort()
+    new HandlerRun(message(1), cohort, (_, o) => outcomes.push(o))
     runner(
       (_, context) =>
         new Promise<void>((resolve) => {
@@ -207,7 +210,7 @@ describe('HandlerRunner', () => {
           finish = resolve
         }),
       30,
-    ).start(new Cohort([run]))
+    ).start(cohort)
     await sleep(60)
     expect(outcomes.map((o) => o.kind)).toEqual(['timed-out'])
     expect(signal.reason).toMatchObject({ name: 'TimeoutError' })
@@ -217,14 +220,14 @@ describe('HandlerRunner', () => {
   })
 
   test('a signal read after an abort is already aborted, with the reason', () => {
-    const run = new HandlerRun(message(1), () => {})
+    const run = new HandlerRun(message(1), new Cohort(), () => {})
     run.abort(new Error('stopping'))
     expect(run.signal.aborted).toBe(true)
     expect((run.signal.reason as Error).message).toBe('stopping')
   })
 
   test('retry with a bad delay is INVALID_ARGUMENT to the handler', () => {
-    const run = new HandlerRun(message(1), () => {})
+    const run = new HandlerRun(message(1), new Cohort(), () => {})
     expect(() => run.retry({ delaySeconds: -1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     )

@@ -6,12 +6,18 @@ import type { HandlerRun } from './handler-run.js'
  * makes one timer entry per receive, not ten.
  */
 export class Cohort {
-  readonly runs: HandlerRun[]
+  readonly runs: HandlerRun[] = []
   /** Runs not ended yet; at 0 the cohort is forgotten. */
-  live: number
+  live = 0
+  /** `performance.now()` when its handlers started, for event durations; 0 when nobody listens. */
+  readonly startedAt: number
 
-  constructor(runs: HandlerRun[]) {
-    this.runs = runs
-    this.live = runs.length
+  constructor(startedAt = 0) {
+    this.startedAt = startedAt
+  }
+
+  add(run: HandlerRun): void {
+    this.runs.push(run)
+    this.live++
   }
 }

@@ -1,5 +1,6 @@
 import { QueueError } from '../errors.js'
 import type { Message } from '../queue.js'
+import type { Cohort } from './cohort.js'
 import { describeThrown } from './describe.js'
 
 /** What a handler gets beside the message. */
@@ -35,18 +36,24 @@ export type Outcome =
  */
 export class HandlerRun implements HandlerContext {
   readonly message: Message<any>
+  readonly cohort: Cohort
   /** What the handler asked for with `retry()` or `deadLetter()`, if anything. */
   decision: Outcome | undefined
-  readonly #onEnd: (outcome: Outcome) => void
+  readonly #onEnd: (run: HandlerRun, outcome: Outcome) => void
   #over = false
   #controller: AbortController | undefined
   #abortReason: unknown
   #aborted = false
 
-  /** `onEnd` is called once, with how the run ended. */
-  constructor(message: Message<any>, onEnd: (outcome: Outcome) => void) {
+  /**
+   * Joins `cohort`. `onEnd` is called once, with how the run ended; one function serves every
+   * run, so a delivery costs no closure of its own.
+   */
+  constructor(message: Message<any>, cohort: Cohort, onEnd: (run: HandlerRun, outcome: Outcome) => void) {
     this.message = message
+    this.cohort = cohort
     this.#onEnd = onEnd
+    cohort.add(this)
   }
 
   get signal(): AbortSignal {
@@ -103,6 +110,6 @@ export class HandlerRun implements HandlerContext {
   end(outcome: Outcome): void {
     if (this.#over) return
     this.#over = true
-    this.#onEnd(outcome)
+    this.#onEnd(this, outcome)
   }
 }
