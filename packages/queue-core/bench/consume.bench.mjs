@@ -1,8 +1,9 @@
 // pnpm bench (queue-core): what consume() costs over the loop a user would write by hand
 // (receive 10, ackBatch), on an in-memory driver, so the consumer's own overhead is all there is to
-// see. Rounds alternate between the two and each side keeps its best, so load from other processes
-// on the machine slows both alike instead of deciding the ratio. BENCH_CORE=<path to a built
-// index.js> runs another build of the core (to compare before and after a change).
+// see. Rounds alternate between the two. Two measures, because a shared machine makes wall time
+// scatter: the best round of each side (wall clock), and messages per CPU-second of this process
+// over all rounds (what the work costs, whoever else runs). BENCH_CORE=<path to a built index.js>
+// runs another build of the core, to compare before and after a change.
 import { report } from '../../../scripts/bench-kit.mjs'
 import { createMemoryDriver } from './memory-driver.mjs'
 
@@ -19,11 +20,14 @@ async function fill() {
   for (let b = 0; b < N / 10; b++) await queue.sendBatch(entries)
 }
 
+/** Runs `work` on a freshly filled queue: { wall: messages/s, cpu: CPU seconds it used }. */
 async function timed(work) {
   await fill()
+  const cpu = process.cpuUsage()
   const started = process.hrtime.bigint()
   await work()
-  return N / (Number(process.hrtime.bigint() - started) / 1e9)
+  const used = process.cpuUsage(cpu)
+  return { wall: N / (Number(process.hrtime.bigint() - started) / 1e9), cpu: (used.user + used.system) / 1e6 }
 }
 
 const manualLoop = () =>
@@ -53,20 +57,34 @@ const consumeAt = (concurrency) =>
     await consumer.stop()
   })
 
-const rows = []
+const wall = []
+const cpu = []
 for (const concurrency of [1, 16, 32]) {
-  let subject = 0
-  let baseline = 0
+  const best = { subject: 0, baseline: 0 }
+  const cpuSeconds = { subject: 0, baseline: 0 }
   for (let round = 0; round < ROUNDS; round++) {
-    baseline = Math.max(baseline, await manualLoop())
-    subject = Math.max(subject, await consumeAt(concurrency))
+    const manual = await manualLoop()
+    const consumed = await consumeAt(concurrency)
+    best.baseline = Math.max(best.baseline, manual.wall)
+    best.subject = Math.max(best.subject, consumed.wall)
+    cpuSeconds.baseline += manual.cpu
+    cpuSeconds.subject += consumed.cpu
   }
-  rows.push({ name: `consume, concurrency ${concurrency}`, subject, baseline })
+  const name = `consume, concurrency ${concurrency}`
+  wall.push({ name, ...best })
+  cpu.push({ name, subject: (N * ROUNDS) / cpuSeconds.subject, baseline: (N * ROUNDS) / cpuSeconds.baseline })
 }
+const what = `${N.toLocaleString('en-US')} messages, no-op handler, ${ROUNDS} alternating rounds; manual loop = receive 10 + ackBatch`
 report(
-  `consume() on an in-memory driver — ${N.toLocaleString('en-US')} messages, no-op handler, best of ${ROUNDS} alternating rounds; manual loop = receive 10 + ackBatch`,
+  `consume() on an in-memory driver, best round (wall clock) — ${what}`,
   'consume()',
   'manual loop',
-  rows,
+  wall,
+)
+report(
+  `consume() on an in-memory driver, per CPU-second of all rounds — ${what}`,
+  'consume()',
+  'manual loop',
+  cpu,
 )
 await client.close()
