@@ -1,3 +1,5 @@
+import { checkQueue, describeArgument, readOptions } from './arguments.js'
+import { QueueError } from './errors.js'
 import type { Payload } from './payload.js'
 import type { Message, Queue } from './queue.js'
 
@@ -41,6 +43,7 @@ export async function sendToDeadLetter(
  * for a moment, so do not count a queue that live consumers read.
  */
 export async function countMessages(queue: Queue<any>): Promise<number> {
+  checkQueue(queue, 'queue')
   const seen = new Map<string, string>()
   for (;;) {
     const got = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
@@ -64,7 +67,22 @@ export async function redrive(
   target: Queue<any>,
   options: { limit?: number } = {},
 ): Promise<number> {
-  const limit = options.limit ?? Number.POSITIVE_INFINITY
+  checkQueue(deadLetterQueue, 'deadLetterQueue')
+  checkQueue(target, 'target')
+  const { limit = Number.POSITIVE_INFINITY } = readOptions(options, 'options', ['limit'])
+  if (
+    typeof limit !== 'number' ||
+    !(limit >= 0) ||
+    (limit !== Number.POSITIVE_INFINITY && !Number.isInteger(limit))
+  ) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `limit must be a whole number ≥ 0, got ${describeArgument(limit)}`,
+      {
+        field: 'limit',
+      },
+    )
+  }
   let moved = 0
   while (moved < limit) {
     const got = await deadLetterQueue.receive({ maxMessages: Math.min(10, limit - moved), waitSeconds: 0 })

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import { describeArgument, readOptions } from './arguments.js'
 import type { Capabilities, IncomingMessage, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
@@ -78,7 +79,9 @@ export class QueueClient {
       )
     }
     this.driver = driver
-    this.#retry = resolveRetry(optionsObject(options, 'options').retry)
+    this.#retry = resolveRetry(
+      readOptions(options, 'options', ['retry']).retry as QueueClientOptions['retry'],
+    )
   }
 
   get capabilities(): Capabilities {
@@ -208,8 +211,8 @@ export class Queue<T extends Payload = Payload> {
 
   /** Sends one message; resolves with its id once the backend accepted it durably. */
   async send(payload: T, options: SendOptions = {}): Promise<{ id: string }> {
-    const { delaySeconds, attributes } = optionsObject(options, 'options')
-    const [result] = await this.sendBatch([{ payload, delaySeconds, attributes }])
+    const { delaySeconds, attributes } = readOptions(options, 'options', ['delaySeconds', 'attributes'])
+    const [result] = await this.sendBatch([{ payload, delaySeconds, attributes } as BatchEntry<T>])
     if (!result!.ok) throw result!.error
     return { id: result!.id }
   }
@@ -230,15 +233,18 @@ export class Queue<T extends Payload = Payload> {
     const single = entries.length === 1
     const encoded: OutgoingMessage[] = Array.from(entries, (item, i) => {
       const field = single ? '' : `messages[${i}].`
-      const entry = optionsObject(item, single ? 'message' : `messages[${i}]`, true)
+      const entry = readOptions(item, single ? 'message' : `messages[${i}]`, ENTRY_FIELDS, true)
       const { body, contentType, bytes } = encodePayload(entry.payload, `${field}payload`)
       const delaySeconds = this.#checkDelay(
-        entry.delaySeconds,
+        entry.delaySeconds as number | undefined,
         this.#driver.capabilities.delay,
         `${field}delaySeconds`,
         'delayed send',
       )
-      const attributes = checkAttributes(entry.attributes, `${field}attributes`)
+      const attributes = checkAttributes(
+        entry.attributes as Record<string, string> | undefined,
+        `${field}attributes`,
+      )
       return { body, contentType, bytes, delaySeconds, attributes }
     })
     return this.#track(
@@ -258,7 +264,11 @@ export class Queue<T extends Payload = Payload> {
   /** Returns 0 to `maxMessages` messages, waiting up to `waitSeconds` for the first one. */
   async receive(options: ReceiveOptions = {}): Promise<Message<T>[]> {
     this.#assertOpen('receive')
-    const { maxMessages = 1, waitSeconds = LIMITS.maxWaitSeconds, signal } = optionsObject(options, 'options')
+    const {
+      maxMessages = 1,
+      waitSeconds = LIMITS.maxWaitSeconds,
+      signal,
+    } = readOptions(options, 'options', RECEIVE_FIELDS) as ReceiveOptions
     if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > LIMITS.maxBatch) {
       throw new QueueError(
         'INVALID_ARGUMENT',
@@ -314,9 +324,18 @@ export class Queue<T extends Payload = Payload> {
       )
     }
     // The same handle twice in one call is one ack (SQS would reject the batch for duplicate ids).
-    const receiptHandles = handles.map((h, i) =>
-      this.#checkHandle(h, handles.length === 1 ? 'receiptHandle' : `receiptHandles[${i}]`),
-    )
+    const count = handles.length
+    const receiptHandles: string[] = new Array(count)
+    for (let i = 0; i < count; i++) {
+      const field = count === 1 ? 'receiptHandle' : `receiptHandles[${i}]`
+      let handle: HandleLike
+      try {
+        handle = handles[i]!
+      } catch (error) {
+        throw new QueueError('INVALID_ARGUMENT', `${field} could not be read`, { field, cause: error })
+      }
+      receiptHandles[i] = this.#checkHandle(handle, field)
+    }
     const unique = [...new Set(receiptHandles)]
     const size = this.#driver.capabilities.maxBatch
     const calls: Promise<void>[] = []
@@ -333,7 +352,7 @@ export class Queue<T extends Payload = Payload> {
     const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
     const max = Math.min(this.#driver.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
     const delaySeconds = this.#checkDelay(
-      optionsObject(options, 'options').delaySeconds,
+      readOptions(options, 'options', ['delaySeconds']).delaySeconds as number | undefined,
       max,
       'delaySeconds',
       'nack with a delay',
@@ -448,15 +467,18 @@ export class Queue<T extends Payload = Payload> {
   }
 
   #checkHandle(handle: HandleLike, field: string): string {
-    const value = typeof handle === 'object' && handle !== null ? handle.receiptHandle : handle
+    let value: unknown
+    let cause: unknown
+    try {
+      value = typeof handle === 'object' && handle !== null ? handle.receiptHandle : handle
+    } catch (error) {
+      cause = error // a getter or Proxy trap that throws: no handle could be read
+    }
     if (typeof value !== 'string' || !this.#driver.isReceiptHandle(value)) {
       throw new QueueError(
         'INVALID_RECEIPT_HANDLE',
         `${field} is not a receipt handle of the ${this.#driver.name} driver`,
-        {
-          field,
-          driver: this.#driver.name,
-        },
+        { field, driver: this.#driver.name, cause },
       )
     }
     return value
@@ -476,6 +498,9 @@ export class Queue<T extends Payload = Payload> {
   }
 }
 
+const ENTRY_FIELDS = ['payload', 'delaySeconds', 'attributes'] as const
+const RECEIVE_FIELDS = ['maxMessages', 'waitSeconds', 'signal'] as const
+
 function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
   return {
     id: m.id,
@@ -493,11 +518,17 @@ function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
  */
 function checkAttributes(value: Record<string, string> | undefined, field: string): Record<string, string> {
   if (value === undefined) return {}
-  if (!isPlainObject(value)) {
-    throw new QueueError('INVALID_ARGUMENT', `${field} must be a plain object of string values`, { field })
+  let names: string[]
+  try {
+    if (!isPlainObject(value)) {
+      throw new QueueError('INVALID_ARGUMENT', `${field} must be a plain object of string values`, { field })
+    }
+    names = Object.keys(value)
+  } catch (error) {
+    if (QueueError.isInstance(error)) throw error
+    throw new QueueError('INVALID_ARGUMENT', `${field} could not be read`, { field, cause: error })
   }
   const copy: Record<string, string> = {}
-  const names = Object.keys(value)
   if (names.length > LIMITS.maxAttributes) {
     throw new QueueError(
       'INVALID_ARGUMENT',
@@ -516,7 +547,15 @@ function checkAttributes(value: Record<string, string> | undefined, field: strin
         { field: `${field}.${name}` },
       )
     }
-    const v = value[name]
+    let v: unknown
+    try {
+      v = value[name]
+    } catch (error) {
+      throw new QueueError('INVALID_ARGUMENT', `${field}.${name} could not be read`, {
+        field: `${field}.${name}`,
+        cause: error,
+      })
+    }
     if (typeof v !== 'string' || !v.isWellFormed()) {
       throw new QueueError('INVALID_ARGUMENT', `${field}.${name} must be a well-formed string`, {
         field: `${field}.${name}`,
@@ -540,40 +579,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
-}
-
-/**
- * An options argument: undefined (every default) or an object. Anything else — `null`, a string,
- * a number — is INVALID_ARGUMENT naming `field`, never a TypeError from reading a property of it.
- */
-function optionsObject<O extends object>(value: O | undefined, field: string, required = false): Partial<O> {
-  if (value === undefined && !required) return {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new QueueError('INVALID_ARGUMENT', `${field} must be an object, got ${describeArgument(value)}`, {
-      field,
-    })
-  }
-  return value
-}
-
-/** A short rendering of a bad argument for an error message; never throws. */
-function describeArgument(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-    case 'object':
-      return 'an object'
-    case 'function':
-      return 'a function'
-    case 'symbol':
-      return 'a symbol'
-    case 'bigint':
-      return `${value}n`
-    default:
-      return String(value)
-  }
 }
 
 export function assertQueueName(name: unknown): asserts name is string {

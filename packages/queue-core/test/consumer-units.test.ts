@@ -48,21 +48,30 @@ describe('DueList', () => {
 })
 
 describe('SlotGate', () => {
-  test('takes what is free, gives back, wakes a waiter, and wakes all for good on close', async () => {
-    const gate = new SlotGate(3)
-    expect(gate.take(10)).toBe(3)
-    expect(gate.take(10)).toBe(0)
+  test('a receive takes a full batch when it can, a partial one only while no other receive is out', async () => {
+    const gate = new SlotGate(16)
+    expect(gate.takeForReceive(10)).toBe(10) // full batch
+    expect(gate.takeForReceive(10)).toBe(0) // 6 free, but a receive is out: wait
     let woken = false
     const waiting = gate.wait().then(() => {
       woken = true
     })
     await sleep(1)
     expect(woken).toBe(false)
-    gate.release(2)
+    gate.received(0) // the first receive came back full
     await waiting
-    expect(gate.take(10)).toBe(2)
+    expect(gate.takeForReceive(10)).toBe(6) // nothing else in flight: the free slots should not idle
+    gate.received(6) // came back empty
+    gate.release(10) // the handlers of the first batch ended
+    expect(gate.free).toBe(16)
     gate.close()
     await gate.wait() // resolves at once once closed
+  })
+
+  test('below a batch of capacity, the whole capacity is a full batch', () => {
+    const gate = new SlotGate(3)
+    expect(gate.takeForReceive(10)).toBe(3)
+    expect(gate.takeForReceive(10)).toBe(0)
   })
 })
 

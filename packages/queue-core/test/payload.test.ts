@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { encodePayload, LIMITS, QueueClient } from '../src/index.js'
+import { countMessages, encodePayload, LIMITS, QueueClient, redrive } from '../src/index.js'
 import { FakeDriver } from './fake-driver.js'
 
 function setup() {
@@ -195,6 +195,77 @@ describe('every argument of the wrong type is INVALID_ARGUMENT naming the field'
     }
     expect(outcome).toMatchObject({ name: 'QueueError', code: 'INVALID_ARGUMENT', field })
     expect(driver.calls).toEqual([])
+  })
+
+  test('options, attributes and handles whose getters throw are typed errors with the cause', async () => {
+    const { queue, driver } = setup()
+    const own = new Error('mine')
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw own
+        },
+        getPrototypeOf() {
+          throw own
+        },
+        ownKeys() {
+          throw own
+        },
+      },
+    )
+    const outcomes = await Promise.all(
+      [
+        () => queue.receive(hostile as never),
+        () => queue.nack('fake:1', hostile as never),
+        () => queue.send('x', hostile as never),
+        () => queue.send('x', { attributes: hostile as never }),
+        () => queue.sendBatch([hostile as never]),
+        () => queue.ack(hostile as never),
+        () =>
+          queue.ackBatch(
+            new Proxy(['fake:1'], {
+              get(target, key) {
+                if (key === '0') throw own
+                return Reflect.get(target, key)
+              },
+            }),
+          ),
+      ].map((call) =>
+        call().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
+    )
+    for (const error of outcomes) {
+      expect(error).toMatchObject({
+        name: 'QueueError',
+        code: expect.stringMatching(/^INVALID_(ARGUMENT|RECEIPT_HANDLE)$/),
+      })
+      expect((error as Error).cause).toBe(own)
+    }
+    expect(driver.calls).toEqual([])
+  })
+
+  test('countMessages and redrive check their arguments', async () => {
+    const { queue } = setup()
+    await expect(countMessages(null as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'queue',
+    })
+    await expect(redrive(queue, 'q' as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'target',
+    })
+    await expect(redrive(queue, queue, { limit: -1 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'limit',
+    })
+    await expect(redrive(queue, queue, null as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'options',
+    })
   })
 
   test('a handle of the wrong type is INVALID_RECEIPT_HANDLE, as a garbage string is', async () => {

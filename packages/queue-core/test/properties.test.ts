@@ -122,6 +122,28 @@ function jsonModel(value: unknown): unknown {
   return value
 }
 
+/** An object every read of which throws: options, attributes and handles must survive it. */
+const throwingProxy = new Proxy(
+  {},
+  {
+    get() {
+      throw new Error('hostile getter')
+    },
+    getPrototypeOf() {
+      throw new Error('hostile getPrototypeOf')
+    },
+    ownKeys() {
+      throw new Error('hostile ownKeys')
+    },
+  },
+)
+const withThrowingGetter = {
+  maxMessages: 1,
+  get waitSeconds(): number {
+    throw new Error('hostile getter')
+  },
+}
+
 const loneSurrogates = fc.constantFrom('\uD800', 'a\uDC00b', '\uDBFF\uDBFF', 'ok\uD83D')
 const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), loneSurrogates, fc.string())
 
@@ -253,15 +275,27 @@ const attributeValues = fc.oneof(
 test('attributes: valid ones round-trip exactly, others are INVALID_ARGUMENT naming the attribute', async () => {
   const attributes = fc.oneof(
     fc.dictionary(attributeNames, attributeValues, { maxKeys: 10 }),
-    fc.constantFrom<unknown>(null, 'a=b', [], new Map(), 5),
+    fc.constantFrom<unknown>(null, 'a=b', [], new Map(), 5, throwingProxy, {
+      get a(): string {
+        throw new Error('hostile')
+      },
+    }),
   )
   await property('attributes', attributes, 400, async (value) => {
     const { queue } = setup()
     const sent = await outcome(() => queue.send('x', { attributes: value as Record<string, string> }))
     const wrong = judge(sent, ['INVALID_ARGUMENT'])
     if (wrong || sent === 'hang') return wrong
-    const entries = value !== null && typeof value === 'object' ? Object.entries(value) : []
+    let entries: Array<[string, unknown]> = []
+    let readable = true
+    try {
+      entries = value !== null && typeof value === 'object' ? Object.entries(value) : []
+      Object.getPrototypeOf(value)
+    } catch {
+      readable = false // a hostile object: refusing it is the only right answer
+    }
     const valid =
+      readable &&
       value !== null &&
       typeof value === 'object' &&
       [Object.prototype, null].includes(Object.getPrototypeOf(value)) &&
@@ -300,6 +334,7 @@ const numbers = fc.oneof(
     {},
     1n,
     Symbol('n'),
+    throwingProxy,
   ),
 )
 
@@ -317,6 +352,7 @@ test('receive, send and nack options: within the documented range they work, els
           { requiredKeys: [] },
         ),
         fc.anything(),
+        fc.constantFrom(throwingProxy, withThrowingGetter),
       ),
     }),
     fc.record({
@@ -343,7 +379,7 @@ test('receive, send and nack options: within the documented range they work, els
 
 test('handles: ack, nack and renewLease resolve for a real handle, else INVALID_RECEIPT_HANDLE or INVALID_ARGUMENT', async () => {
   const handles = fc.oneof(
-    fc.constantFrom('fake:1', { receiptHandle: 'fake:2' }),
+    fc.constantFrom<unknown>('fake:1', { receiptHandle: 'fake:2' }, throwingProxy, [throwingProxy, 'fake:1']),
     anyString,
     fc.anything(),
     fc.array(fc.oneof(fc.constant('fake:3'), fc.anything()), { maxLength: 25 }),
@@ -398,17 +434,22 @@ test('consume options: rejected at the call with INVALID_ARGUMENT, or a consumer
       { requiredKeys: [] },
     ),
     fc.anything(),
+    fc.constantFrom(throwingProxy, {
+      get concurrency(): number {
+        throw new Error('hostile')
+      },
+    }),
   )
   await property('consume options', options, 250, async (value) => {
     const { queue } = setup()
     await queue.send('job')
     let handled = 0
+    let options = value
+    try {
+      options = { waitSeconds: 0, onError: () => {}, ...(value as object) }
+    } catch {} // a hostile object is passed as it is
     const started = await outcome(() =>
-      consume(queue as Queue<string>, () => void handled++, {
-        waitSeconds: 0,
-        onError: () => {},
-        ...(value as object),
-      }),
+      consume(queue as Queue<string>, () => void handled++, options as never),
     )
     const wrong = judge(started, ['INVALID_ARGUMENT'])
     if (wrong || started === 'hang' || !started.ok) return wrong

@@ -1,3 +1,4 @@
+import { describeArgument, isQueue, readOptions } from '../arguments.js'
 import { QueueError } from '../errors.js'
 import { LIMITS } from '../limits.js'
 import type { Payload } from '../payload.js'
@@ -56,6 +57,21 @@ export interface ConsumeOptions<T extends Payload> {
   onEvent?: (event: ConsumerEvent<T>) => void
 }
 
+const CONSUME_FIELDS = [
+  'concurrency',
+  'maxAttempts',
+  'backoff',
+  'deadLetterQueue',
+  'schema',
+  'signal',
+  'waitSeconds',
+  'shutdownTimeoutMs',
+  'handlerTimeoutSeconds',
+  'onError',
+  'onEvent',
+] as const
+const BACKOFF_FIELDS = ['initialDelaySeconds', 'multiplier', 'maxDelaySeconds', 'jitter'] as const
+
 /** How many leases a handler may run by default. */
 export const DEFAULT_HANDLER_TIMEOUT_LEASES = 10
 
@@ -84,9 +100,7 @@ export function resolveConsumeOptions<T extends Payload>(
 ): ResolvedOptions<T> & { queue: Queue<T>; handler: Handler<T> } {
   if (!isQueue(queue)) throw invalid('queue', 'must be a Queue from client.queue(name)', queue)
   if (typeof handler !== 'function') throw invalid('handler', 'must be a function', handler)
-  if (options === undefined) options = {}
-  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object', options)
-  const o = options as ConsumeOptions<T>
+  const o = readOptions(options, 'options', CONSUME_FIELDS) as ConsumeOptions<T>
   const lease = queue.leaseSeconds
   return {
     queue: queue as Queue<T>,
@@ -117,21 +131,6 @@ export function resolveConsumeOptions<T extends Payload>(
   }
 }
 
-/** A Queue, also from another copy of this package: checked by shape, not by class. */
-function isQueue(value: unknown): value is Queue<any> {
-  const q = value as Queue<any> | null
-  return (
-    typeof q === 'object' &&
-    q !== null &&
-    typeof q.name === 'string' &&
-    typeof q.receive === 'function' &&
-    typeof q.ackBatch === 'function' &&
-    typeof q.nack === 'function' &&
-    typeof q.renewLease === 'function' &&
-    typeof q.leaseSeconds === 'number'
-  )
-}
-
 function toBackoff(option: unknown): Backoff {
   if (typeof option === 'function') return option as Backoff
   if (option !== undefined && (typeof option !== 'object' || option === null)) {
@@ -141,7 +140,7 @@ function toBackoff(option: unknown): Backoff {
       option,
     )
   }
-  const o = (option ?? {}) as BackoffOptions
+  const o = readOptions(option, 'backoff', BACKOFF_FIELDS) as BackoffOptions
   const initial = numberIn(
     o.initialDelaySeconds,
     1,
@@ -171,7 +170,7 @@ function numberIn(value: unknown, fallback: number, field: string, min: number, 
   if (typeof value !== 'number' || !(value >= min && value <= max)) {
     throw new QueueError(
       'INVALID_ARGUMENT',
-      `${field} must be a number from ${min} to ${max}, got ${show(value)}`,
+      `${field} must be a number from ${min} to ${max}, got ${describeArgument(value)}`,
       {
         field,
         limit: max,
@@ -187,23 +186,15 @@ function optional<V>(
   ok: (value: unknown) => boolean,
   what: string,
 ): V | undefined {
-  if (value === undefined || ok(value)) return value
+  if (value === undefined) return value
+  let fits = false
+  try {
+    fits = ok(value)
+  } catch {} // a getter or Proxy trap that throws while we look: not what was asked for
+  if (fits) return value
   throw invalid(field, `must be ${what}`, value)
 }
 
 function invalid(field: string, why: string, value: unknown): QueueError {
-  return new QueueError('INVALID_ARGUMENT', `${field} ${why}, got ${show(value)}`, { field })
-}
-
-/** A short, never-throwing rendering of a bad argument for an error message. */
-export function show(value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object'
-  if (typeof value === 'function') return 'a function'
-  try {
-    return String(value)
-  } catch {
-    return typeof value
-  }
+  return new QueueError('INVALID_ARGUMENT', `${field} ${why}, got ${describeArgument(value)}`, { field })
 }

@@ -24,8 +24,8 @@ export interface PollerOptions<T extends Payload> {
 }
 
 /**
- * One receive loop: take the free slots (up to a batch), receive that many, hand each message
- * over, give back the slots the receive did not fill. Waits while no slot is free; backs off after
+ * One receive loop: take free slots for a receive (see SlotGate for how many), receive that many,
+ * hand the messages over, give back the slots the receive did not fill. Waits while no slot is free; backs off after
  * a failed receive; never spins on an empty queue; ends when `signal` aborts or the queue closed.
  */
 export async function poll<T extends Payload>(options: PollerOptions<T>): Promise<void> {
@@ -33,7 +33,7 @@ export async function poll<T extends Payload>(options: PollerOptions<T>): Promis
   let failures = 0
   let lastYield = performance.now()
   while (!signal.aborted) {
-    const want = slots.take(LIMITS.maxBatch)
+    const want = slots.takeForReceive(LIMITS.maxBatch)
     if (want === 0) {
       await slots.wait()
       continue
@@ -45,12 +45,12 @@ export async function poll<T extends Payload>(options: PollerOptions<T>): Promis
       failures = 0
     } catch (error) {
       options.onError(error)
-      slots.release(want)
+      slots.received(want)
       if (isQueueError(error, 'CLOSED')) return options.onClosed()
       await sleep(backoffDelay(failures++, 200, 10_000) + 100, signal)
       continue
     }
-    slots.release(want - batch.length)
+    slots.received(want - batch.length)
     if (signal.aborted) {
       // Received as we stopped: never started, so they go straight back.
       slots.release(batch.length)
