@@ -1,75 +1,33 @@
 import { setMaxListeners } from 'node:events'
-import { sendToDeadLetter } from './dead-letters.js'
-import { PromiseCache } from './driver-kit.js'
-import { QueueError } from './errors.js'
+import { AckBatcher } from './consumer/ack-batcher.js'
+import { Cohort } from './consumer/cohort.js'
+import { DeadLetterTarget } from './consumer/dead-letter-target.js'
+import { describeThrown } from './consumer/describe.js'
+import { type HandlerContext, HandlerRun, type Outcome } from './consumer/handler-run.js'
+import { type Handler, HandlerRunner } from './consumer/handler-runner.js'
+import { LeaseRenewer } from './consumer/lease-renewer.js'
+import {
+  type Backoff,
+  type BackoffOptions,
+  type ConsumeOptions,
+  type ConsumerEvent,
+  resolveConsumeOptions,
+} from './consumer/options.js'
+import { poll } from './consumer/poller.js'
+import { SlotGate } from './consumer/slot-gate.js'
 import { LIMITS } from './limits.js'
 import type { Payload } from './payload.js'
 import type { Message, Queue } from './queue.js'
-import { backoffDelay, sleep } from './retry.js'
-import { describeIssues, type StandardSchemaV1 } from './standard-schema.js'
-import { traceProcess } from './tracing.js'
+import { loadTracing, traceProcess } from './tracing.js'
 
-/** What a handler gets beside the message. */
-export interface HandlerContext {
-  /** Aborted when the consumer stops or the message's lease could not be renewed. */
-  signal: AbortSignal
-  /** Ask for redelivery after `delaySeconds` instead of an ack, without counting as a failure. */
-  retry(options?: { delaySeconds?: number }): void
-  /** Give up now: the message goes to the dead-letter queue with `reason`, then is acked. */
-  deadLetter(reason: string): void
-}
-
-export type Handler<T extends Payload> = (
-  message: Message<T>,
-  context: HandlerContext,
-) => unknown | Promise<unknown>
-
-/** Seconds to wait before the redelivery that follows failed `attempt` (1, 2, …). */
-export type Backoff = (attempt: number) => number
-
-export interface BackoffOptions {
-  /** Delay after the first failure. Default 1 s. */
-  initialDelaySeconds?: number
-  /** Growth per attempt. Default 2. */
-  multiplier?: number
-  /** Cap. Default 300 s. */
-  maxDelaySeconds?: number
-  /** Full jitter (a random delay up to the computed one). Default true. */
-  jitter?: boolean
-}
-
-export type ConsumerEvent<T extends Payload = Payload> =
-  | { type: 'received'; message: Message<T> }
-  | { type: 'succeeded'; message: Message<T>; durationMs: number }
-  | { type: 'failed'; message: Message<T>; error: unknown; durationMs: number }
-  | { type: 'retried'; message: Message<T>; delaySeconds: number }
-  | { type: 'dead-lettered'; message: Message<T>; reason: string }
-
-export interface ConsumeOptions<T extends Payload> {
-  /** Handlers running at once. Default 1. Above 10, several receives are kept in flight. */
-  concurrency?: number
-  /** A message whose `attempt` reached this and still fails is dead-lettered. Default 5. */
-  maxAttempts?: number
-  /** Redelivery delay after a failure. Default: exponential from 1 s, ×2, capped at 300 s, jittered. */
-  backoff?: BackoffOptions | Backoff
-  /** Where exhausted messages go. Default: the queue `<name>-dlq` on the same client, created on first use. */
-  deadLetterQueue?: Queue<any>
-  /** Validates each payload first (any Standard Schema: zod, valibot, arktype); invalid ones are dead-lettered at once. */
-  schema?: StandardSchemaV1<unknown, T>
-  /** Stops the consumer like `stop()`. */
-  signal?: AbortSignal
-  /** Long poll of each receive. Default 20 s. */
-  waitSeconds?: number
-  /** How long `stop()` waits for running handlers. Default 30 s. */
-  shutdownTimeoutMs?: number
-  /** Errors of the consumer itself (a receive, ack or nack that failed). It keeps going. */
-  onError?: (error: unknown, message?: Message<T>) => void
-  /** One call per lifecycle event, for metrics and logs. */
-  onEvent?: (event: ConsumerEvent<T>) => void
-}
+export type { Backoff, BackoffOptions, ConsumeOptions, ConsumerEvent, Handler, HandlerContext }
 
 export interface Consumer {
-  /** Stops receiving, lets running handlers finish (up to the shutdown timeout), releases the rest. */
+  /**
+   * Stops receiving and aborts running handlers' signals; waits for them up to
+   * `shutdownTimeoutMs`, then releases the messages of those still running. Once it resolves no
+   * lease is renewed any more and nothing of the consumer keeps the process alive.
+   */
   stop(): Promise<void>
   /** Resolves once the consumer has stopped. */
   readonly done: Promise<void>
@@ -79,224 +37,224 @@ export interface Consumer {
  * Runs `handler` for every message of `queue`: success acks; a thrown error is retried after a
  * backoff (a nack with delay, or the lease running out where the driver cannot delay a nack);
  * after `maxAttempts` the message is dead-lettered with the reason and acked. Leases of running
- * handlers are renewed at half-lease. A message is never acked unless its handler succeeded.
+ * handlers are renewed at half-lease, up to the handler time limit. A message is never acked
+ * unless its handler succeeded.
+ *
+ * The pieces, each in its own file under `consumer/`: pollers receive into free handler slots
+ * (`SlotGate`); the `HandlerRunner` runs each delivery under its time limit; the `LeaseRenewer`
+ * keeps leases alive; the `AckBatcher` batches acks; the `DeadLetterTarget` takes what is given up.
+ * This function only wires them and decides what each outcome means for the message.
  */
 export function consume<T extends Payload>(
   queue: Queue<T>,
   handler: Handler<T>,
-  options: ConsumeOptions<T> = {},
+  options?: ConsumeOptions<T>,
 ): Consumer {
-  const concurrency = positiveInteger(options.concurrency ?? 1, 'concurrency')
-  const maxAttempts = positiveInteger(options.maxAttempts ?? 5, 'maxAttempts')
-  const waitSeconds = options.waitSeconds ?? LIMITS.maxWaitSeconds
-  const backoff = toBackoff(options.backoff)
-  const onError = options.onError ?? ((error: unknown) => console.error('[anyqueue] consumer:', error))
-  const emit = (event: ConsumerEvent<T>) => {
+  const o = resolveConsumeOptions<T>(queue, handler, options)
+  const system = queue.client.driver.name
+
+  // Callbacks are the user's code: one that throws must not crash or stall the consumer.
+  const reportError = (error: unknown, message?: Message<T>) => {
     try {
-      options.onEvent?.(event)
-    } catch (error) {
-      onError(error)
+      if (o.onError) o.onError(error, message)
+      else console.error('[anyqueue] consumer:', error)
+    } catch (thrown) {
+      try {
+        console.error('[anyqueue] consumer: onError threw', thrown, 'while reporting', error)
+      } catch {}
     }
   }
+  const emit = o.onEvent
+    ? (event: ConsumerEvent<T>) => {
+        try {
+          o.onEvent!(event)
+        } catch (error) {
+          reportError(error, event.message)
+        }
+      }
+    : undefined
+
   const stopping = new AbortController()
   setMaxListeners(0, stopping.signal)
-  options.signal?.addEventListener('abort', () => void consumer.stop(), { once: true })
-  const running = new Set<Promise<void>>()
-  let reserved = 0
-  // Pollers waiting for a free handler slot; woken when a handler ends or the consumer stops.
-  let slotWaiters: Array<() => void> = []
-  const wakePollers = () => {
-    const waiting = slotWaiters
-    slotWaiters = []
-    for (const wake of waiting) wake()
-  }
-  stopping.signal.addEventListener('abort', wakePollers, { once: true })
-  // Resolved once, on the first dead letter; a failure (say, createQueue) is forgotten and retried.
-  const deadLetterQueues = new PromiseCache<string, Queue<any>>()
-  const deadLetters = () =>
-    options.deadLetterQueue
-      ? Promise.resolve(options.deadLetterQueue)
-      : deadLetterQueues.get(`${queue.name}-dlq`, async () => {
-          await queue.client.createQueue(`${queue.name}-dlq`)
-          return queue.client.queue(`${queue.name}-dlq`)
-        })
+  const slots = new SlotGate(o.concurrency)
+  const acks = new AckBatcher(queue)
+  const deadLetters = new DeadLetterTarget(queue, o.deadLetterQueue)
+  // Cohorts (the messages of one receive) with handlers still running, how many handlers run, and
+  // how many deliveries are not settled yet (running, or their ack or nack on its way).
+  const cohorts = new Set<Cohort>()
+  let runningCount = 0
+  let unsettled = 0
+  const idle = { running: new Set<() => void>(), settled: new Set<() => void>() }
+  const renewer = new LeaseRenewer(queue, (run, error) => {
+    reportError(error, run.message as Message<T>)
+    run.abort(error)
+    // Someone else may hold the message now: acking or nacking it would be wrong either way.
+    run.end({ kind: 'lease-lost' })
+  })
+  const runner = new HandlerRunner<T>({
+    handler: o.handler,
+    schema: o.schema,
+    timeoutMs: o.handlerTimeoutMs,
+    around: (message, run) => traceProcess(system, queue.name, message, run),
+  })
 
-  // Acks of handlers that finish together go out as one batch: flushed at 10, or on the next tick.
-  let pendingAcks: Array<{ message: Message<T>; done: (error?: unknown) => void }> = []
-  let flushScheduled = false
-  const flushAcks = () => {
-    flushScheduled = false
-    while (pendingAcks.length > 0) {
-      const batch = pendingAcks.slice(0, LIMITS.maxBatch)
-      pendingAcks = pendingAcks.slice(LIMITS.maxBatch)
-      queue.ackBatch(batch.map((p) => p.message)).then(
-        () => {
-          for (const p of batch) p.done()
-        },
-        (error: unknown) => {
-          for (const p of batch) p.done(error)
-        },
+  function deliver(messages: Message<T>[]): void {
+    const cohort = new Cohort(emit ? performance.now() : 0)
+    for (const message of messages) new HandlerRun(message, cohort, runEnded)
+    runningCount += messages.length
+    unsettled += messages.length
+    cohorts.add(cohort)
+    renewer.track(cohort) // before the handlers start: one that ends at once must find it tracked
+    if (emit) for (const message of messages) emit({ type: 'received', message })
+    runner.start(cohort)
+  }
+
+  function runEnded(run: HandlerRun, outcome: Outcome): void {
+    const cohort = run.cohort
+    runningCount--
+    slots.release()
+    if (--cohort.live === 0) {
+      cohorts.delete(cohort)
+      renewer.untrack(cohort)
+      runner.forget(cohort)
+    }
+    if (runningCount === 0) wake(idle.running)
+    settle(run.message as Message<T>, outcome, emit ? performance.now() - cohort.startedAt : 0)
+  }
+
+  /** What the outcome of a delivery means for its message. */
+  function settle(message: Message<T>, outcome: Outcome, durationMs: number): void {
+    if (outcome.kind === 'succeeded') {
+      // The hot path: a shared callback, no promise, no closure unless someone listens.
+      acks.ack(
+        message,
+        emit
+          ? (error) => {
+              if (error === undefined)
+                emit({ type: 'succeeded', message, durationMs: Math.round(durationMs) })
+              acked(error, message)
+            }
+          : acked,
       )
+      return
+    }
+    settleOther(message, outcome, durationMs).then(settled, (error: unknown) => {
+      reportError(error, message) // a nack or dead-letter send failed: the lease brings it back
+      settled()
+    })
+  }
+
+  function acked(error: unknown, message: Message<T>): void {
+    if (error !== undefined) reportError(error, message)
+    settled()
+  }
+
+  function settled(): void {
+    if (--unsettled === 0) wake(idle.settled)
+  }
+
+  async function settleOther(message: Message<T>, outcome: Outcome, durationMs: number): Promise<void> {
+    switch (outcome.kind) {
+      case 'retry':
+        return release(message, outcome.delaySeconds)
+      case 'dead-letter':
+        return deadLetter(message, outcome.reason)
+      case 'failed':
+      case 'timed-out':
+        emit?.({ type: 'failed', message, error: outcome.error, durationMs: Math.round(durationMs) })
+        if (message.attempt >= o.maxAttempts) {
+          return deadLetter(
+            message,
+            `failed ${message.attempt} times, last: ${describeThrown(outcome.error)}`,
+          )
+        }
+        return release(message, backoffSeconds(message))
+      case 'abandoned':
+        return queue.nack(message)
+      default:
+        return // succeeded is settled by the caller; lease-lost leaves the message alone
     }
   }
-  const ack = (message: Message<T>) =>
-    new Promise<void>((resolve, reject) => {
-      pendingAcks.push({ message, done: (error) => (error === undefined ? resolve() : reject(error)) })
-      if (pendingAcks.length >= LIMITS.maxBatch) flushAcks()
-      else if (!flushScheduled) {
-        flushScheduled = true
-        setImmediate(flushAcks)
-      }
-    })
+
+  function backoffSeconds(message: Message<T>): number {
+    try {
+      const seconds = o.backoff(message.attempt)
+      if (typeof seconds === 'number' && seconds >= 0) return seconds
+      reportError(
+        new TypeError(`backoff(${message.attempt}) returned ${describeThrown(seconds)}, not seconds ≥ 0`),
+        message,
+      )
+    } catch (error) {
+      reportError(error, message)
+    }
+    return 0
+  }
 
   async function deadLetter(message: Message<T>, reason: string): Promise<void> {
-    await sendToDeadLetter(await deadLetters(), queue, message, reason)
-    await queue.ack(message)
-    emit({ type: 'dead-lettered', message, reason })
-  }
-
-  async function handle(message: Message<T>): Promise<void> {
-    emit({ type: 'received', message })
-    const lease = new AbortController()
-    const stop = () => lease.abort(new Error('the consumer is stopping'))
-    stopping.signal.addEventListener('abort', stop, { once: true })
-    let decision:
-      | { kind: 'retry'; delaySeconds: number }
-      | { kind: 'dead-letter'; reason: string }
-      | undefined
-    const context: HandlerContext = {
-      signal: lease.signal,
-      retry: ({ delaySeconds = 0 } = {}) => {
-        decision = { kind: 'retry', delaySeconds }
-      },
-      deadLetter: (reason) => {
-        decision = { kind: 'dead-letter', reason }
-      },
-    }
-    let leaseLost = false
-    const renewEvery = (queue.leaseSeconds * 1000) / 2
-    const renewal = queue.capabilities.renewLease
-      ? setInterval(() => {
-          queue.renewLease(message).catch((error: unknown) => {
-            leaseLost = true
-            lease.abort(error)
-            onError(error, message)
-          })
-        }, renewEvery)
-      : undefined
-    const started = Date.now()
-    try {
-      if (options.schema) {
-        const result = await options.schema['~standard'].validate(message.payload)
-        if (result.issues) {
-          await deadLetter(message, `invalid payload: ${describeIssues(result.issues)}`)
-          return
-        }
-        message = { ...message, payload: result.value }
-      }
-      let failure: { error: unknown } | undefined
-      try {
-        const current = message
-        await traceProcess(queue.client.driver.name, queue.name, current, async () =>
-          handler(current, context),
-        )
-      } catch (error) {
-        failure = { error }
-      }
-      clearInterval(renewal)
-      const durationMs = Date.now() - started
-      // Someone else may hold the message now: acking or nacking it would be wrong either way.
-      if (leaseLost) return
-      if (decision?.kind === 'dead-letter') return await deadLetter(message, decision.reason)
-      if (decision?.kind === 'retry') return await release(message, decision.delaySeconds)
-      if (!failure) {
-        await ack(message)
-        emit({ type: 'succeeded', message, durationMs })
-        return
-      }
-      emit({ type: 'failed', message, error: failure.error, durationMs })
-      if (message.attempt >= maxAttempts) {
-        await deadLetter(message, `failed ${message.attempt} times, last: ${describeError(failure.error)}`)
-      } else {
-        await release(message, backoff(message.attempt))
-      }
-    } catch (error) {
-      onError(error, message) // an ack, nack or dead-letter send failed: the lease brings it back
-    } finally {
-      clearInterval(renewal)
-      stopping.signal.removeEventListener('abort', stop)
-    }
+    await deadLetters.send(message, reason)
+    emit?.({ type: 'dead-lettered', message, reason })
   }
 
   /** Redelivery after `delaySeconds`: a nack where the driver allows that delay, else the lease runs out. */
   async function release(message: Message<T>, delaySeconds: number): Promise<void> {
-    const max = queue.capabilities.nackDelay
-    const seconds = Math.max(0, Math.round(delaySeconds))
+    const max = Math.min(queue.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
+    const seconds = Math.min(Math.max(0, Math.round(delaySeconds)), LIMITS.maxNackDelaySeconds)
     // Capped at the driver's longest nack delay; a driver that cannot delay a nack at all leaves the
     // message leased, and it comes back when the lease ends.
     const nackDelay = seconds <= max ? seconds : max > 0 ? max : undefined
     if (nackDelay !== undefined) await queue.nack(message, { delaySeconds: nackDelay })
-    emit({ type: 'retried', message, delaySeconds: nackDelay ?? queue.leaseSeconds })
+    emit?.({ type: 'retried', message, delaySeconds: nackDelay ?? queue.leaseSeconds })
   }
 
-  const free = () => concurrency - running.size - reserved
-  const waitForSlot = () => new Promise<void>((resolve) => slotWaiters.push(resolve))
-
-  async function poll(): Promise<void> {
-    let failures = 0
-    while (!stopping.signal.aborted) {
-      const want = Math.min(LIMITS.maxBatch, free())
-      if (want <= 0) {
-        await waitForSlot()
-        continue
-      }
-      reserved += want
-      let batch: Message<T>[] = []
-      const polledAt = Date.now()
-      try {
-        batch = await queue.receive({ maxMessages: want, waitSeconds, signal: stopping.signal })
-        failures = 0
-        // An empty answer that came back at once (waitSeconds 0, or a driver that cannot long-poll):
-        // pause briefly instead of spinning.
-        if (batch.length === 0 && Date.now() - polledAt < 100) await sleep(100, stopping.signal)
-      } catch (error) {
-        onError(error)
-        await sleep(backoffDelay(failures++, 200, 10_000) + 100, stopping.signal)
-      } finally {
-        reserved -= want
-      }
-      for (const message of batch) {
-        if (stopping.signal.aborted) {
-          // Received as we stopped: never started, so hand it straight back.
-          queue.nack(message).catch((error: unknown) => onError(error, message))
-          continue
-        }
-        const task = handle(message).finally(() => {
-          running.delete(task)
-          wakePollers()
-        })
-        running.add(task)
-      }
-      // Yield to the event loop each round, so a driver that answers without I/O cannot starve timers.
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+  const releaseUnstarted = (message: Message<T>) => {
+    queue.nack(message).catch((error: unknown) => reportError(error, message))
   }
 
-  const pollers = Array.from({ length: Math.ceil(concurrency / LIMITS.maxBatch) }, poll)
-  const polling = Promise.all(pollers)
+  const polling = loadTracing().then(() =>
+    Promise.all(
+      Array.from({ length: Math.ceil(o.concurrency / LIMITS.maxBatch) }, () =>
+        poll({
+          queue,
+          slots,
+          waitSeconds: o.waitSeconds,
+          signal: stopping.signal,
+          deliver,
+          release: releaseUnstarted,
+          onError: reportError,
+          onClosed: () => void consumer.stop(),
+        }),
+      ),
+    ),
+  )
+
   let stopped: Promise<void> | undefined
+  const stopOnSignal = () => void consumer.stop()
   const consumer: Consumer = {
     stop() {
       stopped ??= (async () => {
+        o.signal?.removeEventListener('abort', stopOnSignal)
         stopping.abort()
+        slots.close()
+        const reason = new DOMException('the consumer is stopping', 'AbortError')
+        const abortAll = () => {
+          for (const cohort of cohorts) for (const run of cohort.runs) run.abort(reason)
+        }
+        abortAll()
         await polling
-        const drained = Promise.allSettled([...running])
-        let timer: NodeJS.Timeout | undefined
-        const timeout = new Promise((resolve) => {
-          timer = setTimeout(resolve, options.shutdownTimeoutMs ?? 30_000)
-        })
-        await Promise.race([drained, timeout])
-        clearTimeout(timer)
+        abortAll() // delivered while the pollers ended
+        if (runningCount > 0) {
+          let timer: NodeJS.Timeout | undefined
+          await new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, o.shutdownTimeoutMs)
+            idle.running.add(resolve)
+          })
+          clearTimeout(timer)
+        }
+        // Handlers that outlived the shutdown timeout: their messages go back for redelivery.
+        for (const cohort of [...cohorts]) for (const run of cohort.runs) run.end({ kind: 'abandoned' })
+        renewer.stop()
+        runner.stop()
+        if (unsettled > 0) await new Promise<void>((resolve) => idle.settled.add(resolve))
       })()
       return stopped
     },
@@ -304,30 +262,12 @@ export function consume<T extends Payload>(
       return polling.then(() => stopped)
     },
   }
+  function wake(waiters: Set<() => void>): void {
+    for (const resolve of waiters) resolve()
+    waiters.clear()
+  }
+
+  if (o.signal?.aborted) void consumer.stop()
+  else o.signal?.addEventListener('abort', stopOnSignal, { once: true })
   return consumer
-}
-
-function toBackoff(option: BackoffOptions | Backoff | undefined): Backoff {
-  if (typeof option === 'function') return option
-  const initial = option?.initialDelaySeconds ?? 1
-  const multiplier = option?.multiplier ?? 2
-  const max = option?.maxDelaySeconds ?? 300
-  const jitter = option?.jitter ?? true
-  return (attempt) => {
-    const ceiling = Math.min(max, initial * multiplier ** Math.max(0, attempt - 1))
-    return jitter ? Math.random() * ceiling : ceiling
-  }
-}
-
-function positiveInteger(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new QueueError('INVALID_ARGUMENT', `${field} must be a whole number ≥ 1, got ${String(value)}`, {
-      field,
-    })
-  }
-  return value
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

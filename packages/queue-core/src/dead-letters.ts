@@ -1,3 +1,5 @@
+import { checkQueue, describeArgument, readOptions } from './arguments.js'
+import { QueueError } from './errors.js'
 import type { Payload } from './payload.js'
 import type { Message, Queue } from './queue.js'
 
@@ -23,7 +25,12 @@ export async function sendToDeadLetter(
   await deadLetterQueue.send(message.payload, {
     attributes: {
       ...Object.fromEntries(own),
-      [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(reason || 'no reason given', MAX_REASON_BYTES),
+      // Attribute values must be well-formed: a reason built from a thrown string with a lone
+      // surrogate would otherwise fail the send, and the message would come back forever.
+      [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(
+        String(reason || 'no reason given').toWellFormed(),
+        MAX_REASON_BYTES,
+      ),
       [DEAD_LETTER_ATTRIBUTES.attempts]: String(message.attempt),
       [DEAD_LETTER_ATTRIBUTES.source]: source.name,
     },
@@ -36,6 +43,7 @@ export async function sendToDeadLetter(
  * for a moment, so do not count a queue that live consumers read.
  */
 export async function countMessages(queue: Queue<any>): Promise<number> {
+  checkQueue(queue, 'queue')
   const seen = new Map<string, string>()
   for (;;) {
     const got = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
@@ -59,7 +67,22 @@ export async function redrive(
   target: Queue<any>,
   options: { limit?: number } = {},
 ): Promise<number> {
-  const limit = options.limit ?? Number.POSITIVE_INFINITY
+  checkQueue(deadLetterQueue, 'deadLetterQueue')
+  checkQueue(target, 'target')
+  const { limit = Number.POSITIVE_INFINITY } = readOptions(options, 'options', ['limit'])
+  if (
+    typeof limit !== 'number' ||
+    !(limit >= 0) ||
+    (limit !== Number.POSITIVE_INFINITY && !Number.isInteger(limit))
+  ) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `limit must be a whole number ≥ 0, got ${describeArgument(limit)}`,
+      {
+        field: 'limit',
+      },
+    )
+  }
   let moved = 0
   while (moved < limit) {
     const got = await deadLetterQueue.receive({ maxMessages: Math.min(10, limit - moved), waitSeconds: 0 })

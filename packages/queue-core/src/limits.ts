@@ -2,6 +2,11 @@
 export const LIMITS = Object.freeze({
   /** Largest encoded payload, in UTF-8 bytes of the text or of the JSON serialisation. */
   maxPayloadBytes: 65_536,
+  /**
+   * Deepest nesting of a JSON payload: arrays and objects inside one another, the outermost at
+   * depth 1. Deeper payloads are `INVALID_PAYLOAD`; many JSON parsers stop near here too.
+   */
+  maxPayloadDepth: 64,
   /** Most messages in one `sendBatch`, `receive` or `ackBatch`. */
   maxBatch: 10,
   /** Longest long poll a `receive` may ask for. */

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import { describeArgument, readOptions } from './arguments.js'
 import type { Capabilities, IncomingMessage, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
@@ -68,8 +69,19 @@ export class QueueClient {
   #closing: Promise<void> | undefined
 
   constructor(driver: QueueDriver, options: QueueClientOptions = {}) {
+    if (typeof driver !== 'object' || driver === null || typeof driver.receiveBatch !== 'function') {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `driver must be a QueueDriver, got ${describeArgument(driver)}`,
+        {
+          field: 'driver',
+        },
+      )
+    }
     this.driver = driver
-    this.#retry = resolveRetry(options.retry)
+    this.#retry = resolveRetry(
+      readOptions(options, 'options', ['retry']).retry as QueueClientOptions['retry'],
+    )
   }
 
   get capabilities(): Capabilities {
@@ -90,14 +102,14 @@ export class QueueClient {
   }
 
   /** Creates the queue if it is missing. Idempotent. */
-  createQueue(name: string): Promise<void> {
+  async createQueue(name: string): Promise<void> {
     assertQueueName(name)
     this.#assertOpen('createQueue')
     return this.execute(() => this.driver.createQueue(name))
   }
 
   /** Deletes the queue and every message in it. A missing queue is a no-op. */
-  deleteQueue(name: string): Promise<void> {
+  async deleteQueue(name: string): Promise<void> {
     assertQueueName(name)
     this.#assertOpen('deleteQueue')
     return this.execute(() => this.driver.deleteQueue(name))
@@ -171,6 +183,7 @@ export class Queue<T extends Payload = Payload> {
   readonly #driver: QueueDriver
   readonly #inflight = new Set<Promise<unknown>>()
   readonly #closeSignal = new AbortController()
+  readonly #combined = new WeakMap<AbortSignal, AbortSignal>()
   #closing: Promise<void> | undefined
 
   /** @internal use `client.queue(name)` */
@@ -198,7 +211,8 @@ export class Queue<T extends Payload = Payload> {
 
   /** Sends one message; resolves with its id once the backend accepted it durably. */
   async send(payload: T, options: SendOptions = {}): Promise<{ id: string }> {
-    const [result] = await this.sendBatch([{ payload, ...options }])
+    const { delaySeconds, attributes } = readOptions(options, 'options', ['delaySeconds', 'attributes'])
+    const [result] = await this.sendBatch([{ payload, delaySeconds, attributes } as BatchEntry<T>])
     if (!result!.ok) throw result!.error
     return { id: result!.id }
   }
@@ -212,21 +226,25 @@ export class Queue<T extends Payload = Payload> {
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > LIMITS.maxBatch) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `sendBatch takes 1 to ${LIMITS.maxBatch} messages, got ${Array.isArray(entries) ? entries.length : typeof entries}`,
+        `sendBatch takes 1 to ${LIMITS.maxBatch} messages, got ${Array.isArray(entries) ? entries.length : describeArgument(entries)}`,
         { field: 'messages', limit: LIMITS.maxBatch },
       )
     }
     const single = entries.length === 1
-    const encoded: OutgoingMessage[] = entries.map((entry, i) => {
+    const encoded: OutgoingMessage[] = Array.from(entries, (item, i) => {
       const field = single ? '' : `messages[${i}].`
-      const { body, contentType, bytes } = encodePayload(entry?.payload, `${field}payload`)
+      const entry = readOptions(item, single ? 'message' : `messages[${i}]`, ENTRY_FIELDS, true)
+      const { body, contentType, bytes } = encodePayload(entry.payload, `${field}payload`)
       const delaySeconds = this.#checkDelay(
-        entry.delaySeconds,
+        entry.delaySeconds as number | undefined,
         this.#driver.capabilities.delay,
         `${field}delaySeconds`,
         'delayed send',
       )
-      const attributes = checkAttributes(entry.attributes, `${field}attributes`)
+      const attributes = checkAttributes(
+        entry.attributes as Record<string, string> | undefined,
+        `${field}attributes`,
+      )
       return { body, contentType, bytes, delaySeconds, attributes }
     })
     return this.#track(
@@ -246,28 +264,38 @@ export class Queue<T extends Payload = Payload> {
   /** Returns 0 to `maxMessages` messages, waiting up to `waitSeconds` for the first one. */
   async receive(options: ReceiveOptions = {}): Promise<Message<T>[]> {
     this.#assertOpen('receive')
-    const maxMessages = options.maxMessages ?? 1
-    const waitSeconds = options.waitSeconds ?? LIMITS.maxWaitSeconds
+    const {
+      maxMessages = 1,
+      waitSeconds = LIMITS.maxWaitSeconds,
+      signal,
+    } = readOptions(options, 'options', RECEIVE_FIELDS) as ReceiveOptions
     if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > LIMITS.maxBatch) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `maxMessages must be an integer from 1 to ${LIMITS.maxBatch}, got ${String(maxMessages)}`,
+        `maxMessages must be an integer from 1 to ${LIMITS.maxBatch}, got ${describeArgument(maxMessages)}`,
         { field: 'maxMessages', limit: LIMITS.maxBatch },
       )
     }
     if (typeof waitSeconds !== 'number' || !(waitSeconds >= 0 && waitSeconds <= LIMITS.maxWaitSeconds)) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `waitSeconds must be from 0 to ${LIMITS.maxWaitSeconds}, got ${String(waitSeconds)}`,
+        `waitSeconds must be from 0 to ${LIMITS.maxWaitSeconds}, got ${describeArgument(waitSeconds)}`,
         { field: 'waitSeconds', limit: LIMITS.maxWaitSeconds },
+      )
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `signal must be an AbortSignal, got ${describeArgument(signal)}`,
+        {
+          field: 'signal',
+        },
       )
     }
     const request = {
       maxMessages: Math.min(maxMessages, this.#driver.capabilities.maxBatch),
       waitSeconds,
-      signal: options.signal
-        ? AbortSignal.any([options.signal, this.#closeSignal.signal])
-        : this.#closeSignal.signal,
+      signal: signal ? this.#withClose(signal) : this.#closeSignal.signal,
     }
     const receiving = this.#client
       .execute(() => this.#driver.receiveBatch(this.name, request))
@@ -288,10 +316,26 @@ export class Queue<T extends Payload = Payload> {
   /** Acks any number of messages, in driver-sized batches. */
   async ackBatch(handles: readonly HandleLike[]): Promise<void> {
     this.#assertOpen('ack')
+    if (!Array.isArray(handles)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `receiptHandles must be an array of messages or receipt handles, got ${describeArgument(handles)}`,
+        { field: 'receiptHandles' },
+      )
+    }
     // The same handle twice in one call is one ack (SQS would reject the batch for duplicate ids).
-    const receiptHandles = handles.map((h, i) =>
-      this.#checkHandle(h, handles.length === 1 ? 'receiptHandle' : `receiptHandles[${i}]`),
-    )
+    const count = handles.length
+    const receiptHandles: string[] = new Array(count)
+    for (let i = 0; i < count; i++) {
+      const field = count === 1 ? 'receiptHandle' : `receiptHandles[${i}]`
+      let handle: HandleLike
+      try {
+        handle = handles[i]!
+      } catch (error) {
+        throw new QueueError('INVALID_ARGUMENT', `${field} could not be read`, { field, cause: error })
+      }
+      receiptHandles[i] = this.#checkHandle(handle, field)
+    }
     const unique = [...new Set(receiptHandles)]
     const size = this.#driver.capabilities.maxBatch
     const calls: Promise<void>[] = []
@@ -307,7 +351,12 @@ export class Queue<T extends Payload = Payload> {
     this.#assertOpen('nack')
     const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
     const max = Math.min(this.#driver.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
-    const delaySeconds = this.#checkDelay(options.delaySeconds, max, 'delaySeconds', 'nack with a delay')
+    const delaySeconds = this.#checkDelay(
+      readOptions(options, 'options', ['delaySeconds']).delaySeconds as number | undefined,
+      max,
+      'delaySeconds',
+      'nack with a delay',
+    )
     await this.#track(this.#client.execute(() => this.#driver.nack(this.name, receiptHandle, delaySeconds)))
   }
 
@@ -334,6 +383,19 @@ export class Queue<T extends Payload = Payload> {
       this.#client.forget(this)
     })()
     return this.#closing
+  }
+
+  /**
+   * The caller's signal combined with close(), made once per signal: a consumer passes the same
+   * one to every receive, and `AbortSignal.any` per call costs more than the receive around it.
+   */
+  #withClose(signal: AbortSignal): AbortSignal {
+    let combined = this.#combined.get(signal)
+    if (combined === undefined) {
+      combined = AbortSignal.any([signal, this.#closeSignal.signal])
+      this.#combined.set(signal, combined)
+    }
+    return combined
   }
 
   async #sendWithRetry(messages: OutgoingMessage[]): Promise<BatchResult[]> {
@@ -383,7 +445,7 @@ export class Queue<T extends Payload = Payload> {
     if (!Number.isInteger(delaySeconds) || delaySeconds < 0) {
       throw new QueueError(
         'INVALID_ARGUMENT',
-        `${field} must be a whole number of seconds ≥ 0, got ${String(value)}`,
+        `${field} must be a whole number of seconds ≥ 0, got ${describeArgument(value)}`,
         {
           field,
         },
@@ -405,15 +467,18 @@ export class Queue<T extends Payload = Payload> {
   }
 
   #checkHandle(handle: HandleLike, field: string): string {
-    const value = typeof handle === 'object' && handle !== null ? handle.receiptHandle : handle
+    let value: unknown
+    let cause: unknown
+    try {
+      value = typeof handle === 'object' && handle !== null ? handle.receiptHandle : handle
+    } catch (error) {
+      cause = error // a getter or Proxy trap that throws: no handle could be read
+    }
     if (typeof value !== 'string' || !this.#driver.isReceiptHandle(value)) {
       throw new QueueError(
         'INVALID_RECEIPT_HANDLE',
         `${field} is not a receipt handle of the ${this.#driver.name} driver`,
-        {
-          field,
-          driver: this.#driver.name,
-        },
+        { field, driver: this.#driver.name, cause },
       )
     }
     return value
@@ -433,6 +498,9 @@ export class Queue<T extends Payload = Payload> {
   }
 }
 
+const ENTRY_FIELDS = ['payload', 'delaySeconds', 'attributes'] as const
+const RECEIVE_FIELDS = ['maxMessages', 'waitSeconds', 'signal'] as const
+
 function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
   return {
     id: m.id,
@@ -444,12 +512,23 @@ function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
   }
 }
 
+/**
+ * Checks attributes and copies them in the same pass: each value is read once, so what was checked
+ * is what is sent.
+ */
 function checkAttributes(value: Record<string, string> | undefined, field: string): Record<string, string> {
   if (value === undefined) return {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new QueueError('INVALID_ARGUMENT', `${field} must be an object of string values`, { field })
+  let names: string[]
+  try {
+    if (!isPlainObject(value)) {
+      throw new QueueError('INVALID_ARGUMENT', `${field} must be a plain object of string values`, { field })
+    }
+    names = Object.keys(value)
+  } catch (error) {
+    if (QueueError.isInstance(error)) throw error
+    throw new QueueError('INVALID_ARGUMENT', `${field} could not be read`, { field, cause: error })
   }
-  const names = Object.keys(value)
+  const copy: Record<string, string> = {}
   if (names.length > LIMITS.maxAttributes) {
     throw new QueueError(
       'INVALID_ARGUMENT',
@@ -468,7 +547,15 @@ function checkAttributes(value: Record<string, string> | undefined, field: strin
         { field: `${field}.${name}` },
       )
     }
-    const v = value[name]
+    let v: unknown
+    try {
+      v = value[name]
+    } catch (error) {
+      throw new QueueError('INVALID_ARGUMENT', `${field}.${name} could not be read`, {
+        field: `${field}.${name}`,
+        cause: error,
+      })
+    }
     if (typeof v !== 'string' || !v.isWellFormed()) {
       throw new QueueError('INVALID_ARGUMENT', `${field}.${name} must be a well-formed string`, {
         field: `${field}.${name}`,
@@ -483,8 +570,15 @@ function checkAttributes(value: Record<string, string> | undefined, field: strin
         { field: `${field}.${name}`, limit: LIMITS.maxAttributeValueBytes },
       )
     }
+    copy[name] = v
   }
-  return { ...value }
+  return copy
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
 }
 
 export function assertQueueName(name: unknown): asserts name is string {

@@ -1,3 +1,5 @@
+import { QueueError } from './errors.js'
+
 /** How the portable layer retries errors a driver classified as retryable. */
 export interface RetryOptions {
   /** Total tries, the first included. Default 4. `1` disables retries. */
@@ -16,11 +18,38 @@ export interface ResolvedRetry {
 
 export function resolveRetry(options: RetryOptions | false | undefined): ResolvedRetry {
   if (options === false) return { maxAttempts: 1, initialDelayMs: 0, maxDelayMs: 0 }
-  return {
-    maxAttempts: Math.max(1, Math.floor(options?.maxAttempts ?? 4)),
-    initialDelayMs: Math.max(0, options?.initialDelayMs ?? 100),
-    maxDelayMs: Math.max(0, options?.maxDelayMs ?? 2_000),
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      'retry must be false or { maxAttempts, initialDelayMs, maxDelayMs }',
+      {
+        field: 'retry',
+      },
+    )
   }
+  return {
+    maxAttempts: Math.floor(checkNumber(options?.maxAttempts, 4, 'retry.maxAttempts', 1)),
+    initialDelayMs: checkNumber(options?.initialDelayMs, 100, 'retry.initialDelayMs', 0),
+    maxDelayMs: checkNumber(options?.maxDelayMs, 2_000, 'retry.maxDelayMs', 0),
+  }
+}
+
+/** Up to a day: a longer backoff is a mistake, and larger values overflow Node's timers. */
+const MAX_RETRY_SETTING = 86_400_000
+
+function checkNumber(value: unknown, fallback: number, field: string, min: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= min && value <= MAX_RETRY_SETTING)) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `${field} must be a number from ${min} to ${MAX_RETRY_SETTING}`,
+      {
+        field,
+        limit: MAX_RETRY_SETTING,
+      },
+    )
+  }
+  return value
 }
 
 /**

@@ -5,12 +5,33 @@ import type * as OpenTelemetry from '@opentelemetry/api'
  * SDK registered, its API is a no-op, so tracing costs nothing until an application turns it on.
  */
 let api: Promise<typeof OpenTelemetry | undefined> | undefined
+let loaded: typeof OpenTelemetry | undefined
+/** The provider the API falls back to while no SDK is registered: spans from it record nothing. */
+let noopProvider: OpenTelemetry.TracerProvider | undefined
 export function loadTracing(): Promise<typeof OpenTelemetry | undefined> {
   api ??= import('@opentelemetry/api').then(
-    (module) => module,
+    (module) => {
+      loaded = module
+      noopProvider = new module.ProxyTracerProvider().getDelegate()
+      return module
+    },
     () => undefined,
   )
   return api
+}
+
+/**
+ * The API when a tracer provider is registered, else undefined: then a span would be a no-op that
+ * still costs its allocation, its context and a promise per message, so none is made at all.
+ */
+export function activeTracing(): typeof OpenTelemetry | undefined {
+  const otel = loaded
+  if (!otel) return undefined
+  const provider = otel.trace.getTracerProvider() as OpenTelemetry.TracerProvider & {
+    getDelegate?: () => OpenTelemetry.TracerProvider
+  }
+  if (typeof provider.getDelegate === 'function' && provider.getDelegate() === noopProvider) return undefined
+  return otel
 }
 
 const TRACER = '@anyqueue/queue-core'
@@ -35,7 +56,8 @@ export async function traceSend<R>(
   count: number,
   send: (carrier: Record<string, string>) => Promise<R>,
 ): Promise<R> {
-  const otel = await loadTracing()
+  await loadTracing()
+  const otel = activeTracing()
   if (!otel) return send({})
   const span = otel.trace.getTracer(TRACER).startSpan(`send ${destination}`, {
     kind: otel.SpanKind.PRODUCER,
@@ -53,14 +75,16 @@ export async function traceSend<R>(
  * Runs a handler in a CONSUMER span linked to the producer's context found in the message's
  * attributes (a link, not a parent: the handler's trace is its own, as the conventions advise).
  */
-export async function traceProcess<R>(
+export function traceProcess<R>(
   system: string,
   destination: string,
   message: { id: string; attributes: Record<string, string>; attempt: number },
   run: () => Promise<R>,
-): Promise<R> {
-  const otel = await loadTracing()
-  if (!otel) return run()
+): Promise<R> | undefined {
+  // The consumer loaded the API before its first receive. Without a provider there is no span to
+  // make, and the caller runs the handler bare.
+  const otel = activeTracing()
+  if (!otel) return undefined
   const producer = otel.trace.getSpanContext(otel.propagation.extract(otel.ROOT_CONTEXT, message.attributes))
   const span = otel.trace.getTracer(TRACER).startSpan(
     `process ${destination}`,

@@ -1,0 +1,86 @@
+import { QueueError } from './errors.js'
+import type { Queue } from './queue.js'
+
+/**
+ * Reads the named fields of an options argument once, into a plain object. `undefined` means every
+ * default. Anything that is not an object (`null`, a string, an array), or a field whose getter or
+ * Proxy trap throws, is `INVALID_ARGUMENT` naming it — never a TypeError from reading a property,
+ * nor the caller's own error passed through. Later checks see this copy, so a getter cannot answer
+ * one thing to the check and another to the call.
+ */
+export function readOptions<K extends string>(
+  value: unknown,
+  field: string,
+  keys: readonly K[],
+  required = false,
+): Partial<Record<K, unknown>> {
+  if (value === undefined && !required) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new QueueError('INVALID_ARGUMENT', `${field} must be an object, got ${describeArgument(value)}`, {
+      field,
+    })
+  }
+  const copy: Partial<Record<K, unknown>> = {}
+  for (const key of keys) {
+    try {
+      copy[key] = (value as Record<K, unknown>)[key]
+    } catch (error) {
+      throw new QueueError('INVALID_ARGUMENT', `${field}.${key} could not be read`, {
+        field: `${field}.${key}`,
+        cause: error,
+      })
+    }
+  }
+  return copy
+}
+
+/** A short rendering of a bad argument for an error message; never throws. */
+export function describeArgument(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    case 'object':
+      return 'an object'
+    case 'function':
+      return 'a function'
+    case 'symbol':
+      return 'a symbol'
+    case 'bigint':
+      return `${value}n`
+    default:
+      return String(value)
+  }
+}
+
+/** A Queue, also from another copy of this package: checked by shape, not by class. */
+export function isQueue(value: unknown): value is Queue<any> {
+  const q = value as Queue<any> | null
+  try {
+    return (
+      typeof q === 'object' &&
+      q !== null &&
+      typeof q.name === 'string' &&
+      typeof q.receive === 'function' &&
+      typeof q.ackBatch === 'function' &&
+      typeof q.nack === 'function' &&
+      typeof q.renewLease === 'function' &&
+      typeof q.leaseSeconds === 'number'
+    )
+  } catch {
+    return false
+  }
+}
+
+/** `value` when it is a Queue, else INVALID_ARGUMENT naming `field`. */
+export function checkQueue(value: unknown, field: string): Queue<any> {
+  if (isQueue(value)) return value
+  throw new QueueError(
+    'INVALID_ARGUMENT',
+    `${field} must be a Queue from client.queue(name), got ${describeArgument(value)}`,
+    {
+      field,
+    },
+  )
+}
