@@ -1,4 +1,4 @@
-import { newLockToken, type StoredBody } from './amqp.js'
+import { newLockToken, plain, type StoredBody } from './amqp.js'
 import {
   type EntityProperties,
   type QueueDefinition,
@@ -738,7 +738,7 @@ function isDuplicate(
 }
 
 function scheduledTime(body: StoredBody): number | undefined {
-  const at = body.annotations['x-opt-scheduled-enqueue-time']
+  const at = plain(body.annotations['x-opt-scheduled-enqueue-time'])
   if (at instanceof Date) return at.getTime()
   if (typeof at === 'number') return at
   return undefined
@@ -764,7 +764,7 @@ function matches(rules: RuleFilter[] | undefined, body: StoredBody): boolean {
       if (got === undefined || String(got) !== want) return false
     }
     for (const [name, want] of Object.entries(rule.properties)) {
-      if (body.applicationProperties?.[name] !== want) return false
+      if (plain(body.applicationProperties?.[name]) !== want) return false
     }
     return true
   })

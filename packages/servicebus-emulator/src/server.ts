@@ -1,14 +1,10 @@
 import type { AddressInfo, Server, Socket } from 'node:net'
 import rhea, { type Connection, type EventContext, type Receiver, type Sender } from 'rhea'
 import {
-  amqpMessage,
   encodeStored,
   lockTokenToDeliveryTag,
   parseMessage,
-  readLockToken,
-  readLong,
   type StoredBody,
-  types,
   unpackTransfer,
   uuidToBytes,
 } from './amqp.js'
@@ -25,7 +21,22 @@ import {
   type StoredMessage,
 } from './broker.js'
 import { parseConfig, parseDuration, type Topology } from './config.js'
-import { type AttachFrame, type DeliveryInternals, deliveryOf, linkOf, outcomes } from './rhea-internals.js'
+import { cbs, management, type Reply, tokenOf, withMessageId } from './management.js'
+import {
+  type AttachFrame,
+  type DeliveryInternals,
+  deliveryOf,
+  linkOf,
+  outcomes,
+  patchRhea,
+  RAW_MESSAGE,
+} from './rhea-internals.js'
+import { saslMechanisms } from './sasl.js'
+
+patchRhea()
+
+/** The largest frame we accept, as Service Bus advertises it; larger messages span frames. */
+export const MAX_FRAME_SIZE = 65_536
 
 /** An AMQP frame with no body: size 8, data offset 2, type AMQP, channel 0. Peers read it as a heartbeat. */
 const EMPTY_FRAME = Buffer.from([0, 0, 0, 8, 2, 0, 0, 0])
@@ -103,6 +114,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     treat_modified_as_released: false,
     autosettle: false,
   } as never)
+  saslMechanisms(container)
   const sockets = new Set<Socket>()
   const connections = new Set<Connection>()
   const handshakes = new WeakMap<Socket, NodeJS.Timeout>()
@@ -126,7 +138,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
   let server: Server | undefined
   let port = options.port ?? 0
   const listen = async () => {
-    const s = container.listen({ port, host } as never) as unknown as Server
+    const s = container.listen({ port, host, max_frame_size: MAX_FRAME_SIZE } as never) as unknown as Server
     s.on('connection', (socket: Socket) => {
       // Small frames both ways (a flow, then a burst of transfers): Nagle's algorithm against the
       // client's delayed ACK would stall each exchange by ~40 ms.
@@ -235,6 +247,8 @@ interface OutletState extends Outlet {
   expired: DeliveryInternals[]
 }
 
+const nodeKey = (address: string) => `node:${address.toLowerCase()}`
+
 /** The request/response nodes: `$cbs` and every `<entity>/$management`. */
 const MANAGEMENT_SUFFIX = /\/\$management$/i
 
@@ -298,6 +312,8 @@ function wire(
       const map = replies(context.connection)
       map.set(link.name, link)
       if (remote.target?.address) map.set(remote.target.address, link)
+      // A request without reply_to is answered on the connection's latest receiver of that node.
+      map.set(nodeKey(address), link)
       return
     }
     try {
@@ -316,6 +332,12 @@ function wire(
         expired: [],
         credit: () => {
           if (!link.is_open()) return 0
+          // A client that pipelines attach and flow (Qpid Proton does) must see our attach before
+          // any transfer; rhea writes transfers first in a cycle, so wait for the next one.
+          if (linkOf(link).state.open_requests > 0) {
+            broker.schedulePump(entity)
+            return 0
+          }
           while (queued.length > 0 && queued[0]! < outgoing.next_pending_delivery) queued.shift()
           const wanted = linkOf(link).credit - queued.length
           if (wanted > 0 && outgoing.available() < wanted) reclaimExpired(outlet)
@@ -348,6 +370,7 @@ function wire(
       sequenceNumber: message.seq,
       enqueuedAt: message.enqueuedAt,
       lockedUntil,
+      lockToken: lock?.token,
       state: STATE_CODE[message.state],
       deadLetterSource: message.deadLetterSource,
     })
@@ -475,7 +498,9 @@ function wire(
         return respond(context, management(broker, entityPath, context.message!))
       }
       const format = (context as unknown as { format?: number }).format ?? 0
-      const raw = format === 0 ? amqpMessage.encode(context.message!) : (context.message as unknown as Buffer)
+      const message = context.message as unknown as Record<symbol, Buffer | undefined>
+      // The client's own bytes (copied: the frame's buffer is rhea's), never a re-encoding.
+      const raw = Buffer.from(format === 0 ? message[RAW_MESSAGE]! : (message as unknown as Buffer))
       const size = (delivery as unknown as { data?: Buffer }).data?.length ?? raw.length
       if (size > maxMessageSize) {
         throw new BrokerError(
@@ -500,7 +525,9 @@ function wire(
   const respond = (context: EventContext, reply: Reply) => {
     const request = context.message!
     context.delivery!.accept()
-    const link = request.reply_to ? replyLinks.get(context.connection)?.get(request.reply_to) : undefined
+    const links = replyLinks.get(context.connection)
+    const node = linkOf(context.receiver!).remote.attach.target?.address ?? ''
+    const link = (request.reply_to ? links?.get(request.reply_to) : undefined) ?? links?.get(nodeKey(node))
     if (!link) return
     link.send({
       to: request.reply_to,
@@ -512,162 +539,8 @@ function wire(
   void namespace
 }
 
-interface Reply {
-  properties: Record<string, unknown>
-  body?: unknown
-}
-
-function cbs(_request: rhea.Message): Reply {
-  // Any token is accepted: the emulator is for local use, as Microsoft's is.
-  return { properties: { 'status-code': 200, 'status-description': 'OK' } }
-}
-
-function ok(body?: unknown, statusCode = 200): Reply {
-  return { properties: { statusCode, statusDescription: statusCode === 204 ? 'No Content' : 'OK' }, body }
-}
-
-function failure(condition: string, statusCode: number, description: string): Reply {
-  return { properties: { statusCode, statusDescription: description, errorCondition: condition } }
-}
-
-function management(broker: Broker, entityPath: string, request: rhea.Message): Reply {
-  const operation = String(request.application_properties?.operation ?? '')
-  const body = (request.body ?? {}) as Record<string, unknown>
-  try {
-    switch (operation) {
-      case 'com.microsoft:renew-lock': {
-        const entity = broker.receivable(entityPath)
-        const expirations = lockTokens(body).map((token) => new Date(entity.renew(token)))
-        return ok({ expirations })
-      }
-      case 'com.microsoft:update-disposition': {
-        const entity = broker.receivable(entityPath)
-        const status = String(body['disposition-status'] ?? '')
-        const properties = body['properties-to-modify'] as Record<string, unknown> | undefined
-        for (const token of lockTokens(body)) {
-          if (status === 'completed') entity.complete(token)
-          else if (status === 'abandoned') entity.abandon(token, properties)
-          else if (status === 'defered' || status === 'deferred') entity.defer(token, properties)
-          else if (status === 'suspended') {
-            entity.deadLetter(
-              token,
-              body['deadletter-reason'] as string | undefined,
-              body['deadletter-description'] as string | undefined,
-              properties,
-            )
-          } else return failure(CONDITIONS.invalidField, 400, `Unknown disposition-status '${status}'.`)
-        }
-        return ok({})
-      }
-      case 'com.microsoft:peek-message': {
-        const entity = broker.receivable(entityPath)
-        const from = readLong(body['from-sequence-number']) ?? 0
-        const count = Number(body['message-count'] ?? 1)
-        const found = entity.peek(from, count)
-        if (found.length === 0) return failure(CONDITIONS.messageNotFound, 204, 'No messages to peek.')
-        return ok({ messages: found.map((m) => ({ message: encodeForReply(m, undefined) })) })
-      }
-      case 'com.microsoft:schedule-message': {
-        const messages = (body.messages ?? []) as Array<{ message: Buffer }>
-        const bodies = messages.map((entry) => withMessageId(parseMessage(entry.message)))
-        const seqs = broker.send(entityPath, bodies)
-        return ok({ 'sequence-numbers': types.wrap_array(seqs, 0x81, undefined) })
-      }
-      case 'com.microsoft:cancel-scheduled-message': {
-        broker.cancelScheduled(entityPath, sequenceNumbers(body))
-        return ok({})
-      }
-      case 'com.microsoft:receive-by-sequence-number': {
-        const entity = broker.receivable(entityPath)
-        const peekLock = Number(body['receiver-settle-mode'] ?? 1) !== 0
-        const found = entity.receiveDeferred(sequenceNumbers(body), peekLock)
-        return ok({
-          messages: found.map(({ message, lock }) => {
-            const entry: Record<string, unknown> = { message: encodeForReply(message, lock?.lockedUntil) }
-            if (lock) entry['lock-token'] = types.wrap_uuid(uuidToBytes(lock.token))
-            return entry
-          }),
-        })
-      }
-      default:
-        return failure(
-          CONDITIONS.notImplemented,
-          501,
-          `The operation '${operation}' is not supported by this emulator.`,
-        )
-    }
-  } catch (error) {
-    const e = BrokerError.from(error)
-    return failure(e.condition, e.statusCode, e.message)
-  }
-}
-
-function encodeForReply(message: StoredMessage, lockedUntil: number | undefined): Buffer {
-  return encodeStored(message.body, Math.max(0, message.deliveries - (lockedUntil === undefined ? 0 : 1)), {
-    sequenceNumber: message.seq,
-    enqueuedAt: message.enqueuedAt,
-    lockedUntil,
-    state: STATE_CODE[message.state],
-    deadLetterSource: message.deadLetterSource,
-  })
-}
-
-function lockTokens(body: Record<string, unknown>): string[] {
-  const raw = body['lock-tokens']
-  const list = Array.isArray(raw) ? raw : [raw]
-  return list.map((value) => {
-    const token = readLockToken(value)
-    if (!token) throw new BrokerError(CONDITIONS.invalidField, 'lock-tokens must hold uuids.', 400)
-    return token
-  })
-}
-
-function sequenceNumbers(body: Record<string, unknown>): number[] {
-  const raw = body['sequence-numbers']
-  const list = Array.isArray(raw) ? raw : [raw]
-  return list.map((value) => {
-    const seq = readLong(value)
-    if (seq === undefined)
-      throw new BrokerError(CONDITIONS.invalidField, 'sequence-numbers must hold longs.', 400)
-    return seq
-  })
-}
-
 function takeString(info: Record<string, unknown>, key: string): string | undefined {
   const value = info[key]
   delete info[key]
   return value === undefined ? undefined : String(value)
-}
-
-/** The SDK keys lock auto-renewal by message id, so every stored message gets one. */
-function withMessageId(body: StoredBody): StoredBody {
-  if (body.decoded.message_id !== undefined && body.decoded.message_id !== null) return body
-  // Rebuild the properties section with a fresh GUID id: the SDK always sets one, other clients may not.
-  const id = crypto.randomUUID()
-  const decoded = { ...body.decoded, message_id: id } as rhea.Message
-  const bytes = amqpMessage.encode({
-    ...decoded,
-    header: undefined,
-    message_annotations: undefined,
-    application_properties: undefined,
-  } as never)
-  const reparsed = parseMessage(bytes)
-  return { ...body, decoded, sections: reparsed.sections }
-}
-
-function tokenOf(delivery: { tag: Buffer }): string {
-  const tag = delivery.tag
-  // The tag is the lock token in .NET byte order; turn it back.
-  const rfc = Buffer.from([
-    tag[3]!,
-    tag[2]!,
-    tag[1]!,
-    tag[0]!,
-    tag[5]!,
-    tag[4]!,
-    tag[7]!,
-    tag[6]!,
-    ...tag.subarray(8),
-  ])
-  return readLockToken(rfc) ?? ''
 }

@@ -92,6 +92,31 @@ describe.concurrent('servicebus-emulator through @azure/service-bus', () => {
     await receiver.completeMessage(m!)
   })
 
+  it('keeps property types as sent: a Date stays a timestamp, through the broker and the DLQ', async () => {
+    const queue = await newQueue()
+    const when = new Date('2024-05-06T07:08:09.010Z')
+    await client.createSender(queue).sendMessages({
+      body: 'typed',
+      applicationProperties: { when, negative: -2, big: 2 ** 40, flag: false },
+    })
+    // skipConvertingDate: the SDK hands timestamps over as Dates instead of numbers.
+    const receiver = client.createReceiver(queue, { skipConvertingDate: true, ...manual })
+    const [m] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5_000 })
+    expect(m?.applicationProperties?.when).toBeInstanceOf(Date)
+    expect(m?.applicationProperties?.when).toEqual(when)
+    expect(m?.applicationProperties).toMatchObject({ negative: -2, big: 2 ** 40, flag: false })
+    await receiver.deadLetterMessage(m!, { deadLetterReason: 'typed', deadLetterErrorDescription: 'kept' })
+    const dlq = client.createReceiver(queue, {
+      subQueueType: 'deadLetter',
+      skipConvertingDate: true,
+      ...manual,
+    })
+    const [dead] = await dlq.receiveMessages(1, { maxWaitTimeInMs: 5_000 })
+    expect(dead?.applicationProperties?.when).toBeInstanceOf(Date)
+    expect(dead?.deadLetterReason).toBe('typed')
+    await dlq.completeMessage(dead!)
+  })
+
   it('batch send: every message of a batch arrives once, in sequence order', async () => {
     const queue = await newQueue()
     const sender = client.createSender(queue)
