@@ -17,6 +17,8 @@ export interface EntityProperties {
   forwardTo: string | undefined
   /** Hand every dead-lettered message on to this queue or topic. */
   forwardDeadLetteredMessagesTo: string | undefined
+  /** Messages carry a session id and are received through session receivers only. */
+  requiresSession: boolean
 }
 
 /** A subscription rule: messages matching any rule are copied to the subscription. */
@@ -85,6 +87,7 @@ export const DEFAULT_PROPERTIES: Readonly<EntityProperties> = Object.freeze({
   duplicateDetectionHistoryTimeWindowMs: 20_000,
   forwardTo: undefined,
   forwardDeadLetteredMessagesTo: undefined,
+  requiresSession: false,
 })
 
 export const LOCK_DURATION_RANGE_MS = { min: 5_000, max: 300_000 } as const
@@ -202,12 +205,6 @@ function parseJsonc(text: string): unknown {
 function readProperties(value: unknown, path: string): Partial<EntityProperties> {
   if (value === undefined) return {}
   const p = record(value, path)
-  if (p.RequiresSession === true) {
-    throw new ConfigError(
-      'RequiresSession: sessions are not supported by this emulator yet',
-      `${path}.RequiresSession`,
-    )
-  }
   const duration = (key: string) =>
     p[key] === undefined ? undefined : parseDuration(string(p[key], `${path}.${key}`), `${path}.${key}`)
   const flag = (key: string) => (p[key] === undefined ? undefined : boolean(p[key], `${path}.${key}`))
@@ -225,6 +222,7 @@ function readProperties(value: unknown, path: string): Partial<EntityProperties>
     duplicateDetectionHistoryTimeWindowMs: duration('DuplicateDetectionHistoryTimeWindow'),
     forwardTo: target('ForwardTo'),
     forwardDeadLetteredMessagesTo: target('ForwardDeadLetteredMessagesTo'),
+    requiresSession: flag('RequiresSession'),
   }
   resolveProperties(properties, path) // refuse out-of-range values here, naming the file's path
   return properties

@@ -10,6 +10,8 @@ import {
   withMessageIdSet,
 } from './amqp.js'
 import { type Broker, BrokerError, CONDITIONS, STATE_CODE, type StoredMessage } from './broker.js'
+import { sessionMismatch } from './session-links.js'
+import type { Sessions } from './sessions.js'
 
 // The `$management` node of every entity, and `$cbs`: request/response over AMQP. Status codes go
 // out as AMQP `int`, as Service Bus sends them: clients in C, .NET and Java reject a `uint`.
@@ -77,7 +79,8 @@ export function management(broker: Broker, entityPath: string, request: rhea.Mes
         const entity = broker.receivable(entityPath)
         const from = readLong(body['from-sequence-number']) ?? 0
         const count = Number(body['message-count'] ?? 1)
-        const found = entity.peek(from, count)
+        const session = body['session-id']
+        const found = entity.peek(from, count, typeof session === 'string' ? session : undefined)
         if (found.length === 0) return failure(CONDITIONS.messageNotFound, 204, 'No messages to peek.')
         return ok({ messages: found.map((m) => ({ message: encodeForReply(m, undefined) })) })
       }
@@ -102,6 +105,20 @@ export function management(broker: Broker, entityPath: string, request: rhea.Mes
             return entry
           }),
         })
+      }
+      case 'com.microsoft:renew-session-lock': {
+        const [sessions, id] = session(broker, entityPath, body)
+        return ok({ expiration: new Date(sessions.renew(id)) })
+      }
+      case 'com.microsoft:get-session-state': {
+        const [sessions, id] = session(broker, entityPath, body)
+        return ok({ 'session-state': sessions.getState(id) ?? null })
+      }
+      case 'com.microsoft:set-session-state': {
+        const [sessions, id] = session(broker, entityPath, body)
+        const state = body['session-state']
+        sessions.setState(id, Buffer.isBuffer(state) ? state : undefined)
+        return ok({})
       }
       default:
         return failure(
@@ -170,4 +187,14 @@ export function tokenOf(delivery: { tag: Buffer }): string {
     ...tag.subarray(8),
   ])
   return readLockToken(rfc) ?? ''
+}
+
+/** The sessions of a session-enabled entity and the `session-id` a request names. */
+function session(broker: Broker, entityPath: string, body: Record<string, unknown>): [Sessions, string] {
+  const sessions = broker.receivable(entityPath).sessions
+  if (!sessions) throw sessionMismatch(false)
+  const id = body['session-id']
+  if (typeof id !== 'string')
+    throw new BrokerError(CONDITIONS.invalidField, 'session-id must be a string.', 400)
+  return [sessions, id]
 }

@@ -8,6 +8,7 @@ import rhea, { type Delivery, type Receiver, type Sender } from 'rhea'
  */
 export interface Terminus {
   address?: string
+  filter?: unknown
 }
 export interface AttachFrame {
   source?: Terminus
@@ -15,13 +16,14 @@ export interface AttachFrame {
   snd_settle_mode?: number
   rcv_settle_mode?: number
   max_message_size?: number
+  properties?: Record<string, unknown>
 }
 export interface LinkInternals {
   remote: { attach: AttachFrame }
   local: { attach: AttachFrame }
   credit: number
   /** `open_requests` > 0 while our attach is not yet written. */
-  state: { open_requests: number }
+  state: { open_requests: number; local_open: boolean }
   session: { outgoing: { next_pending_delivery: number; available(): number } }
 }
 

@@ -32,6 +32,8 @@ import {
   RAW_MESSAGE,
 } from './rhea-internals.js'
 import { saslMechanisms } from './sasl.js'
+import { acceptSession, sessionMismatch, wantsSession } from './session-links.js'
+import type { SessionLock } from './sessions.js'
 
 patchRhea()
 
@@ -193,6 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
             ),
             forwardTo: queueOptions.forwardTo,
             forwardDeadLetteredMessagesTo: queueOptions.forwardDeadLetteredMessagesTo,
+            requiresSession: queueOptions.requiresSession,
           } as never,
         })
       } catch (error) {
@@ -245,6 +248,8 @@ interface OutletState extends Outlet {
   peekLock: boolean
   /** Deliveries whose lock lapsed before the client settled them, oldest first. */
   expired: DeliveryInternals[]
+  /** On a session-enabled entity: the session this receiver holds. */
+  sessionLock?: SessionLock | undefined
 }
 
 const nodeKey = (address: string) => `node:${address.toLowerCase()}`
@@ -294,6 +299,8 @@ function wire(
     if (!outlet) return
     // No more deliveries; the outlet stays known so a late settlement still reaches the entity.
     outlet.entity.outlets.delete(outlet)
+    // Closing a session receiver frees its session for the next one.
+    if (outlet.sessionLock) outlet.entity.sessions?.release(outlet.sessionLock)
   }
 
   const refuse = (link: Sender | Receiver, error: unknown) => {
@@ -318,39 +325,58 @@ function wire(
     }
     try {
       const entity = broker.receivable(address)
-      const peekLock = remote.snd_settle_mode !== 1
-      linkOf(link).local.attach.snd_settle_mode = peekLock ? 0 : 1
-      linkOf(link).local.attach.rcv_settle_mode = remote.rcv_settle_mode ?? 0
-      // rhea spends credit when a transfer is written, not when it is queued: count our queued
-      // deliveries against it, and never queue more than the session's buffer holds.
-      const queued: number[] = []
-      const outgoing = linkOf(link).session.outgoing
-      const outlet: OutletState = {
+      if (wantsSession(remote.source?.filter) !== (entity.sessions !== undefined))
+        throw sessionMismatch(entity.sessions !== undefined)
+      if (!entity.sessions) return openOutlet(link, entity, undefined)
+      acceptSession(
         link,
         entity,
-        peekLock,
-        expired: [],
-        credit: () => {
-          if (!link.is_open()) return 0
-          // A client that pipelines attach and flow (Qpid Proton does) must see our attach before
-          // any transfer; rhea writes transfers first in a cycle, so wait for the next one.
-          if (linkOf(link).state.open_requests > 0) {
-            broker.schedulePump(entity)
-            return 0
-          }
-          while (queued.length > 0 && queued[0]! < outgoing.next_pending_delivery) queued.shift()
-          const wanted = linkOf(link).credit - queued.length
-          if (wanted > 0 && outgoing.available() < wanted) reclaimExpired(outlet)
-          return Math.max(0, Math.min(wanted, outgoing.available()))
+        (lock) => openOutlet(link, entity, lock),
+        (error) => {
+          detachOutlet(link)
+          refuse(link, error)
         },
-        deliver: (message, from) => queued.push(deliver(outlet, message, from)),
-      }
-      outlets.set(link, outlet)
-      entity.outlets.add(outlet)
+      )
     } catch (error) {
       refuse(link, error)
     }
   })
+
+  const openOutlet = (link: Sender, entity: Entity, sessionLock: SessionLock | undefined) => {
+    const remote: AttachFrame = linkOf(link).remote.attach
+    const peekLock = remote.snd_settle_mode !== 1
+    linkOf(link).local.attach.snd_settle_mode = peekLock ? 0 : 1
+    linkOf(link).local.attach.rcv_settle_mode = remote.rcv_settle_mode ?? 0
+    // rhea spends credit when a transfer is written, not when it is queued: count our queued
+    // deliveries against it, and never queue more than the session's buffer holds.
+    const queued: number[] = []
+    const outgoing = linkOf(link).session.outgoing
+    const outlet: OutletState = {
+      link,
+      entity,
+      peekLock,
+      expired: [],
+      sessionLock,
+      sessionId: sessionLock?.sessionId,
+      credit: () => {
+        if (!link.is_open()) return 0
+        // A client that pipelines attach and flow (Qpid Proton does) must see our attach before
+        // any transfer; rhea writes transfers first in a cycle, so wait for the next one.
+        if (linkOf(link).state.open_requests > 0) {
+          broker.schedulePump(entity)
+          return 0
+        }
+        while (queued.length > 0 && queued[0]! < outgoing.next_pending_delivery) queued.shift()
+        const wanted = linkOf(link).credit - queued.length
+        if (wanted > 0 && outgoing.available() < wanted) reclaimExpired(outlet)
+        return Math.max(0, Math.min(wanted, outgoing.available()))
+      },
+      deliver: (message, from) => queued.push(deliver(outlet, message, from)),
+    }
+    outlets.set(link, outlet)
+    entity.outlets.add(outlet)
+    broker.schedulePump(entity)
+  }
 
   const deliver = (outlet: OutletState, message: StoredMessage, entity: Entity) => {
     const priorDeliveries = message.deliveries

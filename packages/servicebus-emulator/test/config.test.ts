@@ -91,10 +91,10 @@ describe('Config.json', () => {
   it('refuses what it cannot honour, naming the setting', () => {
     const session = MICROSOFT_CONFIG.replace(
       '"RequiresSession": false\n            }',
-      '"RequiresSession": true\n            }',
+      '"RequiresSession": "yes"\n            }',
     )
     expect(() => parseConfig(session)).toThrow(
-      /Queues\[0\]\.Properties\.RequiresSession: .*sessions are not supported/,
+      /Queues\[0\]\.Properties\.RequiresSession: expected true or false/,
     )
     const sql = MICROSOFT_CONFIG.replace(
       '"FilterType": "Correlation", "CorrelationFilter": { "ContentType": "application/text", "Properties": { "prop3": "value3" } }',
