@@ -108,23 +108,51 @@ export function parseMessage(bytes: Buffer): StoredBody {
   }
 }
 
+/** The fields of the properties section, by position, and the names rhea decodes them to. */
+export const PROPERTY_FIELDS = [
+  'message_id',
+  'user_id',
+  'to',
+  'subject',
+  'reply_to',
+  'correlation_id',
+  'content_type',
+  'content_encoding',
+  'absolute_expiry_time',
+  'creation_time',
+  'group_id',
+  'group_sequence',
+  'reply_to_group_id',
+] as const
+
 /**
- * The message with `message_id` set: only its properties section is rebuilt, its other fields
- * kept as typed by the client; the body and every other section stay the client's bytes.
+ * The message with some properties-section fields replaced (string fields; null removes one):
+ * only that section is rebuilt, its other fields kept as typed by the client; the body and every
+ * other section stay the client's bytes.
  */
-export function withMessageIdSet(body: StoredBody, id: string): StoredBody {
+export function withPropertyFields(
+  body: StoredBody,
+  changes: Partial<Record<(typeof PROPERTY_FIELDS)[number], string | null>>,
+): StoredBody {
   const index = body.sections.findIndex((s) => s.code === PROPERTIES)
   const fields: unknown[] =
     index >= 0
       ? [...((new codec.Reader(body.sections[index]!.bytes).read() as TypedValue).value as unknown[])]
       : []
-  fields[0] = types.wrap_string(id)
+  const decoded: Record<string, unknown> = { ...body.decoded }
+  for (const [name, value] of Object.entries(changes)) {
+    fields[PROPERTY_FIELDS.indexOf(name as (typeof PROPERTY_FIELDS)[number])] =
+      value === null ? null : types.wrap_string(value)
+    decoded[name] = value ?? undefined
+  }
   const writer = new codec.Writer()
-  writer.write(types.described(types.wrap_ulong(PROPERTIES), types.wrap_list(fields.map((f) => f ?? null))))
+  writer.write(
+    types.described(types.wrap_ulong(PROPERTIES), types.wrap_list([...fields].map((f) => f ?? null))),
+  )
   const section = { code: PROPERTIES, bytes: writer.toBuffer() }
   const sections =
     index >= 0 ? body.sections.map((s, i) => (i === index ? section : s)) : [section, ...body.sections]
-  return { ...body, sections, decoded: { ...body.decoded, message_id: id } as DecodedMessage }
+  return { ...body, sections, decoded: decoded as DecodedMessage }
 }
 
 /** The messages of one transfer: itself, or each element of a batch. */

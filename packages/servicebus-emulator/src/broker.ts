@@ -2,14 +2,13 @@ import { newLockToken, plain, type StoredBody } from './amqp.js'
 import {
   type EntityProperties,
   type QueueDefinition,
-  type RuleFilter,
   resolveProperties,
   type TopicDefinition,
   type Topology,
 } from './config.js'
 import { BrokerError, CONDITIONS, lockLost, notFound } from './errors.js'
 import { SeqHeap } from './heap.js'
-import { matches } from './rules.js'
+import { applyRules, compileRules, type Rule } from './rules.js'
 import { Sessions } from './sessions.js'
 
 export { BrokerError, CONDITIONS, lockLost, notFound } from './errors.js'
@@ -70,7 +69,8 @@ export class Entity {
     /** The path receivers attach to, as configured (`orders`, `events/Subscriptions/audit`). */
     readonly path: string,
     readonly properties: EntityProperties,
-    readonly rules: RuleFilter[] | undefined,
+    /** A subscription's rules (the rule manager changes them); undefined for queues. */
+    readonly rules: Rule[] | undefined,
     isDeadLetterQueue = false,
   ) {
     this.deadLetterQueue = isDeadLetterQueue
@@ -495,7 +495,7 @@ export class Broker {
       const path = `${definition.name}/Subscriptions/${sub.name}`
       subscriptions.set(
         sub.name.toLowerCase(),
-        new Entity(this, path, resolveProperties(sub.properties, path), sub.rules),
+        new Entity(this, path, resolveProperties(sub.properties, path), compileRules(sub.rules)),
       )
     }
     this.topics.set(key, {
@@ -605,13 +605,14 @@ export class Broker {
     }
     const topic = target as Topic
     for (const sub of topic.subscriptions.values()) {
-      if (!matches(sub.rules, body)) continue
+      const copy = applyRules(sub.rules ?? [], body)
+      if (!copy) continue
       if (sub.properties.forwardTo && hops < 4) {
-        this.accept(this.sendable(sub.properties.forwardTo), body, scheduledAt, hops + 1)
+        this.accept(this.sendable(sub.properties.forwardTo), copy, scheduledAt, hops + 1)
         continue
       }
       const ttl = Math.min(topic.defaultTtlMs, sub.properties.defaultMessageTimeToLiveMs)
-      sub.add(this.stored(seq, body, messageId, now, ttl), scheduledAt)
+      sub.add(this.stored(seq, copy, messageId, now, ttl), scheduledAt)
     }
     return seq
   }

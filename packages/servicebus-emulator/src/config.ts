@@ -1,4 +1,5 @@
 import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser'
+import { parseAction, parseFilter, SqlError } from './sql.js'
 
 /** What a queue or subscription does with its messages; the defaults are Microsoft's emulator's. */
 export interface EntityProperties {
@@ -21,9 +22,16 @@ export interface EntityProperties {
   requiresSession: boolean
 }
 
-/** A subscription rule: messages matching any rule are copied to the subscription. */
-export type RuleFilter =
+/**
+ * A subscription rule: messages matching any rule are copied to the subscription, changed by the
+ * SQL action (`SET …; REMOVE …`) of each rule they match. A subscription without rules gets
+ * `$Default`, a true filter, as on Service Bus.
+ */
+export type RuleFilter = (
   | { type: 'true' }
+  | { type: 'false' }
+  /** Service Bus's SQL filter language: `color = 'blue' AND quantity > 10`. */
+  | { type: 'sql'; expression: string }
   | {
       type: 'correlation'
       /** System properties that must match exactly (`correlationId`, `subject`, `to`, ...). */
@@ -31,6 +39,7 @@ export type RuleFilter =
       /** Application properties that must match exactly. */
       properties: Record<string, string | number | boolean>
     }
+) & { name?: string; action?: string }
 
 export type CorrelationField =
   | 'contentType'
@@ -244,14 +253,35 @@ function readRule(value: unknown, path: string): RuleFilter {
   const rule = record(value, path)
   const p = record(rule.Properties ?? {}, `${path}.Properties`)
   const type = string(p.FilterType ?? 'Correlation', `${path}.Properties.FilterType`)
-  if (/^sql$/i.test(type)) {
-    const expression = record(p.SqlFilter ?? {}, `${path}.Properties.SqlFilter`).SqlExpression
-    if (typeof expression === 'string' && /^\s*1\s*=\s*1\s*$/.test(expression)) return { type: 'true' }
-    throw new ConfigError(
-      'SQL filters are not supported by this emulator yet (only "1=1")',
-      `${path}.Properties.SqlFilter`,
-    )
+  const named = {
+    ...(rule.Name === undefined ? {} : { name: string(rule.Name, `${path}.Name`) }),
+    ...(p.Action === undefined
+      ? {}
+      : { action: sqlText(p.Action, `${path}.Properties.Action`, parseAction) }),
   }
+  if (/^sql$/i.test(type))
+    return {
+      type: 'sql',
+      expression: sqlText(p.SqlFilter, `${path}.Properties.SqlFilter`, parseFilter),
+      ...named,
+    }
+  const filter = readCorrelation(type, p, path)
+  return { ...filter, ...named }
+}
+
+/** A `{ "SqlExpression": "…" }` that parses, or a ConfigError naming where it does not. */
+function sqlText(value: unknown, path: string, parse: (text: string) => unknown): string {
+  const text = string(record(value, path).SqlExpression, `${path}.SqlExpression`)
+  try {
+    parse(text)
+  } catch (error) {
+    if (error instanceof SqlError) throw new ConfigError(error.message, `${path}.SqlExpression`)
+    throw error
+  }
+  return text
+}
+
+function readCorrelation(type: string, p: Record<string, unknown>, path: string): RuleFilter {
   if (!/^correlation$/i.test(type))
     throw new ConfigError(`unknown FilterType "${type}"`, `${path}.Properties.FilterType`)
   const filter = record(p.CorrelationFilter ?? {}, `${path}.Properties.CorrelationFilter`)

@@ -7,9 +7,10 @@ import {
   type StoredBody,
   types,
   uuidToBytes,
-  withMessageIdSet,
+  withPropertyFields,
 } from './amqp.js'
 import { type Broker, BrokerError, CONDITIONS, STATE_CODE, type StoredMessage } from './broker.js'
+import { addRule, listRules, removeRule } from './rule-manager.js'
 import { sessionMismatch } from './session-links.js'
 import type { Sessions } from './sessions.js'
 
@@ -106,6 +107,16 @@ export function management(broker: Broker, entityPath: string, request: rhea.Mes
           }),
         })
       }
+      case 'com.microsoft:add-rule':
+        addRule(broker, entityPath, body)
+        return ok({})
+      case 'com.microsoft:remove-rule':
+        removeRule(broker, entityPath, body)
+        return ok({})
+      case 'com.microsoft:enumerate-rules': {
+        const rules = listRules(broker, entityPath, body)
+        return rules.length === 0 ? ok(undefined, 204) : ok({ rules })
+      }
       case 'com.microsoft:renew-session-lock': {
         const [sessions, id] = session(broker, entityPath, body)
         return ok({ expiration: new Date(sessions.renew(id)) })
@@ -168,7 +179,7 @@ function sequenceNumbers(body: Record<string, unknown>): number[] {
 export function withMessageId(body: StoredBody): StoredBody {
   if (body.decoded.message_id !== undefined && body.decoded.message_id !== null) return body
   // The SDK always sets one; other clients may not. Only the properties section is rebuilt.
-  return withMessageIdSet(body, crypto.randomUUID())
+  return withPropertyFields(body, { message_id: crypto.randomUUID() })
 }
 
 /** The lock token a delivery tag carries (.NET GUID byte order), in RFC form. */

@@ -62,7 +62,12 @@ describe('Config.json', () => {
     })
     const [first, second] = topology.topics?.[0]?.subscriptions ?? []
     expect(first?.rules).toEqual([
-      { type: 'correlation', system: { contentType: 'application/text' }, properties: { prop3: 'value3' } },
+      {
+        type: 'correlation',
+        name: 'app-prop-filter-1',
+        system: { contentType: 'application/text' },
+        properties: { prop3: 'value3' },
+      },
     ])
     expect(second?.properties).toMatchObject({ lockDurationMs: 30_000, maxDeliveryCount: 5 })
   })
@@ -98,10 +103,10 @@ describe('Config.json', () => {
     )
     const sql = MICROSOFT_CONFIG.replace(
       '"FilterType": "Correlation", "CorrelationFilter": { "ContentType": "application/text", "Properties": { "prop3": "value3" } }',
-      '"FilterType": "Sql", "SqlFilter": { "SqlExpression": "prop3 = \'x\'" }',
+      '"FilterType": "Sql", "SqlFilter": { "SqlExpression": "prop3 = " }',
     )
     expect(() => parseConfig(sql)).toThrow(ConfigError)
-    expect(() => parseConfig(sql)).toThrow(/SQL filters are not supported/)
+    expect(() => parseConfig(sql)).toThrow(/Rules\[0\]\.Properties\.SqlFilter\.SqlExpression: expected/)
     expect(() => parseConfig(MICROSOFT_CONFIG.replace('"PT1M"', '"PT1S"'))).toThrow(
       /LockDuration must be between PT5S and PT5M/,
     )
