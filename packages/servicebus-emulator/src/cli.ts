@@ -11,6 +11,8 @@ Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its c
   --port <n>               Port to listen on; 0 picks a free one. Default: 5672.
   --host <address>         Address to listen on; 0.0.0.0 to serve other machines. Default: 127.0.0.1.
   --max-message-size <n>   Largest message or batch accepted, in bytes. Default: 262144.
+  --allow-any-key          Accept any SAS token or key, as Microsoft's emulator does. Default: only
+                           tokens signed with the key in the printed connection string.
   --help                   Print this and exit.
 
 Stops cleanly on SIGINT or SIGTERM; messages live in memory and go with the process.`
@@ -59,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       host: values.host,
       config,
       maxMessageSize,
+      allowAnyKey: values['allow-any-key'],
       onError: (error) =>
         console.error(`servicebus-emulator: survived: ${(error as Error)?.message ?? error}`),
     })
@@ -77,6 +80,9 @@ export async function main(argv: string[]): Promise<number> {
       `servicebus-emulator listening on ${emulator.host}:${emulator.port} (started in ${Math.round(performance.now() - started)} ms)`,
       `entities: ${entities.length > 0 ? entities.join(', ') : '(none: create queues with emulator.admin, or pass --config)'}`,
       `connection string: ${emulator.connectionString}`,
+      values['allow-any-key']
+        ? 'credentials: any key is accepted (--allow-any-key)'
+        : 'credentials: tokens must be signed with the key above (--allow-any-key accepts any)',
     ].join('\n'),
   )
 
@@ -97,6 +103,7 @@ function parse(argv: string[]) {
       port: { type: 'string', short: 'p', default: '5672' },
       host: { type: 'string', default: '127.0.0.1' },
       'max-message-size': { type: 'string' },
+      'allow-any-key': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values

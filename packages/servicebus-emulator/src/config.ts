@@ -197,7 +197,62 @@ export function parseConfig(source: string | object): Topology {
       }),
     }
   })
-  return { namespace: string(ns.Name ?? 'sbemulatorns', `${base}.Name`), queues, topics }
+  const topology = { namespace: string(ns.Name ?? 'sbemulatorns', `${base}.Name`), queues, topics }
+  checkForwarding(topology, 'config')
+  return topology
+}
+
+/**
+ * Refuses what Service Bus refuses: a `ForwardTo` or `ForwardDeadLetteredMessagesTo` naming no
+ * queue or topic, and `ForwardTo` chains that come back to where they started. The error names
+ * the entity: its Config.json path, or `queues[i]` / `topics[i].subscriptions[j]` in a topology.
+ */
+export function checkForwarding(topology: Topology, form: 'config' | 'topology'): void {
+  const names = new Map<string, string>()
+  for (const q of topology.queues ?? []) names.set(q.name.toLowerCase(), q.name)
+  for (const t of topology.topics ?? []) names.set(t.name.toLowerCase(), t.name)
+  const base = form === 'config' ? '$.UserConfig.Namespaces[0].' : ''
+  const [Q, T, S, P, F, D] =
+    form === 'config'
+      ? ['Queues', 'Topics', 'Subscriptions', 'Properties', 'ForwardTo', 'ForwardDeadLetteredMessagesTo']
+      : ['queues', 'topics', 'subscriptions', 'properties', 'forwardTo', 'forwardDeadLetteredMessagesTo']
+  /** Forwarding edges: from a queue (or a topic, through a subscription) to a target name. */
+  const edges = new Map<string, Array<{ to: string; path: string }>>()
+  const check = (from: string, properties: Partial<EntityProperties> | undefined, path: string) => {
+    for (const [key, target] of [
+      [F, properties?.forwardTo],
+      [D, properties?.forwardDeadLetteredMessagesTo],
+    ] as const) {
+      if (target === undefined) continue
+      if (!names.has(target.toLowerCase()))
+        throw new ConfigError(
+          `${key} names '${target}', which is neither a queue nor a topic`,
+          `${path}.${P}.${key}`,
+        )
+      if (key === F) {
+        const list = edges.get(from) ?? []
+        list.push({ to: target.toLowerCase(), path: `${path}.${P}.${key}` })
+        edges.set(from, list)
+      }
+    }
+  }
+  for (const [i, q] of (topology.queues ?? []).entries())
+    check(q.name.toLowerCase(), q.properties, `${base}${Q}[${i}]`)
+  for (const [i, t] of (topology.topics ?? []).entries())
+    for (const [j, sub] of (t.subscriptions ?? []).entries())
+      check(t.name.toLowerCase(), sub.properties, `${base}${T}[${i}].${S}[${j}]`)
+  const done = new Set<string>()
+  const visit = (node: string, trail: string[], paths: string[]): void => {
+    const at = trail.indexOf(node)
+    if (at >= 0) {
+      const cycle = [...trail.slice(at), node].map((n) => names.get(n) ?? n).join(' → ')
+      throw new ConfigError(`ForwardTo makes a cycle: ${cycle}`, paths[at]!)
+    }
+    if (done.has(node)) return
+    for (const edge of edges.get(node) ?? []) visit(edge.to, [...trail, node], [...paths, edge.path])
+    done.add(node)
+  }
+  for (const node of edges.keys()) visit(node, [], [])
 }
 
 function parseJsonc(text: string): unknown {

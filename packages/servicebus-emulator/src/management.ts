@@ -9,6 +9,7 @@ import {
   uuidToBytes,
   withPropertyFields,
 } from './amqp.js'
+import { type Credentials, tokenProblem } from './auth.js'
 import { type Broker, BrokerError, CONDITIONS, STATE_CODE, type StoredMessage } from './broker.js'
 import { addRule, listRules, removeRule } from './rule-manager.js'
 import { sessionMismatch } from './session-links.js'
@@ -22,9 +23,18 @@ export interface Reply {
   body?: unknown
 }
 
-/** A `$cbs` put-token reply. Any token is accepted: the emulator is for local use, as Microsoft's is. */
-export function cbs(_request: rhea.Message): Reply {
-  return { properties: { 'status-code': types.wrap_int(200), 'status-description': 'OK' } }
+/** A `$cbs` put-token reply: 200 for a valid shared access signature, 401 as the service refuses one. */
+export function cbs(request: rhea.Message, credentials: Credentials): Reply {
+  const problem = tokenProblem(request.body, credentials)
+  if (problem === undefined)
+    return { properties: { 'status-code': types.wrap_int(200), 'status-description': 'OK' } }
+  return {
+    properties: {
+      'status-code': types.wrap_int(401),
+      'status-description': problem,
+      'error-condition': 'amqp:unauthorized-access',
+    },
+  }
 }
 
 function ok(body?: unknown, statusCode = 200): Reply {

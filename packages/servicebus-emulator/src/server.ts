@@ -8,6 +8,7 @@ import {
   unpackTransfer,
   uuidToBytes,
 } from './amqp.js'
+import { type Credentials, DEFAULT_KEY, DEFAULT_KEY_NAME } from './auth.js'
 import {
   Broker,
   BrokerError,
@@ -20,7 +21,7 @@ import {
   STATE_CODE,
   type StoredMessage,
 } from './broker.js'
-import { parseConfig, parseDuration, type Topology } from './config.js'
+import { checkForwarding, parseConfig, parseDuration, type Topology } from './config.js'
 import { cbs, management, type Reply, tokenOf, withMessageId } from './management.js'
 import {
   type AttachFrame,
@@ -63,6 +64,16 @@ export interface EmulatorOptions {
    * that sends junk (or announces a 4 GiB frame) cannot hold a connection slot. Default 10,000.
    */
   handshakeTimeoutMs?: number
+  /**
+   * The shared access key clients sign `$cbs` tokens (and SASL PLAIN logins) with, and its name.
+   * Defaults: Microsoft's emulator's, `SAS_KEY_VALUE` named `RootManageSharedAccessKey`, which the
+   * printed connection string carries. A token signed with another key is refused (401,
+   * `UnauthorizedAccess`) unless `allowAnyKey`.
+   */
+  sharedAccessKey?: string
+  sharedAccessKeyName?: string
+  /** Accept any token and any PLAIN login, as Microsoft's emulator does. Default false. */
+  allowAnyKey?: boolean
   /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
   onError?: (error: unknown) => void
 }
@@ -104,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
       : typeof source === 'string' || !isTopology(source)
         ? parseConfig(source)
         : source
+  if (typeof source === 'object' && isTopology(source)) checkForwarding(topology, 'topology')
   const namespace = topology.namespace ?? 'sbemulatorns'
   const onError = options.onError ?? (() => {})
   const broker = new Broker(namespace, onError)
@@ -116,11 +128,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     treat_modified_as_released: false,
     autosettle: false,
   } as never)
-  saslMechanisms(container)
+  const credentials: Credentials = {
+    keyName: options.sharedAccessKeyName ?? DEFAULT_KEY_NAME,
+    key: options.sharedAccessKey ?? DEFAULT_KEY,
+    allowAnyKey: options.allowAnyKey ?? false,
+  }
+  saslMechanisms(container, credentials)
   const sockets = new Set<Socket>()
   const connections = new Set<Connection>()
   const handshakes = new WeakMap<Socket, NodeJS.Timeout>()
-  wire(container, broker, namespace, maxMessageSize, onError, connections)
+  wire(container, broker, credentials, maxMessageSize, onError, connections)
   container.on('connection_open', (context: EventContext) => {
     const socket = (context.connection as unknown as { socket?: Socket }).socket
     if (!socket) return
@@ -223,7 +240,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
 
   return {
     get connectionString() {
-      return `Endpoint=sb://${host}:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`
+      return `Endpoint=sb://${host}:${port};SharedAccessKeyName=${credentials.keyName};SharedAccessKey=${credentials.key};UseDevelopmentEmulator=true;`
     },
     host,
     get port() {
@@ -260,7 +277,7 @@ const MANAGEMENT_SUFFIX = /\/\$management$/i
 function wire(
   container: rhea.Container,
   broker: Broker,
-  namespace: string,
+  credentials: Credentials,
   maxMessageSize: number,
   onError: (error: unknown) => void,
   connections: Set<Connection>,
@@ -518,7 +535,7 @@ function wire(
     const delivery = context.delivery!
     const address = linkOf(link).remote.attach.target?.address ?? ''
     try {
-      if (address === '$cbs') return respond(context, cbs(context.message!))
+      if (address === '$cbs') return respond(context, cbs(context.message!, credentials))
       if (MANAGEMENT_SUFFIX.test(address)) {
         const entityPath = address.replace(MANAGEMENT_SUFFIX, '')
         return respond(context, management(broker, entityPath, context.message!))
@@ -562,7 +579,6 @@ function wire(
       body: reply.body,
     } as never)
   }
-  void namespace
 }
 
 function takeString(info: Record<string, unknown>, key: string): string | undefined {

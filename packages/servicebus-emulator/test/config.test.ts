@@ -1,5 +1,6 @@
 import { ServiceBusClient } from '@azure/service-bus'
 import { describe, expect, it } from 'vitest'
+import { checkForwarding } from '../src/config.js'
 import { ConfigError, parseConfig, parseDuration, startEmulator } from '../src/index.js'
 
 // The shape of Microsoft's emulator's Config.json, comments included.
@@ -119,5 +120,40 @@ describe('Config.json', () => {
     expect(parseDuration('PT0.5S', 'x')).toBe(500)
     expect(parseDuration('00:01:00', 'x')).toBe(60_000)
     expect(() => parseDuration('1 minute', 'x')).toThrow(/ISO 8601/)
+  })
+})
+
+describe('ForwardTo validation', () => {
+  const config = (queues: object[], topics: object[] = []) => ({
+    UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: queues, Topics: topics }] },
+  })
+  it('names the entity whose ForwardTo target does not exist', () => {
+    expect(() => parseConfig(config([{ Name: 'a', Properties: { ForwardTo: 'nowhere' } }]))).toThrow(
+      /Queues\[0\]\.Properties\.ForwardTo: ForwardTo names 'nowhere'/,
+    )
+    expect(() =>
+      parseConfig(config([{ Name: 'a', Properties: { ForwardDeadLetteredMessagesTo: 'gone' } }])),
+    ).toThrow(/Queues\[0\]\.Properties\.ForwardDeadLetteredMessagesTo: .*'gone'/)
+  })
+
+  it('names the cycle and where it starts, through queues and subscriptions', () => {
+    const cycle = config(
+      [
+        { Name: 'a', Properties: { ForwardTo: 'b' } },
+        { Name: 'b', Properties: { ForwardTo: 't' } },
+        { Name: 'ok', Properties: { ForwardTo: 'a' } },
+      ],
+      [{ Name: 't', Subscriptions: [{ Name: 's', Properties: { ForwardTo: 'A' } }] }],
+    )
+    expect(() => parseConfig(cycle)).toThrow(
+      /Queues\[0\]\.Properties\.ForwardTo: ForwardTo makes a cycle: a → b → t → a/,
+    )
+    // The same rules for a programmatic topology, named by its own paths.
+    expect(() =>
+      checkForwarding({ queues: [{ name: 'x', properties: { forwardTo: 'x' } }] }, 'topology'),
+    ).toThrow(/queues\[0\]\.properties\.forwardTo: ForwardTo makes a cycle: x → x/)
+    expect(() =>
+      parseConfig(config([{ Name: 'a', Properties: { ForwardTo: 'b' } }, { Name: 'b' }])),
+    ).not.toThrow()
   })
 })

@@ -141,14 +141,19 @@ describe.skipIf(!python).concurrent('servicebus-emulator through Qpid Proton', (
     expect(out.receiveDeferred!.count).toBe(1)
   })
 
-  it('answers $cbs put-token with an int status code, with and without reply_to', async () => {
-    const out = await proton<{ withReplyTo: TypedMap; withoutReplyTo: TypedMap; correlation: string }>(
-      'cbs',
-      await newQueue(),
-    )
+  it('answers $cbs put-token with an int status code, with and without reply_to, and checks the signature', async () => {
+    const out = await proton<{
+      withReplyTo: TypedMap
+      withoutReplyTo: TypedMap
+      wrongKey: TypedMap
+      correlation: string
+    }>('cbs', await newQueue())
     expect(out.withReplyTo.value['status-code']).toEqual(int(200))
     expect(out.withoutReplyTo.value['status-code']).toEqual(int(200))
     expect(out.correlation).toBe('req-1')
+    // A token signed with another key is refused as the service refuses it.
+    expect(out.wrongKey.value['status-code']).toEqual(int(401))
+    expect(out.wrongKey.value['status-description']?.value).toMatch(/^InvalidSignature/)
   })
 
   it('advertises max-frame-size and moves a 200 KiB message across frames both ways', async () => {

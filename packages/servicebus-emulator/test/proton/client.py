@@ -3,9 +3,13 @@
 Usage: client.py SCENARIO PORT ADDRESS. Prints one JSON object: what the client saw, with the
 AMQP type of every value it decoded, for the vitest side to judge.
 """
+import base64
+import hashlib
+import hmac
 import json
 import sys
 import time
+import urllib.parse
 import uuid
 
 from proton import Array, Data, Delivery, Message, symbol, timestamp, int32, ulong, Disposition
@@ -192,14 +196,24 @@ def management(conn):
     return out
 
 
+def sas_token(audience, key="SAS_KEY_VALUE", key_name="RootManageSharedAccessKey"):
+    """A shared access signature as every Service Bus SDK makes one."""
+    sr = urllib.parse.quote(audience, safe="")
+    se = str(int(time.time()) + 3600)
+    digest = hmac.new(key.encode(), f"{sr}\n{se}".encode(), hashlib.sha256).digest()
+    sig = urllib.parse.quote(base64.b64encode(digest).decode(), safe="")
+    return f"SharedAccessSignature sr={sr}&sig={sig}&se={se}&skn={key_name}"
+
+
 def cbs(conn):
     out = {}
-    put = {"operation": "put-token", "type": "servicebus.windows.net:sastoken",
-           "name": f"amqp://127.0.0.1/{ADDRESS}"}
+    audience = f"amqp://127.0.0.1/{ADDRESS}"
+    put = {"operation": "put-token", "type": "servicebus.windows.net:sastoken", "name": audience}
     with_reply = Node(conn, "$cbs", "cbs-with")
-    out["withReplyTo"] = typed(with_reply.call(put, "SharedAccessSignature sr=x&sig=y").properties)
+    out["withReplyTo"] = typed(with_reply.call(put, sas_token(audience)).properties)
+    out["wrongKey"] = typed(with_reply.call(put, sas_token(audience, key="wrong")).properties)
     without = Node(conn, "$cbs", "cbs-without", reply_to=False)
-    reply = without.call(put, "SharedAccessSignature sr=x&sig=y")
+    reply = without.call(put, sas_token(audience))
     out["withoutReplyTo"] = typed(reply.properties)
     out["correlation"] = None if reply.correlation_id is None else str(reply.correlation_id)
     return out
