@@ -35,6 +35,7 @@ import {
 import { saslMechanisms } from './sasl.js'
 import { acceptSession, sessionMismatch, wantsSession } from './session-links.js'
 import type { SessionLock } from './sessions.js'
+import { type TlsOptions, tlsCertificate } from './tls.js'
 
 patchRhea()
 
@@ -74,6 +75,11 @@ export interface EmulatorOptions {
   sharedAccessKeyName?: string
   /** Accept any token and any PLAIN login, as Microsoft's emulator does. Default false. */
   allowAnyKey?: boolean
+  /**
+   * Also listen for AMQPS (TLS), for SDKs that always dial it: `true` for a generated self-signed
+   * certificate, or the port and a PEM key and certificate. Default: plain AMQP only.
+   */
+  tls?: boolean | TlsOptions
   /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
   onError?: (error: unknown) => void
 }
@@ -93,6 +99,10 @@ export interface ServiceBusEmulator {
   /** The namespace's entities and messages, for assertions in tests. */
   readonly broker: Broker
   readonly admin: EmulatorAdmin
+  /** The AMQPS listener, when `tls` was asked for. */
+  readonly tls:
+    | { readonly port: number; readonly certPath: string; readonly connectionString: string }
+    | undefined
   /** Drops every connection and stops listening; queues and messages stay, as after a network outage. */
   stop(): Promise<void>
   /** Listens again on the same port after `stop()`. */
@@ -154,35 +164,66 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     })
   })
 
-  let server: Server | undefined
+  let servers: Server[] = []
   let port = options.port ?? 0
-  const listen = async () => {
-    const s = container.listen({ port, host, max_frame_size: MAX_FRAME_SIZE } as never) as unknown as Server
-    s.on('connection', (socket: Socket) => {
-      // Small frames both ways (a flow, then a burst of transfers): Nagle's algorithm against the
-      // client's delayed ACK would stall each exchange by ~40 ms.
-      socket.setNoDelay(true)
-      sockets.add(socket)
-      const handshake = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs ?? 10_000)
-      handshakes.set(socket, handshake)
-      socket.on('close', () => {
-        clearTimeout(handshake)
-        sockets.delete(socket)
-      })
+  const tlsOptions = options.tls === true ? {} : options.tls || undefined
+  const certificate = tlsOptions ? await tlsCertificate(tlsOptions, host) : undefined
+  let tlsPort = tlsOptions?.port ?? 0
+  const watch = (socket: Socket) => {
+    // Small frames both ways (a flow, then a burst of transfers): Nagle's algorithm against the
+    // client's delayed ACK would stall each exchange by ~40 ms.
+    socket.setNoDelay(true)
+    sockets.add(socket)
+    const handshake = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs ?? 10_000)
+    handshakes.set(socket, handshake)
+    socket.on('close', () => {
+      clearTimeout(handshake)
+      sockets.delete(socket)
     })
+  }
+  const serve = async (listenOptions: object, listenPort: number, tls = false) => {
+    const s = container.listen({
+      ...listenOptions,
+      port: listenPort,
+      host,
+      max_frame_size: MAX_FRAME_SIZE,
+    } as never) as unknown as Server
+    // A TLS connection reaches AMQP as the TLS socket, once its handshake (bounded by Node's
+    // handshakeTimeout) is done: the AMQP handshake timer starts then.
+    s.on(tls ? 'secureConnection' : 'connection', watch)
+    if (tls) {
+      s.on('connection', (raw: Socket) => {
+        sockets.add(raw) // so stop() also drops clients still in the TLS handshake
+        raw.on('close', () => sockets.delete(raw))
+      })
+    }
     await new Promise<void>((resolve, reject) => {
       s.once('listening', resolve)
       s.once('error', reject)
     })
     s.on('error', onError)
-    port = (s.address() as AddressInfo).port
-    server = s
+    servers.push(s)
+    return (s.address() as AddressInfo).port
+  }
+  const listen = async () => {
+    port = await serve({}, port)
+    if (certificate)
+      tlsPort = await serve(
+        {
+          transport: 'tls',
+          key: certificate.key,
+          cert: certificate.cert,
+          handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+        },
+        tlsPort,
+        true,
+      )
   }
   const stop = async () => {
-    const s = server
-    server = undefined
-    if (!s) return
-    const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+    const open = servers
+    servers = []
+    if (open.length === 0) return
+    const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     for (const socket of sockets) socket.destroy()
     sockets.clear()
     connections.clear()
@@ -246,11 +287,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     get port() {
       return port
     },
+    get tls() {
+      if (!certificate) return undefined
+      return {
+        port: tlsPort,
+        certPath: certificate.certPath,
+        // No UseDevelopmentEmulator: the SDK dials AMQPS, trusting the certificate at certPath.
+        connectionString: `Endpoint=sb://localhost:${tlsPort};SharedAccessKeyName=${credentials.keyName};SharedAccessKey=${credentials.key}`,
+      }
+    },
     broker,
     admin,
     stop,
     async start() {
-      if (!server) await listen()
+      if (servers.length === 0) await listen()
     },
     async close() {
       await stop()
