@@ -31,52 +31,128 @@ export interface Header {
  * A message as the client encoded it. The sections the broker never changes (properties, body,
  * footer) are kept as the client's bytes and sent back untouched; the header and the message
  * annotations are rebuilt on every delivery; application properties only when a disposition
- * modifies them.
+ * modifies them. Annotation and property values are kept as the client's typed AMQP values (an
+ * int stays an int, a uuid a uuid, a timestamp a timestamp) — never round-tripped through JS
+ * values; read one with `plain`.
  */
 export interface StoredBody {
   header: Header
-  /** The client's own message annotations (partition key, scheduled time, ...). */
+  /** The client's own message annotations (partition key, scheduled time, ...), typed. */
   annotations: Record<string, unknown>
+  /** Typed values as the client sent them; plain JS values where the broker set one. */
   applicationProperties: Record<string, unknown> | undefined
   /** Every other section, in order, as the client's bytes. */
   sections: Array<{ code: number; bytes: Buffer }>
-  /** The decoded message, for the fields the broker reads (id, subject, correlation id, ...). */
+  /** The header and properties sections decoded, for the fields the broker reads (id, subject, ...). */
   decoded: DecodedMessage
   /** Encoded size as the client sent it. */
   size: number
 }
 
+const PROPERTIES = 0x73
+
+interface TypedValue {
+  value: unknown
+  descriptor?: { value: unknown }
+}
+
+/** A stored property or annotation value as JS sees it (a typed AMQP value unwrapped). */
+export function plain(value: unknown): unknown {
+  return value !== null && typeof value === 'object' && 'type' in value && 'value' in value
+    ? types.unwrap(value as never)
+    : value
+}
+
+/** An AMQP map section's entries, values left typed. */
+function typedEntries(section: TypedValue): Record<string, unknown> {
+  const items = Array.isArray(section.value) ? (section.value as unknown[]) : []
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i + 1 < items.length; i += 2) out[String(plain(items[i]))] = items[i + 1]
+  return out
+}
+
 export function parseMessage(bytes: Buffer): StoredBody {
   const reader = new codec.Reader(bytes)
   const sections: StoredBody['sections'] = []
+  const known: Buffer[] = []
+  let annotations: Record<string, unknown> = {}
+  let applicationProperties: Record<string, unknown> | undefined
   while (reader.remaining()) {
     const start = reader.position
-    const section = reader.read() as { descriptor?: { value: unknown } }
+    const section = reader.read() as TypedValue
     const raw = section.descriptor?.value
     const code = typeof raw === 'string' ? (SYMBOLIC_SECTIONS[raw] ?? -1) : Number(raw)
-    if (
-      code === HEADER ||
-      code === DELIVERY_ANNOTATIONS ||
-      code === MESSAGE_ANNOTATIONS ||
-      code === APPLICATION_PROPERTIES
-    )
-      continue
-    sections.push({ code, bytes: bytes.subarray(start, reader.position) })
+    const slice = bytes.subarray(start, reader.position)
+    if (code === HEADER) known.push(slice)
+    else if (code === MESSAGE_ANNOTATIONS) annotations = typedEntries(section)
+    else if (code === APPLICATION_PROPERTIES) applicationProperties = typedEntries(section)
+    else if (code !== DELIVERY_ANNOTATIONS) {
+      if (code === PROPERTIES) known.push(slice)
+      sections.push({ code, bytes: slice })
+    }
   }
-  const decoded = amqpMessage.decode(bytes) as DecodedMessage
-  const header = (decoded as { header?: { durable?: boolean; priority?: number; ttl?: number } }).header
+  const decoded = (known.length > 0 ? amqpMessage.decode(Buffer.concat(known)) : {}) as DecodedMessage & {
+    header?: { durable?: boolean; priority?: number }
+  }
   return {
     header: {
-      durable: header?.durable ?? false,
-      priority: header?.priority ?? 4,
+      durable: decoded.header?.durable ?? false,
+      priority: decoded.header?.priority ?? 4,
       ttlMs: typeof decoded.ttl === 'number' && decoded.ttl > 0 ? decoded.ttl : undefined,
     },
-    annotations: { ...(decoded.message_annotations ?? {}) },
-    applicationProperties: decoded.application_properties ? { ...decoded.application_properties } : undefined,
+    annotations,
+    applicationProperties,
     sections,
     decoded,
     size: bytes.length,
   }
+}
+
+/** The fields of the properties section, by position, and the names rhea decodes them to. */
+export const PROPERTY_FIELDS = [
+  'message_id',
+  'user_id',
+  'to',
+  'subject',
+  'reply_to',
+  'correlation_id',
+  'content_type',
+  'content_encoding',
+  'absolute_expiry_time',
+  'creation_time',
+  'group_id',
+  'group_sequence',
+  'reply_to_group_id',
+] as const
+
+/**
+ * The message with some properties-section fields replaced (string fields; null removes one):
+ * only that section is rebuilt, its other fields kept as typed by the client; the body and every
+ * other section stay the client's bytes.
+ */
+export function withPropertyFields(
+  body: StoredBody,
+  changes: Partial<Record<(typeof PROPERTY_FIELDS)[number], string | null>>,
+): StoredBody {
+  const index = body.sections.findIndex((s) => s.code === PROPERTIES)
+  const fields: unknown[] =
+    index >= 0
+      ? [...((new codec.Reader(body.sections[index]!.bytes).read() as TypedValue).value as unknown[])]
+      : []
+  const decoded: Record<string, unknown> = { ...body.decoded }
+  for (const [name, value] of Object.entries(changes)) {
+    fields[PROPERTY_FIELDS.indexOf(name as (typeof PROPERTY_FIELDS)[number])] =
+      value === null ? null : types.wrap_string(value)
+    decoded[name] = value ?? undefined
+  }
+  const writer = new codec.Writer()
+  writer.write(
+    types.described(types.wrap_ulong(PROPERTIES), types.wrap_list([...fields].map((f) => f ?? null))),
+  )
+  const section = { code: PROPERTIES, bytes: writer.toBuffer() }
+  const sections =
+    index >= 0 ? body.sections.map((s, i) => (i === index ? section : s)) : [section, ...body.sections]
+  return { ...body, sections, decoded: decoded as DecodedMessage }
 }
 
 /** The messages of one transfer: itself, or each element of a batch. */
@@ -98,6 +174,8 @@ export interface DeliveryAnnotations {
   sequenceNumber: number
   enqueuedAt: number
   lockedUntil: number | undefined
+  /** The lock's token, stamped as `x-opt-lock-token` as Service Bus does (clients that cannot read the delivery tag use it). */
+  lockToken?: string | undefined
   state: 0 | 1 | 2
   deadLetterSource: string | undefined
 }
@@ -125,6 +203,8 @@ export function encodeStored(body: StoredBody, deliveryCount: number, stamps: De
   }
   if (stamps.lockedUntil !== undefined)
     annotations['x-opt-locked-until'] = types.wrap_timestamp(stamps.lockedUntil)
+  if (stamps.lockToken !== undefined)
+    annotations['x-opt-lock-token'] = types.wrap_uuid(uuidToBytes(stamps.lockToken))
   if (stamps.deadLetterSource !== undefined) annotations['x-opt-deadletter-source'] = stamps.deadLetterSource
   writer.write(types.described(types.wrap_ulong(MESSAGE_ANNOTATIONS), types.wrap_symbolic_map(annotations)))
   // Properties (0x73) precede application properties (0x74); the body and footer follow them.

@@ -1,48 +1,17 @@
-import { newLockToken, type StoredBody } from './amqp.js'
+import { newLockToken, plain, type StoredBody } from './amqp.js'
 import {
   type EntityProperties,
   type QueueDefinition,
-  type RuleFilter,
   resolveProperties,
   type TopicDefinition,
   type Topology,
 } from './config.js'
+import { BrokerError, CONDITIONS, lockLost, notFound } from './errors.js'
+import { SeqHeap } from './heap.js'
+import { applyRules, compileRules, type Rule } from './rules.js'
+import { Sessions } from './sessions.js'
 
-/** A broker-side failure with the AMQP error condition the SDK maps to a `ServiceBusError.code`. */
-export class BrokerError extends Error {
-  constructor(
-    readonly condition: string,
-    message: string,
-    readonly statusCode: number,
-  ) {
-    super(message)
-  }
-
-  /** The error as the broker reports it: itself, or anything else as an internal error. */
-  static from(error: unknown): BrokerError {
-    if (error instanceof BrokerError) return error
-    return new BrokerError(CONDITIONS.internal, String((error as Error)?.message ?? error), 500)
-  }
-}
-
-export const CONDITIONS = {
-  notFound: 'amqp:not-found',
-  lockLost: 'com.microsoft:message-lock-lost',
-  messageNotFound: 'com.microsoft:message-not-found',
-  sizeExceeded: 'amqp:link:message-size-exceeded',
-  notImplemented: 'amqp:not-implemented',
-  invalidField: 'amqp:invalid-field',
-  internal: 'amqp:internal-error',
-  deadLetter: 'com.microsoft:dead-letter',
-  entityExists: 'com.microsoft:entity-already-exists',
-} as const
-
-export const lockLost = () =>
-  new BrokerError(
-    CONDITIONS.lockLost,
-    'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.',
-    410,
-  )
+export { BrokerError, CONDITIONS, lockLost, notFound } from './errors.js'
 
 export type MessageState = 'active' | 'deferred' | 'scheduled'
 export const STATE_CODE = { active: 0, deferred: 1, scheduled: 2 } as const
@@ -76,51 +45,11 @@ export interface Outlet {
   /** How many more messages the client has asked for. */
   credit(): number
   deliver(message: StoredMessage, entity: Entity): void
+  /** The session this outlet holds, on a session-enabled entity: it receives only that session's messages. */
+  readonly sessionId?: string | undefined
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** Binary min-heap of sequence numbers: the order Service Bus hands messages out in. */
-class SeqHeap {
-  private items: number[] = []
-  get size() {
-    return this.items.length
-  }
-  push(seq: number): void {
-    const a = this.items
-    a.push(seq)
-    let i = a.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (a[parent]! <= seq) break
-      a[i] = a[parent]!
-      i = parent
-    }
-    a[i] = seq
-  }
-  pop(): number | undefined {
-    const a = this.items
-    const top = a[0]
-    const last = a.pop()
-    if (a.length > 0 && last !== undefined) {
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        if (l >= a.length) break
-        const r = l + 1
-        const c = r < a.length && a[r]! < a[l]! ? r : l
-        if (a[c]! >= last) break
-        a[i] = a[c]!
-        i = c
-      }
-      a[i] = last
-    }
-    return top
-  }
-  clear(): void {
-    this.items = []
-  }
-}
 
 /** A queue, a subscription, or the dead-letter queue of either: where messages wait for receivers. */
 export class Entity {
@@ -131,6 +60,8 @@ export class Entity {
   private readonly ready = new SeqHeap()
   private readonly queued = new Set<number>()
   private rotation = 0
+  /** Present on session-enabled queues and subscriptions (not on their dead-letter queues). */
+  readonly sessions: Sessions | undefined
   private nextExpiry = Number.POSITIVE_INFINITY
 
   constructor(
@@ -138,12 +69,17 @@ export class Entity {
     /** The path receivers attach to, as configured (`orders`, `events/Subscriptions/audit`). */
     readonly path: string,
     readonly properties: EntityProperties,
-    readonly rules: RuleFilter[] | undefined,
+    /** A subscription's rules (the rule manager changes them); undefined for queues. */
+    readonly rules: Rule[] | undefined,
     isDeadLetterQueue = false,
   ) {
     this.deadLetterQueue = isDeadLetterQueue
       ? undefined
       : new Entity(broker, `${path}/$DeadLetterQueue`, properties, undefined, true)
+    this.sessions =
+      properties.requiresSession && !isDeadLetterQueue
+        ? new Sessions(properties.lockDurationMs, (work) => broker.guard(work))
+        : undefined
   }
 
   get isDeadLetterQueue(): boolean {
@@ -190,14 +126,16 @@ export class Entity {
   private makeReady(message: StoredMessage): void {
     if (this.queued.has(message.seq)) return
     this.queued.add(message.seq)
-    this.ready.push(message.seq)
+    const sessionId = this.sessions && sessionOf(message)
+    if (sessionId !== undefined) this.sessions!.push(sessionId, message.seq)
+    else this.ready.push(message.seq)
     this.broker.schedulePump(this)
   }
 
   /** The next receivable message, with expired ones moved out of the way. */
-  private takeReady(now: number): StoredMessage | undefined {
+  private takeReady(now: number, sessionId: string | undefined): StoredMessage | undefined {
     for (;;) {
-      const seq = this.ready.pop()
+      const seq = sessionId === undefined ? this.ready.pop() : this.sessions?.pop(sessionId)
       if (seq === undefined) return undefined
       this.queued.delete(seq)
       const message = this.messages.get(seq)
@@ -220,8 +158,11 @@ export class Entity {
       let delivered = false
       for (let i = 0; i < outlets.length; i++) {
         const outlet = outlets[(this.rotation + i) % outlets.length]!
-        const message = this.takeReady(now)
-        if (!message) return
+        const message = this.takeReady(now, outlet.sessionId)
+        if (!message) {
+          if (outlet.sessionId === undefined) return
+          continue // this session is drained; others may not be
+        }
         this.rotation++
         outlet.deliver(message, this)
         delivered = true
@@ -387,10 +328,12 @@ export class Entity {
   }
 
   /** Messages in sequence order from `from`, whatever their state: what peek shows. */
-  peek(from: number, count: number): StoredMessage[] {
+  peek(from: number, count: number, sessionId?: string): StoredMessage[] {
     const now = Date.now()
     return [...this.messages.values()]
-      .filter((m) => m.seq >= from && m.expiresAt > now)
+      .filter(
+        (m) => m.seq >= from && m.expiresAt > now && (sessionId === undefined || sessionOf(m) === sessionId),
+      )
       .sort((a, b) => a.seq - b.seq)
       .slice(0, count)
   }
@@ -449,6 +392,7 @@ export class Entity {
     this.locks.clear()
     this.ready.clear()
     this.queued.clear()
+    this.sessions?.clear()
     this.deadLetterQueue?.clear()
   }
 }
@@ -491,6 +435,7 @@ export interface CreateQueueOptions {
   duplicateDetectionHistoryTimeWindow?: string
   forwardTo?: string
   forwardDeadLetteredMessagesTo?: string
+  requiresSession?: boolean
 }
 
 /** The namespace: every queue and topic, and the sends and settlements between them. */
@@ -550,7 +495,7 @@ export class Broker {
       const path = `${definition.name}/Subscriptions/${sub.name}`
       subscriptions.set(
         sub.name.toLowerCase(),
-        new Entity(this, path, resolveProperties(sub.properties, path), sub.rules),
+        new Entity(this, path, resolveProperties(sub.properties, path), compileRules(sub.rules)),
       )
     }
     this.topics.set(key, {
@@ -615,6 +560,16 @@ export class Broker {
     scheduledAt?: (body: StoredBody) => number | undefined,
   ): number[] {
     const target = this.sendable(address)
+    if (
+      target.kind === 'queue' &&
+      (target as Queue).entity.sessions &&
+      bodies.some((b) => !sessionOf({ body: b }))
+    )
+      throw new BrokerError(
+        CONDITIONS.notAllowed,
+        "Session enabled entity doesn't allow a message whose session identifier is null.",
+        400,
+      )
     return bodies.map((body) => this.accept(target, body, scheduledAt?.(body) ?? scheduledTime(body), 0))
   }
 
@@ -650,13 +605,14 @@ export class Broker {
     }
     const topic = target as Topic
     for (const sub of topic.subscriptions.values()) {
-      if (!matches(sub.rules, body)) continue
+      const copy = applyRules(sub.rules ?? [], body)
+      if (!copy) continue
       if (sub.properties.forwardTo && hops < 4) {
-        this.accept(this.sendable(sub.properties.forwardTo), body, scheduledAt, hops + 1)
+        this.accept(this.sendable(sub.properties.forwardTo), copy, scheduledAt, hops + 1)
         continue
       }
       const ttl = Math.min(topic.defaultTtlMs, sub.properties.defaultMessageTimeToLiveMs)
-      sub.add(this.stored(seq, body, messageId, now, ttl), scheduledAt)
+      sub.add(this.stored(seq, copy, messageId, now, ttl), scheduledAt)
     }
     return seq
   }
@@ -738,36 +694,10 @@ function isDuplicate(
 }
 
 function scheduledTime(body: StoredBody): number | undefined {
-  const at = body.annotations['x-opt-scheduled-enqueue-time']
+  const at = plain(body.annotations['x-opt-scheduled-enqueue-time'])
   if (at instanceof Date) return at.getTime()
   if (typeof at === 'number') return at
   return undefined
-}
-
-const SYSTEM_FIELD: Record<string, keyof import('rhea').Message> = {
-  contentType: 'content_type',
-  correlationId: 'correlation_id',
-  subject: 'subject',
-  messageId: 'message_id',
-  replyTo: 'reply_to',
-  replyToSessionId: 'reply_to_group_id',
-  sessionId: 'group_id',
-  to: 'to',
-}
-
-function matches(rules: RuleFilter[] | undefined, body: StoredBody): boolean {
-  if (!rules || rules.length === 0) return true
-  return rules.some((rule) => {
-    if (rule.type === 'true') return true
-    for (const [field, want] of Object.entries(rule.system)) {
-      const got = body.decoded[SYSTEM_FIELD[field]!]
-      if (got === undefined || String(got) !== want) return false
-    }
-    for (const [name, want] of Object.entries(rule.properties)) {
-      if (body.applicationProperties?.[name] !== want) return false
-    }
-    return true
-  })
 }
 
 function stripNamespace(address: string, namespace: string): string {
@@ -776,10 +706,8 @@ function stripNamespace(address: string, namespace: string): string {
   return path.startsWith(`${namespace}/`) ? path.slice(namespace.length + 1) : path
 }
 
-export function notFound(namespace: string, address: string): BrokerError {
-  return new BrokerError(
-    CONDITIONS.notFound,
-    `The messaging entity '${namespace}:${address}' could not be found. To know more visit https://aka.ms/sbResourceMgrExceptions.`,
-    404,
-  )
+/** The session a message belongs to (its AMQP group id). */
+export function sessionOf(message: { body: StoredBody }): string | undefined {
+  const id = message.body.decoded.group_id
+  return id === undefined || id === null ? undefined : String(id)
 }

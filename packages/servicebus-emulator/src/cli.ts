@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError } from './config.js'
 import { startEmulator } from './server.js'
 
-const USAGE = `Usage: servicebus-emulator [--config Config.json] [--port 5672] [--host 127.0.0.1]
+const USAGE = `Usage: servicebus-emulator [--config Config.json] [--port 5672] [--host 127.0.0.1] [--tls]
 
 Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its connection string.
 
@@ -11,6 +11,11 @@ Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its c
   --port <n>               Port to listen on; 0 picks a free one. Default: 5672.
   --host <address>         Address to listen on; 0.0.0.0 to serve other machines. Default: 127.0.0.1.
   --max-message-size <n>   Largest message or batch accepted, in bytes. Default: 262144.
+  --tls                    Also serve AMQPS (for SDKs that always dial TLS) with a generated
+                           self-signed certificate; prints its path and an AMQPS connection string.
+  --tls-port <n>           Port of the AMQPS listener; 0 picks a free one. Default: 5671.
+  --allow-any-key          Accept any SAS token or key, as Microsoft's emulator does. Default: only
+                           tokens signed with the key in the printed connection string.
   --help                   Print this and exit.
 
 Stops cleanly on SIGINT or SIGTERM; messages live in memory and go with the process.`
@@ -29,9 +34,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
   let port: number
+  let tlsPort: number
   let maxMessageSize: number | undefined
   try {
     port = integer(values.port, '--port', 0, 65_535)
+    tlsPort = integer(values['tls-port'], '--tls-port', 0, 65_535)
     maxMessageSize =
       values['max-message-size'] === undefined
         ? undefined
@@ -59,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
       host: values.host,
       config,
       maxMessageSize,
+      allowAnyKey: values['allow-any-key'],
+      tls: values.tls ? { port: tlsPort } : undefined,
       onError: (error) =>
         console.error(`servicebus-emulator: survived: ${(error as Error)?.message ?? error}`),
     })
@@ -71,19 +80,30 @@ export async function main(argv: string[]): Promise<number> {
     return 1
   }
 
+  // Listen for signals before printing: a supervisor may signal as soon as it reads the banner.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
   const entities = [...emulator.broker.entities()].filter((e) => !e.isDeadLetterQueue).map((e) => e.path)
   console.log(
     [
       `servicebus-emulator listening on ${emulator.host}:${emulator.port} (started in ${Math.round(performance.now() - started)} ms)`,
       `entities: ${entities.length > 0 ? entities.join(', ') : '(none: create queues with emulator.admin, or pass --config)'}`,
       `connection string: ${emulator.connectionString}`,
+      ...(emulator.tls
+        ? [
+            `amqps (tls) on ${emulator.host}:${emulator.tls.port}, certificate: ${emulator.tls.certPath}`,
+            `amqps connection string: ${emulator.tls.connectionString} (trust the certificate, e.g. NODE_EXTRA_CA_CERTS)`,
+          ]
+        : []),
+      values['allow-any-key']
+        ? 'credentials: any key is accepted (--allow-any-key)'
+        : 'credentials: tokens must be signed with the key above (--allow-any-key accepts any)',
     ].join('\n'),
   )
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
+  await stopped
   await emulator.close()
   return 0
 }
@@ -97,6 +117,9 @@ function parse(argv: string[]) {
       port: { type: 'string', short: 'p', default: '5672' },
       host: { type: 'string', default: '127.0.0.1' },
       'max-message-size': { type: 'string' },
+      'allow-any-key': { type: 'boolean', default: false },
+      tls: { type: 'boolean', default: false },
+      'tls-port': { type: 'string', default: '5671' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values

@@ -1,4 +1,5 @@
 import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser'
+import { parseAction, parseFilter, SqlError } from './sql.js'
 
 /** What a queue or subscription does with its messages; the defaults are Microsoft's emulator's. */
 export interface EntityProperties {
@@ -17,11 +18,20 @@ export interface EntityProperties {
   forwardTo: string | undefined
   /** Hand every dead-lettered message on to this queue or topic. */
   forwardDeadLetteredMessagesTo: string | undefined
+  /** Messages carry a session id and are received through session receivers only. */
+  requiresSession: boolean
 }
 
-/** A subscription rule: messages matching any rule are copied to the subscription. */
-export type RuleFilter =
+/**
+ * A subscription rule: messages matching any rule are copied to the subscription, changed by the
+ * SQL action (`SET …; REMOVE …`) of each rule they match. A subscription without rules gets
+ * `$Default`, a true filter, as on Service Bus.
+ */
+export type RuleFilter = (
   | { type: 'true' }
+  | { type: 'false' }
+  /** Service Bus's SQL filter language: `color = 'blue' AND quantity > 10`. */
+  | { type: 'sql'; expression: string }
   | {
       type: 'correlation'
       /** System properties that must match exactly (`correlationId`, `subject`, `to`, ...). */
@@ -29,6 +39,7 @@ export type RuleFilter =
       /** Application properties that must match exactly. */
       properties: Record<string, string | number | boolean>
     }
+) & { name?: string; action?: string }
 
 export type CorrelationField =
   | 'contentType'
@@ -85,6 +96,7 @@ export const DEFAULT_PROPERTIES: Readonly<EntityProperties> = Object.freeze({
   duplicateDetectionHistoryTimeWindowMs: 20_000,
   forwardTo: undefined,
   forwardDeadLetteredMessagesTo: undefined,
+  requiresSession: false,
 })
 
 export const LOCK_DURATION_RANGE_MS = { min: 5_000, max: 300_000 } as const
@@ -185,7 +197,62 @@ export function parseConfig(source: string | object): Topology {
       }),
     }
   })
-  return { namespace: string(ns.Name ?? 'sbemulatorns', `${base}.Name`), queues, topics }
+  const topology = { namespace: string(ns.Name ?? 'sbemulatorns', `${base}.Name`), queues, topics }
+  checkForwarding(topology, 'config')
+  return topology
+}
+
+/**
+ * Refuses what Service Bus refuses: a `ForwardTo` or `ForwardDeadLetteredMessagesTo` naming no
+ * queue or topic, and `ForwardTo` chains that come back to where they started. The error names
+ * the entity: its Config.json path, or `queues[i]` / `topics[i].subscriptions[j]` in a topology.
+ */
+export function checkForwarding(topology: Topology, form: 'config' | 'topology'): void {
+  const names = new Map<string, string>()
+  for (const q of topology.queues ?? []) names.set(q.name.toLowerCase(), q.name)
+  for (const t of topology.topics ?? []) names.set(t.name.toLowerCase(), t.name)
+  const base = form === 'config' ? '$.UserConfig.Namespaces[0].' : ''
+  const [Q, T, S, P, F, D] =
+    form === 'config'
+      ? ['Queues', 'Topics', 'Subscriptions', 'Properties', 'ForwardTo', 'ForwardDeadLetteredMessagesTo']
+      : ['queues', 'topics', 'subscriptions', 'properties', 'forwardTo', 'forwardDeadLetteredMessagesTo']
+  /** Forwarding edges: from a queue (or a topic, through a subscription) to a target name. */
+  const edges = new Map<string, Array<{ to: string; path: string }>>()
+  const check = (from: string, properties: Partial<EntityProperties> | undefined, path: string) => {
+    for (const [key, target] of [
+      [F, properties?.forwardTo],
+      [D, properties?.forwardDeadLetteredMessagesTo],
+    ] as const) {
+      if (target === undefined) continue
+      if (!names.has(target.toLowerCase()))
+        throw new ConfigError(
+          `${key} names '${target}', which is neither a queue nor a topic`,
+          `${path}.${P}.${key}`,
+        )
+      if (key === F) {
+        const list = edges.get(from) ?? []
+        list.push({ to: target.toLowerCase(), path: `${path}.${P}.${key}` })
+        edges.set(from, list)
+      }
+    }
+  }
+  for (const [i, q] of (topology.queues ?? []).entries())
+    check(q.name.toLowerCase(), q.properties, `${base}${Q}[${i}]`)
+  for (const [i, t] of (topology.topics ?? []).entries())
+    for (const [j, sub] of (t.subscriptions ?? []).entries())
+      check(t.name.toLowerCase(), sub.properties, `${base}${T}[${i}].${S}[${j}]`)
+  const done = new Set<string>()
+  const visit = (node: string, trail: string[], paths: string[]): void => {
+    const at = trail.indexOf(node)
+    if (at >= 0) {
+      const cycle = [...trail.slice(at), node].map((n) => names.get(n) ?? n).join(' → ')
+      throw new ConfigError(`ForwardTo makes a cycle: ${cycle}`, paths[at]!)
+    }
+    if (done.has(node)) return
+    for (const edge of edges.get(node) ?? []) visit(edge.to, [...trail, node], [...paths, edge.path])
+    done.add(node)
+  }
+  for (const node of edges.keys()) visit(node, [], [])
 }
 
 function parseJsonc(text: string): unknown {
@@ -202,12 +269,6 @@ function parseJsonc(text: string): unknown {
 function readProperties(value: unknown, path: string): Partial<EntityProperties> {
   if (value === undefined) return {}
   const p = record(value, path)
-  if (p.RequiresSession === true) {
-    throw new ConfigError(
-      'RequiresSession: sessions are not supported by this emulator yet',
-      `${path}.RequiresSession`,
-    )
-  }
   const duration = (key: string) =>
     p[key] === undefined ? undefined : parseDuration(string(p[key], `${path}.${key}`), `${path}.${key}`)
   const flag = (key: string) => (p[key] === undefined ? undefined : boolean(p[key], `${path}.${key}`))
@@ -225,6 +286,7 @@ function readProperties(value: unknown, path: string): Partial<EntityProperties>
     duplicateDetectionHistoryTimeWindowMs: duration('DuplicateDetectionHistoryTimeWindow'),
     forwardTo: target('ForwardTo'),
     forwardDeadLetteredMessagesTo: target('ForwardDeadLetteredMessagesTo'),
+    requiresSession: flag('RequiresSession'),
   }
   resolveProperties(properties, path) // refuse out-of-range values here, naming the file's path
   return properties
@@ -246,14 +308,35 @@ function readRule(value: unknown, path: string): RuleFilter {
   const rule = record(value, path)
   const p = record(rule.Properties ?? {}, `${path}.Properties`)
   const type = string(p.FilterType ?? 'Correlation', `${path}.Properties.FilterType`)
-  if (/^sql$/i.test(type)) {
-    const expression = record(p.SqlFilter ?? {}, `${path}.Properties.SqlFilter`).SqlExpression
-    if (typeof expression === 'string' && /^\s*1\s*=\s*1\s*$/.test(expression)) return { type: 'true' }
-    throw new ConfigError(
-      'SQL filters are not supported by this emulator yet (only "1=1")',
-      `${path}.Properties.SqlFilter`,
-    )
+  const named = {
+    ...(rule.Name === undefined ? {} : { name: string(rule.Name, `${path}.Name`) }),
+    ...(p.Action === undefined
+      ? {}
+      : { action: sqlText(p.Action, `${path}.Properties.Action`, parseAction) }),
   }
+  if (/^sql$/i.test(type))
+    return {
+      type: 'sql',
+      expression: sqlText(p.SqlFilter, `${path}.Properties.SqlFilter`, parseFilter),
+      ...named,
+    }
+  const filter = readCorrelation(type, p, path)
+  return { ...filter, ...named }
+}
+
+/** A `{ "SqlExpression": "…" }` that parses, or a ConfigError naming where it does not. */
+function sqlText(value: unknown, path: string, parse: (text: string) => unknown): string {
+  const text = string(record(value, path).SqlExpression, `${path}.SqlExpression`)
+  try {
+    parse(text)
+  } catch (error) {
+    if (error instanceof SqlError) throw new ConfigError(error.message, `${path}.SqlExpression`)
+    throw error
+  }
+  return text
+}
+
+function readCorrelation(type: string, p: Record<string, unknown>, path: string): RuleFilter {
   if (!/^correlation$/i.test(type))
     throw new ConfigError(`unknown FilterType "${type}"`, `${path}.Properties.FilterType`)
   const filter = record(p.CorrelationFilter ?? {}, `${path}.Properties.CorrelationFilter`)

@@ -1,17 +1,14 @@
 import type { AddressInfo, Server, Socket } from 'node:net'
 import rhea, { type Connection, type EventContext, type Receiver, type Sender } from 'rhea'
 import {
-  amqpMessage,
   encodeStored,
   lockTokenToDeliveryTag,
   parseMessage,
-  readLockToken,
-  readLong,
   type StoredBody,
-  types,
   unpackTransfer,
   uuidToBytes,
 } from './amqp.js'
+import { type Credentials, DEFAULT_KEY, DEFAULT_KEY_NAME } from './auth.js'
 import {
   Broker,
   BrokerError,
@@ -24,8 +21,26 @@ import {
   STATE_CODE,
   type StoredMessage,
 } from './broker.js'
-import { parseConfig, parseDuration, type Topology } from './config.js'
-import { type AttachFrame, type DeliveryInternals, deliveryOf, linkOf, outcomes } from './rhea-internals.js'
+import { checkForwarding, parseConfig, parseDuration, type Topology } from './config.js'
+import { cbs, management, type Reply, tokenOf, withMessageId } from './management.js'
+import {
+  type AttachFrame,
+  type DeliveryInternals,
+  deliveryOf,
+  linkOf,
+  outcomes,
+  patchRhea,
+  RAW_MESSAGE,
+} from './rhea-internals.js'
+import { saslMechanisms } from './sasl.js'
+import { acceptSession, sessionMismatch, wantsSession } from './session-links.js'
+import type { SessionLock } from './sessions.js'
+import { type TlsOptions, tlsCertificate } from './tls.js'
+
+patchRhea()
+
+/** The largest frame we accept, as Service Bus advertises it; larger messages span frames. */
+export const MAX_FRAME_SIZE = 65_536
 
 /** An AMQP frame with no body: size 8, data offset 2, type AMQP, channel 0. Peers read it as a heartbeat. */
 const EMPTY_FRAME = Buffer.from([0, 0, 0, 8, 2, 0, 0, 0])
@@ -50,6 +65,21 @@ export interface EmulatorOptions {
    * that sends junk (or announces a 4 GiB frame) cannot hold a connection slot. Default 10,000.
    */
   handshakeTimeoutMs?: number
+  /**
+   * The shared access key clients sign `$cbs` tokens (and SASL PLAIN logins) with, and its name.
+   * Defaults: Microsoft's emulator's, `SAS_KEY_VALUE` named `RootManageSharedAccessKey`, which the
+   * printed connection string carries. A token signed with another key is refused (401,
+   * `UnauthorizedAccess`) unless `allowAnyKey`.
+   */
+  sharedAccessKey?: string
+  sharedAccessKeyName?: string
+  /** Accept any token and any PLAIN login, as Microsoft's emulator does. Default false. */
+  allowAnyKey?: boolean
+  /**
+   * Also listen for AMQPS (TLS), for SDKs that always dial it: `true` for a generated self-signed
+   * certificate, or the port and a PEM key and certificate. Default: plain AMQP only.
+   */
+  tls?: boolean | TlsOptions
   /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
   onError?: (error: unknown) => void
 }
@@ -69,6 +99,10 @@ export interface ServiceBusEmulator {
   /** The namespace's entities and messages, for assertions in tests. */
   readonly broker: Broker
   readonly admin: EmulatorAdmin
+  /** The AMQPS listener, when `tls` was asked for. */
+  readonly tls:
+    | { readonly port: number; readonly certPath: string; readonly connectionString: string }
+    | undefined
   /** Drops every connection and stops listening; queues and messages stay, as after a network outage. */
   stop(): Promise<void>
   /** Listens again on the same port after `stop()`. */
@@ -91,6 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
       : typeof source === 'string' || !isTopology(source)
         ? parseConfig(source)
         : source
+  if (typeof source === 'object' && isTopology(source)) checkForwarding(topology, 'topology')
   const namespace = topology.namespace ?? 'sbemulatorns'
   const onError = options.onError ?? (() => {})
   const broker = new Broker(namespace, onError)
@@ -103,10 +138,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     treat_modified_as_released: false,
     autosettle: false,
   } as never)
+  const credentials: Credentials = {
+    keyName: options.sharedAccessKeyName ?? DEFAULT_KEY_NAME,
+    key: options.sharedAccessKey ?? DEFAULT_KEY,
+    allowAnyKey: options.allowAnyKey ?? false,
+  }
+  saslMechanisms(container, credentials)
   const sockets = new Set<Socket>()
   const connections = new Set<Connection>()
   const handshakes = new WeakMap<Socket, NodeJS.Timeout>()
-  wire(container, broker, namespace, maxMessageSize, onError, connections)
+  wire(container, broker, credentials, maxMessageSize, onError, connections)
   container.on('connection_open', (context: EventContext) => {
     const socket = (context.connection as unknown as { socket?: Socket }).socket
     if (!socket) return
@@ -123,35 +164,66 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     })
   })
 
-  let server: Server | undefined
+  let servers: Server[] = []
   let port = options.port ?? 0
-  const listen = async () => {
-    const s = container.listen({ port, host } as never) as unknown as Server
-    s.on('connection', (socket: Socket) => {
-      // Small frames both ways (a flow, then a burst of transfers): Nagle's algorithm against the
-      // client's delayed ACK would stall each exchange by ~40 ms.
-      socket.setNoDelay(true)
-      sockets.add(socket)
-      const handshake = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs ?? 10_000)
-      handshakes.set(socket, handshake)
-      socket.on('close', () => {
-        clearTimeout(handshake)
-        sockets.delete(socket)
-      })
+  const tlsOptions = options.tls === true ? {} : options.tls || undefined
+  const certificate = tlsOptions ? await tlsCertificate(tlsOptions, host) : undefined
+  let tlsPort = tlsOptions?.port ?? 0
+  const watch = (socket: Socket) => {
+    // Small frames both ways (a flow, then a burst of transfers): Nagle's algorithm against the
+    // client's delayed ACK would stall each exchange by ~40 ms.
+    socket.setNoDelay(true)
+    sockets.add(socket)
+    const handshake = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs ?? 10_000)
+    handshakes.set(socket, handshake)
+    socket.on('close', () => {
+      clearTimeout(handshake)
+      sockets.delete(socket)
     })
+  }
+  const serve = async (listenOptions: object, listenPort: number, tls = false) => {
+    const s = container.listen({
+      ...listenOptions,
+      port: listenPort,
+      host,
+      max_frame_size: MAX_FRAME_SIZE,
+    } as never) as unknown as Server
+    // A TLS connection reaches AMQP as the TLS socket, once its handshake (bounded by Node's
+    // handshakeTimeout) is done: the AMQP handshake timer starts then.
+    s.on(tls ? 'secureConnection' : 'connection', watch)
+    if (tls) {
+      s.on('connection', (raw: Socket) => {
+        sockets.add(raw) // so stop() also drops clients still in the TLS handshake
+        raw.on('close', () => sockets.delete(raw))
+      })
+    }
     await new Promise<void>((resolve, reject) => {
       s.once('listening', resolve)
       s.once('error', reject)
     })
     s.on('error', onError)
-    port = (s.address() as AddressInfo).port
-    server = s
+    servers.push(s)
+    return (s.address() as AddressInfo).port
+  }
+  const listen = async () => {
+    port = await serve({}, port)
+    if (certificate)
+      tlsPort = await serve(
+        {
+          transport: 'tls',
+          key: certificate.key,
+          cert: certificate.cert,
+          handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+        },
+        tlsPort,
+        true,
+      )
   }
   const stop = async () => {
-    const s = server
-    server = undefined
-    if (!s) return
-    const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+    const open = servers
+    servers = []
+    if (open.length === 0) return
+    const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     for (const socket of sockets) socket.destroy()
     sockets.clear()
     connections.clear()
@@ -181,6 +253,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
             ),
             forwardTo: queueOptions.forwardTo,
             forwardDeadLetteredMessagesTo: queueOptions.forwardDeadLetteredMessagesTo,
+            requiresSession: queueOptions.requiresSession,
           } as never,
         })
       } catch (error) {
@@ -208,17 +281,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
 
   return {
     get connectionString() {
-      return `Endpoint=sb://${host}:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`
+      return `Endpoint=sb://${host}:${port};SharedAccessKeyName=${credentials.keyName};SharedAccessKey=${credentials.key};UseDevelopmentEmulator=true;`
     },
     host,
     get port() {
       return port
     },
+    get tls() {
+      if (!certificate) return undefined
+      return {
+        port: tlsPort,
+        certPath: certificate.certPath,
+        // No UseDevelopmentEmulator: the SDK dials AMQPS, trusting the certificate at certPath.
+        connectionString: `Endpoint=sb://localhost:${tlsPort};SharedAccessKeyName=${credentials.keyName};SharedAccessKey=${credentials.key}`,
+      }
+    },
     broker,
     admin,
     stop,
     async start() {
-      if (!server) await listen()
+      if (servers.length === 0) await listen()
     },
     async close() {
       await stop()
@@ -233,7 +315,11 @@ interface OutletState extends Outlet {
   peekLock: boolean
   /** Deliveries whose lock lapsed before the client settled them, oldest first. */
   expired: DeliveryInternals[]
+  /** On a session-enabled entity: the session this receiver holds. */
+  sessionLock?: SessionLock | undefined
 }
+
+const nodeKey = (address: string) => `node:${address.toLowerCase()}`
 
 /** The request/response nodes: `$cbs` and every `<entity>/$management`. */
 const MANAGEMENT_SUFFIX = /\/\$management$/i
@@ -241,7 +327,7 @@ const MANAGEMENT_SUFFIX = /\/\$management$/i
 function wire(
   container: rhea.Container,
   broker: Broker,
-  namespace: string,
+  credentials: Credentials,
   maxMessageSize: number,
   onError: (error: unknown) => void,
   connections: Set<Connection>,
@@ -280,6 +366,8 @@ function wire(
     if (!outlet) return
     // No more deliveries; the outlet stays known so a late settlement still reaches the entity.
     outlet.entity.outlets.delete(outlet)
+    // Closing a session receiver frees its session for the next one.
+    if (outlet.sessionLock) outlet.entity.sessions?.release(outlet.sessionLock)
   }
 
   const refuse = (link: Sender | Receiver, error: unknown) => {
@@ -298,37 +386,64 @@ function wire(
       const map = replies(context.connection)
       map.set(link.name, link)
       if (remote.target?.address) map.set(remote.target.address, link)
+      // A request without reply_to is answered on the connection's latest receiver of that node.
+      map.set(nodeKey(address), link)
       return
     }
     try {
       const entity = broker.receivable(address)
-      const peekLock = remote.snd_settle_mode !== 1
-      linkOf(link).local.attach.snd_settle_mode = peekLock ? 0 : 1
-      linkOf(link).local.attach.rcv_settle_mode = remote.rcv_settle_mode ?? 0
-      // rhea spends credit when a transfer is written, not when it is queued: count our queued
-      // deliveries against it, and never queue more than the session's buffer holds.
-      const queued: number[] = []
-      const outgoing = linkOf(link).session.outgoing
-      const outlet: OutletState = {
+      if (wantsSession(remote.source?.filter) !== (entity.sessions !== undefined))
+        throw sessionMismatch(entity.sessions !== undefined)
+      if (!entity.sessions) return openOutlet(link, entity, undefined)
+      acceptSession(
         link,
         entity,
-        peekLock,
-        expired: [],
-        credit: () => {
-          if (!link.is_open()) return 0
-          while (queued.length > 0 && queued[0]! < outgoing.next_pending_delivery) queued.shift()
-          const wanted = linkOf(link).credit - queued.length
-          if (wanted > 0 && outgoing.available() < wanted) reclaimExpired(outlet)
-          return Math.max(0, Math.min(wanted, outgoing.available()))
+        (lock) => openOutlet(link, entity, lock),
+        (error) => {
+          detachOutlet(link)
+          refuse(link, error)
         },
-        deliver: (message, from) => queued.push(deliver(outlet, message, from)),
-      }
-      outlets.set(link, outlet)
-      entity.outlets.add(outlet)
+      )
     } catch (error) {
       refuse(link, error)
     }
   })
+
+  const openOutlet = (link: Sender, entity: Entity, sessionLock: SessionLock | undefined) => {
+    const remote: AttachFrame = linkOf(link).remote.attach
+    const peekLock = remote.snd_settle_mode !== 1
+    linkOf(link).local.attach.snd_settle_mode = peekLock ? 0 : 1
+    linkOf(link).local.attach.rcv_settle_mode = remote.rcv_settle_mode ?? 0
+    // rhea spends credit when a transfer is written, not when it is queued: count our queued
+    // deliveries against it, and never queue more than the session's buffer holds.
+    const queued: number[] = []
+    const outgoing = linkOf(link).session.outgoing
+    const outlet: OutletState = {
+      link,
+      entity,
+      peekLock,
+      expired: [],
+      sessionLock,
+      sessionId: sessionLock?.sessionId,
+      credit: () => {
+        if (!link.is_open()) return 0
+        // A client that pipelines attach and flow (Qpid Proton does) must see our attach before
+        // any transfer; rhea writes transfers first in a cycle, so wait for the next one.
+        if (linkOf(link).state.open_requests > 0) {
+          broker.schedulePump(entity)
+          return 0
+        }
+        while (queued.length > 0 && queued[0]! < outgoing.next_pending_delivery) queued.shift()
+        const wanted = linkOf(link).credit - queued.length
+        if (wanted > 0 && outgoing.available() < wanted) reclaimExpired(outlet)
+        return Math.max(0, Math.min(wanted, outgoing.available()))
+      },
+      deliver: (message, from) => queued.push(deliver(outlet, message, from)),
+    }
+    outlets.set(link, outlet)
+    entity.outlets.add(outlet)
+    broker.schedulePump(entity)
+  }
 
   const deliver = (outlet: OutletState, message: StoredMessage, entity: Entity) => {
     const priorDeliveries = message.deliveries
@@ -348,6 +463,7 @@ function wire(
       sequenceNumber: message.seq,
       enqueuedAt: message.enqueuedAt,
       lockedUntil,
+      lockToken: lock?.token,
       state: STATE_CODE[message.state],
       deadLetterSource: message.deadLetterSource,
     })
@@ -469,13 +585,15 @@ function wire(
     const delivery = context.delivery!
     const address = linkOf(link).remote.attach.target?.address ?? ''
     try {
-      if (address === '$cbs') return respond(context, cbs(context.message!))
+      if (address === '$cbs') return respond(context, cbs(context.message!, credentials))
       if (MANAGEMENT_SUFFIX.test(address)) {
         const entityPath = address.replace(MANAGEMENT_SUFFIX, '')
         return respond(context, management(broker, entityPath, context.message!))
       }
       const format = (context as unknown as { format?: number }).format ?? 0
-      const raw = format === 0 ? amqpMessage.encode(context.message!) : (context.message as unknown as Buffer)
+      const message = context.message as unknown as Record<symbol, Buffer | undefined>
+      // The client's own bytes (copied: the frame's buffer is rhea's), never a re-encoding.
+      const raw = Buffer.from(format === 0 ? message[RAW_MESSAGE]! : (message as unknown as Buffer))
       const size = (delivery as unknown as { data?: Buffer }).data?.length ?? raw.length
       if (size > maxMessageSize) {
         throw new BrokerError(
@@ -500,7 +618,9 @@ function wire(
   const respond = (context: EventContext, reply: Reply) => {
     const request = context.message!
     context.delivery!.accept()
-    const link = request.reply_to ? replyLinks.get(context.connection)?.get(request.reply_to) : undefined
+    const links = replyLinks.get(context.connection)
+    const node = linkOf(context.receiver!).remote.attach.target?.address ?? ''
+    const link = (request.reply_to ? links?.get(request.reply_to) : undefined) ?? links?.get(nodeKey(node))
     if (!link) return
     link.send({
       to: request.reply_to,
@@ -509,165 +629,10 @@ function wire(
       body: reply.body,
     } as never)
   }
-  void namespace
-}
-
-interface Reply {
-  properties: Record<string, unknown>
-  body?: unknown
-}
-
-function cbs(_request: rhea.Message): Reply {
-  // Any token is accepted: the emulator is for local use, as Microsoft's is.
-  return { properties: { 'status-code': 200, 'status-description': 'OK' } }
-}
-
-function ok(body?: unknown, statusCode = 200): Reply {
-  return { properties: { statusCode, statusDescription: statusCode === 204 ? 'No Content' : 'OK' }, body }
-}
-
-function failure(condition: string, statusCode: number, description: string): Reply {
-  return { properties: { statusCode, statusDescription: description, errorCondition: condition } }
-}
-
-function management(broker: Broker, entityPath: string, request: rhea.Message): Reply {
-  const operation = String(request.application_properties?.operation ?? '')
-  const body = (request.body ?? {}) as Record<string, unknown>
-  try {
-    switch (operation) {
-      case 'com.microsoft:renew-lock': {
-        const entity = broker.receivable(entityPath)
-        const expirations = lockTokens(body).map((token) => new Date(entity.renew(token)))
-        return ok({ expirations })
-      }
-      case 'com.microsoft:update-disposition': {
-        const entity = broker.receivable(entityPath)
-        const status = String(body['disposition-status'] ?? '')
-        const properties = body['properties-to-modify'] as Record<string, unknown> | undefined
-        for (const token of lockTokens(body)) {
-          if (status === 'completed') entity.complete(token)
-          else if (status === 'abandoned') entity.abandon(token, properties)
-          else if (status === 'defered' || status === 'deferred') entity.defer(token, properties)
-          else if (status === 'suspended') {
-            entity.deadLetter(
-              token,
-              body['deadletter-reason'] as string | undefined,
-              body['deadletter-description'] as string | undefined,
-              properties,
-            )
-          } else return failure(CONDITIONS.invalidField, 400, `Unknown disposition-status '${status}'.`)
-        }
-        return ok({})
-      }
-      case 'com.microsoft:peek-message': {
-        const entity = broker.receivable(entityPath)
-        const from = readLong(body['from-sequence-number']) ?? 0
-        const count = Number(body['message-count'] ?? 1)
-        const found = entity.peek(from, count)
-        if (found.length === 0) return failure(CONDITIONS.messageNotFound, 204, 'No messages to peek.')
-        return ok({ messages: found.map((m) => ({ message: encodeForReply(m, undefined) })) })
-      }
-      case 'com.microsoft:schedule-message': {
-        const messages = (body.messages ?? []) as Array<{ message: Buffer }>
-        const bodies = messages.map((entry) => withMessageId(parseMessage(entry.message)))
-        const seqs = broker.send(entityPath, bodies)
-        return ok({ 'sequence-numbers': types.wrap_array(seqs, 0x81, undefined) })
-      }
-      case 'com.microsoft:cancel-scheduled-message': {
-        broker.cancelScheduled(entityPath, sequenceNumbers(body))
-        return ok({})
-      }
-      case 'com.microsoft:receive-by-sequence-number': {
-        const entity = broker.receivable(entityPath)
-        const peekLock = Number(body['receiver-settle-mode'] ?? 1) !== 0
-        const found = entity.receiveDeferred(sequenceNumbers(body), peekLock)
-        return ok({
-          messages: found.map(({ message, lock }) => {
-            const entry: Record<string, unknown> = { message: encodeForReply(message, lock?.lockedUntil) }
-            if (lock) entry['lock-token'] = types.wrap_uuid(uuidToBytes(lock.token))
-            return entry
-          }),
-        })
-      }
-      default:
-        return failure(
-          CONDITIONS.notImplemented,
-          501,
-          `The operation '${operation}' is not supported by this emulator.`,
-        )
-    }
-  } catch (error) {
-    const e = BrokerError.from(error)
-    return failure(e.condition, e.statusCode, e.message)
-  }
-}
-
-function encodeForReply(message: StoredMessage, lockedUntil: number | undefined): Buffer {
-  return encodeStored(message.body, Math.max(0, message.deliveries - (lockedUntil === undefined ? 0 : 1)), {
-    sequenceNumber: message.seq,
-    enqueuedAt: message.enqueuedAt,
-    lockedUntil,
-    state: STATE_CODE[message.state],
-    deadLetterSource: message.deadLetterSource,
-  })
-}
-
-function lockTokens(body: Record<string, unknown>): string[] {
-  const raw = body['lock-tokens']
-  const list = Array.isArray(raw) ? raw : [raw]
-  return list.map((value) => {
-    const token = readLockToken(value)
-    if (!token) throw new BrokerError(CONDITIONS.invalidField, 'lock-tokens must hold uuids.', 400)
-    return token
-  })
-}
-
-function sequenceNumbers(body: Record<string, unknown>): number[] {
-  const raw = body['sequence-numbers']
-  const list = Array.isArray(raw) ? raw : [raw]
-  return list.map((value) => {
-    const seq = readLong(value)
-    if (seq === undefined)
-      throw new BrokerError(CONDITIONS.invalidField, 'sequence-numbers must hold longs.', 400)
-    return seq
-  })
 }
 
 function takeString(info: Record<string, unknown>, key: string): string | undefined {
   const value = info[key]
   delete info[key]
   return value === undefined ? undefined : String(value)
-}
-
-/** The SDK keys lock auto-renewal by message id, so every stored message gets one. */
-function withMessageId(body: StoredBody): StoredBody {
-  if (body.decoded.message_id !== undefined && body.decoded.message_id !== null) return body
-  // Rebuild the properties section with a fresh GUID id: the SDK always sets one, other clients may not.
-  const id = crypto.randomUUID()
-  const decoded = { ...body.decoded, message_id: id } as rhea.Message
-  const bytes = amqpMessage.encode({
-    ...decoded,
-    header: undefined,
-    message_annotations: undefined,
-    application_properties: undefined,
-  } as never)
-  const reparsed = parseMessage(bytes)
-  return { ...body, decoded, sections: reparsed.sections }
-}
-
-function tokenOf(delivery: { tag: Buffer }): string {
-  const tag = delivery.tag
-  // The tag is the lock token in .NET byte order; turn it back.
-  const rfc = Buffer.from([
-    tag[3]!,
-    tag[2]!,
-    tag[1]!,
-    tag[0]!,
-    tag[5]!,
-    tag[4]!,
-    tag[7]!,
-    tag[6]!,
-    ...tag.subarray(8),
-  ])
-  return readLockToken(rfc) ?? ''
 }

@@ -1,5 +1,6 @@
 import { ServiceBusClient } from '@azure/service-bus'
 import { describe, expect, it } from 'vitest'
+import { checkForwarding } from '../src/config.js'
 import { ConfigError, parseConfig, parseDuration, startEmulator } from '../src/index.js'
 
 // The shape of Microsoft's emulator's Config.json, comments included.
@@ -62,7 +63,12 @@ describe('Config.json', () => {
     })
     const [first, second] = topology.topics?.[0]?.subscriptions ?? []
     expect(first?.rules).toEqual([
-      { type: 'correlation', system: { contentType: 'application/text' }, properties: { prop3: 'value3' } },
+      {
+        type: 'correlation',
+        name: 'app-prop-filter-1',
+        system: { contentType: 'application/text' },
+        properties: { prop3: 'value3' },
+      },
     ])
     expect(second?.properties).toMatchObject({ lockDurationMs: 30_000, maxDeliveryCount: 5 })
   })
@@ -91,17 +97,17 @@ describe('Config.json', () => {
   it('refuses what it cannot honour, naming the setting', () => {
     const session = MICROSOFT_CONFIG.replace(
       '"RequiresSession": false\n            }',
-      '"RequiresSession": true\n            }',
+      '"RequiresSession": "yes"\n            }',
     )
     expect(() => parseConfig(session)).toThrow(
-      /Queues\[0\]\.Properties\.RequiresSession: .*sessions are not supported/,
+      /Queues\[0\]\.Properties\.RequiresSession: expected true or false/,
     )
     const sql = MICROSOFT_CONFIG.replace(
       '"FilterType": "Correlation", "CorrelationFilter": { "ContentType": "application/text", "Properties": { "prop3": "value3" } }',
-      '"FilterType": "Sql", "SqlFilter": { "SqlExpression": "prop3 = \'x\'" }',
+      '"FilterType": "Sql", "SqlFilter": { "SqlExpression": "prop3 = " }',
     )
     expect(() => parseConfig(sql)).toThrow(ConfigError)
-    expect(() => parseConfig(sql)).toThrow(/SQL filters are not supported/)
+    expect(() => parseConfig(sql)).toThrow(/Rules\[0\]\.Properties\.SqlFilter\.SqlExpression: expected/)
     expect(() => parseConfig(MICROSOFT_CONFIG.replace('"PT1M"', '"PT1S"'))).toThrow(
       /LockDuration must be between PT5S and PT5M/,
     )
@@ -114,5 +120,40 @@ describe('Config.json', () => {
     expect(parseDuration('PT0.5S', 'x')).toBe(500)
     expect(parseDuration('00:01:00', 'x')).toBe(60_000)
     expect(() => parseDuration('1 minute', 'x')).toThrow(/ISO 8601/)
+  })
+})
+
+describe('ForwardTo validation', () => {
+  const config = (queues: object[], topics: object[] = []) => ({
+    UserConfig: { Namespaces: [{ Name: 'sbemulatorns', Queues: queues, Topics: topics }] },
+  })
+  it('names the entity whose ForwardTo target does not exist', () => {
+    expect(() => parseConfig(config([{ Name: 'a', Properties: { ForwardTo: 'nowhere' } }]))).toThrow(
+      /Queues\[0\]\.Properties\.ForwardTo: ForwardTo names 'nowhere'/,
+    )
+    expect(() =>
+      parseConfig(config([{ Name: 'a', Properties: { ForwardDeadLetteredMessagesTo: 'gone' } }])),
+    ).toThrow(/Queues\[0\]\.Properties\.ForwardDeadLetteredMessagesTo: .*'gone'/)
+  })
+
+  it('names the cycle and where it starts, through queues and subscriptions', () => {
+    const cycle = config(
+      [
+        { Name: 'a', Properties: { ForwardTo: 'b' } },
+        { Name: 'b', Properties: { ForwardTo: 't' } },
+        { Name: 'ok', Properties: { ForwardTo: 'a' } },
+      ],
+      [{ Name: 't', Subscriptions: [{ Name: 's', Properties: { ForwardTo: 'A' } }] }],
+    )
+    expect(() => parseConfig(cycle)).toThrow(
+      /Queues\[0\]\.Properties\.ForwardTo: ForwardTo makes a cycle: a → b → t → a/,
+    )
+    // The same rules for a programmatic topology, named by its own paths.
+    expect(() =>
+      checkForwarding({ queues: [{ name: 'x', properties: { forwardTo: 'x' } }] }, 'topology'),
+    ).toThrow(/queues\[0\]\.properties\.forwardTo: ForwardTo makes a cycle: x → x/)
+    expect(() =>
+      parseConfig(config([{ Name: 'a', Properties: { ForwardTo: 'b' } }, { Name: 'b' }])),
+    ).not.toThrow()
   })
 })

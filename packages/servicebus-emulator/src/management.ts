@@ -1,0 +1,221 @@
+import type rhea from 'rhea'
+import {
+  encodeStored,
+  parseMessage,
+  readLockToken,
+  readLong,
+  type StoredBody,
+  types,
+  uuidToBytes,
+  withPropertyFields,
+} from './amqp.js'
+import { type Credentials, tokenProblem } from './auth.js'
+import { type Broker, BrokerError, CONDITIONS, STATE_CODE, type StoredMessage } from './broker.js'
+import { addRule, listRules, removeRule } from './rule-manager.js'
+import { sessionMismatch } from './session-links.js'
+import type { Sessions } from './sessions.js'
+
+// The `$management` node of every entity, and `$cbs`: request/response over AMQP. Status codes go
+// out as AMQP `int`, as Service Bus sends them: clients in C, .NET and Java reject a `uint`.
+
+export interface Reply {
+  properties: Record<string, unknown>
+  body?: unknown
+}
+
+/** A `$cbs` put-token reply: 200 for a valid shared access signature, 401 as the service refuses one. */
+export function cbs(request: rhea.Message, credentials: Credentials): Reply {
+  const problem = tokenProblem(request.body, credentials)
+  if (problem === undefined)
+    return { properties: { 'status-code': types.wrap_int(200), 'status-description': 'OK' } }
+  return {
+    properties: {
+      'status-code': types.wrap_int(401),
+      'status-description': problem,
+      'error-condition': 'amqp:unauthorized-access',
+    },
+  }
+}
+
+function ok(body?: unknown, statusCode = 200): Reply {
+  return {
+    properties: {
+      statusCode: types.wrap_int(statusCode),
+      statusDescription: statusCode === 204 ? 'No Content' : 'OK',
+    },
+    body,
+  }
+}
+
+function failure(condition: string, statusCode: number, description: string): Reply {
+  return {
+    properties: {
+      statusCode: types.wrap_int(statusCode),
+      statusDescription: description,
+      errorCondition: condition,
+    },
+  }
+}
+
+export function management(broker: Broker, entityPath: string, request: rhea.Message): Reply {
+  const operation = String(request.application_properties?.operation ?? '')
+  const body = (request.body ?? {}) as Record<string, unknown>
+  try {
+    switch (operation) {
+      case 'com.microsoft:renew-lock': {
+        const entity = broker.receivable(entityPath)
+        const expirations = lockTokens(body).map((token) => entity.renew(token))
+        return ok({ expirations: types.wrap_array(expirations, 0x83, undefined) })
+      }
+      case 'com.microsoft:update-disposition': {
+        const entity = broker.receivable(entityPath)
+        const status = String(body['disposition-status'] ?? '')
+        const properties = body['properties-to-modify'] as Record<string, unknown> | undefined
+        for (const token of lockTokens(body)) {
+          if (status === 'completed') entity.complete(token)
+          else if (status === 'abandoned') entity.abandon(token, properties)
+          else if (status === 'defered' || status === 'deferred') entity.defer(token, properties)
+          else if (status === 'suspended') {
+            entity.deadLetter(
+              token,
+              body['deadletter-reason'] as string | undefined,
+              body['deadletter-description'] as string | undefined,
+              properties,
+            )
+          } else return failure(CONDITIONS.invalidField, 400, `Unknown disposition-status '${status}'.`)
+        }
+        return ok({})
+      }
+      case 'com.microsoft:peek-message': {
+        const entity = broker.receivable(entityPath)
+        const from = readLong(body['from-sequence-number']) ?? 0
+        const count = Number(body['message-count'] ?? 1)
+        const session = body['session-id']
+        const found = entity.peek(from, count, typeof session === 'string' ? session : undefined)
+        if (found.length === 0) return failure(CONDITIONS.messageNotFound, 204, 'No messages to peek.')
+        return ok({ messages: found.map((m) => ({ message: encodeForReply(m, undefined) })) })
+      }
+      case 'com.microsoft:schedule-message': {
+        const messages = (body.messages ?? []) as Array<{ message: Buffer }>
+        const bodies = messages.map((entry) => withMessageId(parseMessage(Buffer.from(entry.message))))
+        const seqs = broker.send(entityPath, bodies)
+        return ok({ 'sequence-numbers': types.wrap_array(seqs, 0x81, undefined) })
+      }
+      case 'com.microsoft:cancel-scheduled-message': {
+        broker.cancelScheduled(entityPath, sequenceNumbers(body))
+        return ok({})
+      }
+      case 'com.microsoft:receive-by-sequence-number': {
+        const entity = broker.receivable(entityPath)
+        const peekLock = Number(body['receiver-settle-mode'] ?? 1) !== 0
+        const found = entity.receiveDeferred(sequenceNumbers(body), peekLock)
+        return ok({
+          messages: found.map(({ message, lock }) => {
+            const entry: Record<string, unknown> = { message: encodeForReply(message, lock?.lockedUntil) }
+            if (lock) entry['lock-token'] = types.wrap_uuid(uuidToBytes(lock.token))
+            return entry
+          }),
+        })
+      }
+      case 'com.microsoft:add-rule':
+        addRule(broker, entityPath, body)
+        return ok({})
+      case 'com.microsoft:remove-rule':
+        removeRule(broker, entityPath, body)
+        return ok({})
+      case 'com.microsoft:enumerate-rules': {
+        const rules = listRules(broker, entityPath, body)
+        return rules.length === 0 ? ok(undefined, 204) : ok({ rules })
+      }
+      case 'com.microsoft:renew-session-lock': {
+        const [sessions, id] = session(broker, entityPath, body)
+        return ok({ expiration: new Date(sessions.renew(id)) })
+      }
+      case 'com.microsoft:get-session-state': {
+        const [sessions, id] = session(broker, entityPath, body)
+        return ok({ 'session-state': sessions.getState(id) ?? null })
+      }
+      case 'com.microsoft:set-session-state': {
+        const [sessions, id] = session(broker, entityPath, body)
+        const state = body['session-state']
+        sessions.setState(id, Buffer.isBuffer(state) ? state : undefined)
+        return ok({})
+      }
+      default:
+        return failure(
+          CONDITIONS.notImplemented,
+          501,
+          `The operation '${operation}' is not supported by this emulator.`,
+        )
+    }
+  } catch (error) {
+    const e = BrokerError.from(error)
+    return failure(e.condition, e.statusCode, e.message)
+  }
+}
+
+function encodeForReply(message: StoredMessage, lockedUntil: number | undefined): Buffer {
+  return encodeStored(message.body, Math.max(0, message.deliveries - (lockedUntil === undefined ? 0 : 1)), {
+    sequenceNumber: message.seq,
+    enqueuedAt: message.enqueuedAt,
+    lockedUntil,
+    state: STATE_CODE[message.state],
+    deadLetterSource: message.deadLetterSource,
+  })
+}
+
+function lockTokens(body: Record<string, unknown>): string[] {
+  const raw = body['lock-tokens']
+  const list = Array.isArray(raw) ? raw : [raw]
+  return list.map((value) => {
+    const token = readLockToken(value)
+    if (!token) throw new BrokerError(CONDITIONS.invalidField, 'lock-tokens must hold uuids.', 400)
+    return token
+  })
+}
+
+function sequenceNumbers(body: Record<string, unknown>): number[] {
+  const raw = body['sequence-numbers']
+  const list = Array.isArray(raw) ? raw : [raw]
+  return list.map((value) => {
+    const seq = readLong(value)
+    if (seq === undefined)
+      throw new BrokerError(CONDITIONS.invalidField, 'sequence-numbers must hold longs.', 400)
+    return seq
+  })
+}
+
+/** The SDK keys lock auto-renewal by message id, so every stored message gets one. */
+export function withMessageId(body: StoredBody): StoredBody {
+  if (body.decoded.message_id !== undefined && body.decoded.message_id !== null) return body
+  // The SDK always sets one; other clients may not. Only the properties section is rebuilt.
+  return withPropertyFields(body, { message_id: crypto.randomUUID() })
+}
+
+/** The lock token a delivery tag carries (.NET GUID byte order), in RFC form. */
+export function tokenOf(delivery: { tag: Buffer }): string {
+  const tag = delivery.tag
+  // The tag is the lock token in .NET byte order; turn it back.
+  const rfc = Buffer.from([
+    tag[3]!,
+    tag[2]!,
+    tag[1]!,
+    tag[0]!,
+    tag[5]!,
+    tag[4]!,
+    tag[7]!,
+    tag[6]!,
+    ...tag.subarray(8),
+  ])
+  return readLockToken(rfc) ?? ''
+}
+
+/** The sessions of a session-enabled entity and the `session-id` a request names. */
+function session(broker: Broker, entityPath: string, body: Record<string, unknown>): [Sessions, string] {
+  const sessions = broker.receivable(entityPath).sessions
+  if (!sessions) throw sessionMismatch(false)
+  const id = body['session-id']
+  if (typeof id !== 'string')
+    throw new BrokerError(CONDITIONS.invalidField, 'session-id must be a string.', 400)
+  return [sessions, id]
+}
