@@ -37,7 +37,7 @@ JSON
 # What a user types: core, the adapters, the SQS SDK; TypeScript and Node types for the typecheck.
 typescript=$(node -p "require('$root/node_modules/typescript/package.json').version")
 npm install --no-audit --no-fund --loglevel=error \
-  "$(tarball queue-core)" "$(tarball queue-local)" "$(tarball queue-memory)" "$(tarball queue-sqs)" \
+  "$(tarball queue-core)" "$(tarball queue-local)" "$(tarball queue-memory)" "$(tarball queue-sqs)" "$(tarball cli)" \
   @aws-sdk/client-sqs "typescript@$typescript" "@types/node@20"
 cp "$root"/examples/*.ts "$root/scripts/install-test/tsconfig.json" .
 echo "install-test: installed in $((SECONDS - started)) s"
@@ -53,6 +53,10 @@ for example in job-queue errors graceful-shutdown; do
   run "$example.js" "memory:?createIfMissing=true&leaseSeconds=5"
 done
 run testing.js
+echo "install-test: the anyqueue bin"
+npx anyqueue "local:$work/cli" create jobs >/dev/null
+npx anyqueue "local:$work/cli" send jobs '{"n":1}' --type json >/dev/null
+[[ "$(npx anyqueue "local:$work/cli" count jobs)" == "1" ]] || { echo "install-test: anyqueue count is not 1" >&2; exit 1; }
 (mkdir -p quickstart && cd quickstart && node ../dist/quickstart.js)
 
 if command -v moto_server >/dev/null; then
