@@ -14,6 +14,7 @@ export {
   type QueueErrorOptions,
 } from './errors.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+export { definedOptions, registerScheme, type SchemeOpener, UrlParams } from './open-url.js'
 export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT } from './payload.js'
 
 /**

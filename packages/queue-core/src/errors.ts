@@ -38,16 +38,17 @@ export interface QueueErrorOptions {
 /**
  * The one error class anyqueue throws. Check it with `QueueError.isInstance(err)` (or
  * `isQueueError`), which works even when two copies of this package are installed.
+ * `QueueError<'QUEUE_NOT_FOUND'>` is one whose `code` is known; `isQueueError(e, code)` narrows to it.
  */
-export class QueueError extends Error {
-  readonly code: QueueErrorCode
+export class QueueError<Code extends QueueErrorCode = QueueErrorCode> extends Error {
+  readonly code: Code
   readonly retryable: boolean
   readonly field: string | undefined
   readonly limit: number | string | undefined
   readonly driver: string | undefined
   readonly [BRAND] = true
 
-  constructor(code: QueueErrorCode, message: string, options: QueueErrorOptions = {}) {
+  constructor(code: Code, message: string, options: QueueErrorOptions = {}) {
     const origin = options.driver ? `[anyqueue] [${options.driver}] ` : '[anyqueue] '
     super(origin + message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'QueueError'
@@ -63,6 +64,17 @@ export class QueueError extends Error {
   }
 }
 
+/**
+ * True for a `QueueError` (from any installed copy of this package), and with `code` only for one
+ * with that code — narrowed, so `e.code` is then that literal:
+ *
+ *   catch (e) { if (isQueueError(e, 'MESSAGE_TOO_LARGE')) console.warn(e.field, e.limit) }
+ */
+export function isQueueError(value: unknown): value is QueueError
+export function isQueueError<Code extends QueueErrorCode>(
+  value: unknown,
+  code: Code,
+): value is QueueError<Code>
 export function isQueueError(value: unknown, code?: QueueErrorCode): value is QueueError {
   return QueueError.isInstance(value) && (code === undefined || value.code === code)
 }

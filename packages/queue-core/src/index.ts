@@ -19,6 +19,15 @@ export {
 } from './errors.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export {
+  KNOWN_SCHEMES,
+  openDriver,
+  openQueueClient,
+  registeredSchemes,
+  registerScheme,
+  type SchemeOpener,
+  UrlParams,
+} from './open-url.js'
+export {
   CONTENT_TYPE_JSON,
   CONTENT_TYPE_TEXT,
   decodePayload,

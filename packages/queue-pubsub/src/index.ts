@@ -2,3 +2,20 @@ export { CONTENT_TYPE_ATTRIBUTE, DEAD_LETTER_SUFFIX, DRIVER_NAME, HANDLE_PREFIX 
 export { createPubSubDriver, PubSubDriver } from './pubsub-driver.js'
 export { classifyPubSubError } from './pubsub-errors.js'
 export type { PubSubDriverOptions } from './pubsub-options.js'
+
+// `openQueueClient('pubsub://my-project')`: the host is the project id (else the SDK's default);
+// `PUBSUB_EMULATOR_HOST` points the SDK at an emulator as usual.
+import { definedOptions, registerScheme } from '@anyqueue/queue-core/driver'
+import { createPubSubDriver as openPubSub } from './pubsub-driver.js'
+
+registerScheme('pubsub', (url, params) =>
+  openPubSub(
+    definedOptions({
+      clientConfig: url.hostname ? { projectId: url.hostname } : undefined,
+      leaseSeconds: params.integer('leaseSeconds'),
+      createIfMissing: params.boolean('createIfMissing'),
+      prefix: params.string('prefix'),
+      maxDeliveryAttempts: params.integer('maxDeliveryAttempts'),
+    }),
+  ),
+)

@@ -2,3 +2,28 @@ export { ATTEMPTS_PROPERTY, DRIVER_NAME, ENQUEUED_PROPERTY } from './constants.j
 export { createServiceBusDriver, ServiceBusDriver } from './servicebus-driver.js'
 export { classifyServiceBusError } from './servicebus-errors.js'
 export type { ServiceBusDriverOptions, ServiceBusQueueAdmin } from './servicebus-options.js'
+
+// `openQueueClient('servicebus://?connectionString=…')` (URL-encoded), or the parts:
+// `servicebus://<namespace host>?sharedAccessKeyName=…&sharedAccessKey=…[&useDevelopmentEmulator=true]`.
+// Without either, `SERVICEBUS_CONNECTION_STRING` from the environment.
+import { definedOptions, registerScheme } from '@anyqueue/queue-core/driver'
+import { createServiceBusDriver as openServiceBus } from './servicebus-driver.js'
+
+registerScheme('servicebus', (url, params) => {
+  const keyName = params.string('sharedAccessKeyName')
+  const key = params.string('sharedAccessKey')
+  const emulator = params.boolean('useDevelopmentEmulator')
+  const fromParts = url.host
+    ? `Endpoint=sb://${url.host}/;SharedAccessKeyName=${keyName ?? ''};SharedAccessKey=${key ?? ''}${emulator ? ';UseDevelopmentEmulator=true' : ''}`
+    : undefined
+  return openServiceBus(
+    definedOptions({
+      connectionString:
+        params.string('connectionString') ?? fromParts ?? process.env.SERVICEBUS_CONNECTION_STRING,
+      adminConnectionString: params.string('adminConnectionString'),
+      leaseSeconds: params.integer('leaseSeconds'),
+      createIfMissing: params.boolean('createIfMissing'),
+      prefix: params.string('prefix'),
+    }),
+  )
+})

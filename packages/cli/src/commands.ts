@@ -1,0 +1,211 @@
+import {
+  countMessages,
+  DEAD_LETTER_ATTRIBUTES,
+  type Message,
+  type Payload,
+  type Queue,
+  type QueueClient,
+  QueueError,
+} from '@anyqueue/queue-core'
+import { RefusedError, UsageError } from './exit-codes.js'
+import type { Output } from './output.js'
+import type { Progress } from './progress.js'
+
+/** What every command gets. */
+export interface CommandContext {
+  client: QueueClient
+  out: Output
+  /** For long commands; started with the total once it is known. */
+  progress: (label: string) => Progress
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal
+}
+
+export async function listQueues({ client, out }: CommandContext): Promise<void> {
+  const driver = client.driver as { listQueues?: () => Promise<string[]> }
+  if (typeof driver.listQueues !== 'function') {
+    throw new QueueError('NOT_SUPPORTED', `the ${client.driver.name} driver cannot list its queues`, {
+      driver: client.driver.name,
+    })
+  }
+  const names = await driver.listQueues()
+  out.result(names.join('\n') || '(no queues)', names)
+}
+
+export async function count({ client, out }: CommandContext, queue: string): Promise<void> {
+  const n = await countMessages(client.queue(queue))
+  out.result(String(n), { queue, count: n })
+}
+
+export async function peek({ client, out }: CommandContext, queue: string, max: number): Promise<void> {
+  const q = client.queue(queue)
+  const seen = await receiveUpTo(q, max)
+  for (const m of seen) out.message(m)
+  await Promise.all(seen.map((m) => q.nack(m))) // visible again at once: peeking takes nothing
+  if (!out.json && seen.length === 0) out.result('(no visible messages)', null)
+}
+
+export async function send(
+  { client, out }: CommandContext,
+  queue: string,
+  payload: Payload,
+  options: { delaySeconds?: number; attributes?: Record<string, string> },
+): Promise<void> {
+  const { id } = await client.queue(queue).send(payload, options)
+  out.result(id, { queue, id })
+}
+
+export async function receive(
+  { client, out }: CommandContext,
+  queue: string,
+  options: { max: number; waitSeconds: number },
+): Promise<void> {
+  const q = client.queue(queue)
+  const got = await q.receive({ maxMessages: Math.min(options.max, 10), waitSeconds: options.waitSeconds })
+  for (const m of got) out.message(m)
+  if (got.length > 0) await q.ackBatch(got)
+  if (!out.json && got.length === 0) out.result('(no messages)', null)
+}
+
+/**
+ * Moves messages from `from` to `to`, each sent before it is acked (a failure midway duplicates,
+ * never loses), dropping the `dlq-` attributes the consumer added.
+ */
+export async function redrive(
+  ctx: CommandContext,
+  from: string,
+  to: string,
+  limit: number = Number.POSITIVE_INFINITY,
+): Promise<void> {
+  const source = ctx.client.queue(from)
+  const target = ctx.client.queue(to)
+  const moved = await drainWithProgress(ctx, source, `redrive ${from} → ${to}`, limit, async (batch) => {
+    const results = await target.sendBatch(
+      batch.map((m) => ({ payload: m.payload, attributes: ownAttributes(m) })),
+    )
+    const failed = results.find((r) => !r.ok)
+    if (failed && !failed.ok) throw failed.error
+  })
+  ctx.out.result(`moved ${moved} message(s) from ${from} to ${to}`, { from, to, moved })
+}
+
+export async function purge(ctx: CommandContext, queue: string, yes: boolean): Promise<void> {
+  if (!yes)
+    throw new RefusedError(`purge deletes every message of "${queue}" for good: add --yes to go ahead`)
+  const deleted = await drainWithProgress(
+    ctx,
+    ctx.client.queue(queue),
+    `purge ${queue}`,
+    Number.POSITIVE_INFINITY,
+    async () => {},
+  )
+  ctx.out.result(`deleted ${deleted} message(s) from ${queue}`, { queue, deleted })
+}
+
+export async function create({ client, out }: CommandContext, queue: string): Promise<void> {
+  await client.createQueue(queue)
+  out.result(`created ${queue} (or it existed)`, { queue, created: true })
+}
+
+export async function remove({ client, out }: CommandContext, queue: string, yes: boolean): Promise<void> {
+  if (!yes) throw new RefusedError(`delete removes "${queue}" and every message in it: add --yes to go ahead`)
+  await client.deleteQueue(queue)
+  out.result(`deleted queue ${queue}`, { queue, deleted: true })
+}
+
+/**
+ * Follows a queue: prints each message as it arrives and acks it (`ack: false` leaves it leased;
+ * it returns to the queue when the lease ends, and is printed once). Ends on Ctrl-C or after `max`.
+ */
+export async function tail(
+  { client, out, signal }: CommandContext,
+  queue: string,
+  options: { ack: boolean; max: number; waitSeconds: number },
+): Promise<void> {
+  const q = client.queue(queue)
+  const printed = new Set<string>()
+  while (!signal.aborted && printed.size < options.max) {
+    const got = await q.receive({
+      maxMessages: Math.min(10, options.max - printed.size),
+      waitSeconds: options.waitSeconds,
+      signal,
+    })
+    const fresh = got.filter((m) => !printed.has(m.id))
+    for (const m of fresh) {
+      printed.add(m.id)
+      out.message(m)
+    }
+    if (options.ack && got.length > 0) await q.ackBatch(got)
+  }
+}
+
+async function receiveUpTo(queue: Queue, max: number): Promise<Message[]> {
+  const seen = new Map<string, Message>()
+  while (seen.size < max) {
+    const got = await queue.receive({ maxMessages: Math.min(10, max - seen.size), waitSeconds: 0 })
+    const fresh = got.filter((m) => !seen.has(m.id))
+    if (fresh.length === 0) {
+      await Promise.all(got.map((m) => queue.nack(m)))
+      break
+    }
+    for (const m of fresh) seen.set(m.id, m)
+  }
+  return [...seen.values()]
+}
+
+/** Receives and acks batches until the queue has nothing visible (or `limit`), with a progress bar. */
+async function drainWithProgress(
+  ctx: CommandContext,
+  queue: Queue,
+  label: string,
+  limit: number,
+  handle: (batch: Message[]) => Promise<void>,
+): Promise<number> {
+  const progress = ctx.progress(label)
+  progress.start(Math.min(limit, await countMessages(queue)))
+  let done = 0
+  try {
+    while (done < limit && !ctx.signal.aborted) {
+      const batch = await queue.receive({ maxMessages: Math.min(10, limit - done), waitSeconds: 0 })
+      if (batch.length === 0) break
+      await handle(batch)
+      await queue.ackBatch(batch)
+      done += batch.length
+      progress.increment(batch.length)
+    }
+  } finally {
+    progress.stop()
+  }
+  return done
+}
+
+function ownAttributes(m: Message): Record<string, string> {
+  const dlq = new Set<string>(Object.values(DEAD_LETTER_ATTRIBUTES))
+  return Object.fromEntries(
+    Object.entries(m.attributes).filter(([name]) => !dlq.has(name) && !name.startsWith('dlq-')),
+  )
+}
+
+/** Parses `name=value` attribute options. */
+export function parseAttributes(pairs: readonly string[]): Record<string, string> {
+  const attributes: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) throw new UsageError(`--attribute takes name=value, got "${pair}"`)
+    attributes[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return attributes
+}
+
+/** The body of `send`: text as given, or with `--type json` a JSON value. */
+export function parseBody(body: string, type: string): Payload {
+  if (type === 'text') return body
+  if (type !== 'json') throw new UsageError(`--type is text or json, got "${type}"`)
+  try {
+    return JSON.parse(body) as Payload
+  } catch (error) {
+    throw new UsageError(
+      `the body is not JSON (${(error as Error).message}); drop --type json to send it as text`,
+    )
+  }
+}

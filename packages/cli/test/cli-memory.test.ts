@@ -1,0 +1,122 @@
+// In-process: `main()` against one memory driver shared by several command lines, so a command can
+// run while another process would be sending.
+import { Writable } from 'node:stream'
+import { QueueClient } from '@anyqueue/queue-core'
+import type { QueueDriver } from '@anyqueue/queue-core/driver'
+import { createMemoryDriver } from '@anyqueue/queue-memory'
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { parseAttributes, parseBody } from '../src/commands.js'
+import { EXIT, main } from '../src/index.js'
+
+function sink() {
+  let text = ''
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      text += chunk
+      done()
+    },
+  })
+  return { stream, text: () => text }
+}
+
+/** One memory driver behind every command line; each `main` closes only its own client. */
+function shared() {
+  const driver = createMemoryDriver()
+  const keep: QueueDriver = new Proxy(driver, {
+    get(target, key) {
+      if (key === 'close') return async () => {}
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const client = new QueueClient(driver)
+  const run = async (argv: string[], signal?: AbortSignal) => {
+    const out = sink()
+    const err = sink()
+    const code = await main(['memory:', ...argv], {
+      stdout: out.stream,
+      stderr: err.stream,
+      open: async () => new QueueClient(keep),
+      ...(signal && { signal }),
+    })
+    return { code, stdout: out.text(), stderr: err.text() }
+  }
+  return { driver, client, run }
+}
+
+describe('anyqueue on memory:', () => {
+  test('queues lists what exists', async () => {
+    const { client, run } = shared()
+    await client.createQueue('b')
+    await client.createQueue('a')
+    expect((await run(['queues'])).stdout).toBe('a\nb\n')
+    expect((await run(['queues', '--json'])).stdout).toBe('["a","b"]\n')
+  })
+
+  test('tail follows: a message sent while it waits is printed and acked', async () => {
+    const { client, run } = shared()
+    await client.createQueue('live')
+    const tailing = run(['tail', 'live', '--max', '1', '--json'])
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await client.queue('live').send({ late: true })
+    const { code, stdout } = await tailing
+    expect(code).toBe(EXIT.ok)
+    expect(JSON.parse(stdout).payload).toEqual({ late: true })
+    expect(await client.queue('live').receive({ waitSeconds: 0 })).toEqual([])
+  })
+
+  test('tail --no-ack leaves messages for others; Ctrl-C (the signal) ends it cleanly', async () => {
+    const { client, run } = shared()
+    await client.createQueue('keep')
+    await client.queue('keep').send('stay')
+    const stop = new AbortController()
+    const tailing = run(['tail', 'keep', '--no-ack'], stop.signal)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    stop.abort()
+    const { code, stdout } = await tailing
+    expect(code).toBe(EXIT.ok)
+    expect(stdout).toContain('stay')
+    expect(await client.queue('keep').receive({ waitSeconds: 0 })).toEqual([]) // still leased by tail
+  })
+
+  test('send rejects a body that is not JSON with --type json, naming the fix', async () => {
+    const { client, run } = shared()
+    await client.createQueue('q')
+    const { code, stderr } = await run(['send', 'q', '{nope', '--type', 'json'])
+    expect(code).toBe(EXIT.usage)
+    expect(stderr).toMatch(/the body is not JSON.*drop --type json/)
+  })
+
+  test('a too-large body is MESSAGE_TOO_LARGE, exit 2', async () => {
+    const { client, run } = shared()
+    await client.createQueue('q')
+    const { code, stderr } = await run(['send', 'q', 'x'.repeat(65_537)])
+    expect(code).toBe(EXIT.usage)
+    expect(stderr).toMatch(/65536.*MESSAGE_TOO_LARGE/)
+  })
+})
+
+describe('argument parsing', () => {
+  test('property: any JSON value sent with --type json arrives equal; text stays text', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string(), (value, text) => {
+        expect(parseBody(JSON.stringify(value), 'json')).toEqual(JSON.parse(JSON.stringify(value)))
+        expect(parseBody(text, 'text')).toBe(text)
+      }),
+      { seed: 20261123, numRuns: 300 },
+    )
+  })
+
+  test('property: name=value attributes split at the first =, values keep theirs', () => {
+    const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,20}$/)
+    fc.assert(
+      fc.property(fc.dictionary(name, fc.string()), (attributes) => {
+        const pairs = Object.entries(attributes).map(([k, v]) => `${k}=${v}`)
+        expect(parseAttributes(pairs)).toEqual(attributes)
+      }),
+      { seed: 20261123, numRuns: 300 },
+    )
+    for (const bad of ['novalue', '=x', '']) expect(() => parseAttributes([bad]), bad).toThrow(/name=value/)
+  })
+})

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { isQueueError, openQueueClient } from '@anyqueue/queue-core'
+import { afterAll, expect, test } from 'vitest'
+import { LocalDriver } from '../src/index.js'
+
+const root = mkdtempSync(join(tmpdir(), 'anyqueue-local-url-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+test('local:<path> opens the database in that folder, relative to the working directory', async () => {
+  const folder = join(root, 'my data')
+  const first = await openQueueClient(
+    `local:${relative(process.cwd(), folder)}?createIfMissing=true&leaseSeconds=2`,
+  )
+  expect(first.driver).toBeInstanceOf(LocalDriver)
+  expect(first.driver.leaseSeconds).toBe(2)
+  await first.queue('jobs').send('kept')
+  await first.close()
+  // The same folder, named absolutely and percent-encoded: the message is there.
+  const again = await openQueueClient(`local:${encodeURI(folder)}`)
+  const [m] = await again.queue('jobs').receive({ waitSeconds: 0 })
+  expect(m?.payload).toBe('kept')
+  await again.close()
+})
+
+test('local: without createIfMissing a missing queue is QUEUE_NOT_FOUND; a bad sync value names itself', async () => {
+  const client = await openQueueClient(`local:${join(root, 'strict')}?sync=false`)
+  const error = await client
+    .queue('nope')
+    .send('x')
+    .catch((e: unknown) => e)
+  expect(isQueueError(error, 'QUEUE_NOT_FOUND')).toBe(true)
+  await client.close()
+  const bad = await openQueueClient(`local:${join(root, 'x')}?sync=maybe`).catch((e: unknown) => e)
+  expect((bad as { field?: string }).field).toBe('url?sync')
+})

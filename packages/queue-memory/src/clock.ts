@@ -1,0 +1,98 @@
+/**
+ * Where the memory driver reads the time and sets its timers. Everything time-based in the driver
+ * (delays, leases, nack delays, long polls, `enqueuedAt`) goes through it, so a test can swap in a
+ * `ManualClock` and move time forward instead of waiting for it.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number
+  /** Calls `callback` once, `ms` from now on this clock. */
+  setTimeout(callback: () => void, ms: number): unknown
+  /** Cancels a timer from `setTimeout`; unknown or fired timers are ignored. */
+  clearTimeout(timer: unknown): void
+}
+
+/**
+ * The real time. It looks up `Date.now` and `setTimeout` on every call, so fake timers installed
+ * later (`vi.useFakeTimers()`, `@sinonjs/fake-timers`) are honoured too.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, Math.min(ms, 2 ** 31 - 1)),
+  clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+}
+
+interface ManualTimer {
+  at: number
+  order: number
+  callback: () => void
+}
+
+/**
+ * A clock that only moves when told to: `await clock.advance(60_000)` runs, in time order, every
+ * timer due within the next minute, letting the promises each one settles run before the next.
+ * A consumer's retries with backoff, lease expiries and delayed sends then take no real time.
+ */
+export class ManualClock implements Clock {
+  #now: number
+  #order = 0
+  readonly #timers = new Set<ManualTimer>()
+
+  /** Starts at `start` epoch ms; default the real time now, so dates look plausible in logs. */
+  constructor(start: number = Date.now()) {
+    this.#now = start
+  }
+
+  now(): number {
+    return this.#now
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const timer: ManualTimer = { at: this.#now + Math.max(0, ms), order: this.#order++, callback }
+    this.#timers.add(timer)
+    return timer
+  }
+
+  clearTimeout(timer: unknown): void {
+    this.#timers.delete(timer as ManualTimer)
+  }
+
+  /** Timers waiting to fire. */
+  get pendingTimers(): number {
+    return this.#timers.size
+  }
+
+  /**
+   * Moves the time forward by `ms`, firing each timer that falls due on the way at its own
+   * instant. Between timers, and once at the end, it yields to the event loop so the work a timer
+   * starts (a receive returning, a handler running, a nack) happens before time moves on.
+   */
+  async advance(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance needs a finite ms >= 0, got ${ms}`)
+    const until = this.#now + ms
+    for (;;) {
+      await settle()
+      const next = this.#nextDue(until)
+      if (!next) break
+      this.#timers.delete(next)
+      this.#now = Math.max(this.#now, next.at)
+      next.callback()
+    }
+    this.#now = until
+    await settle()
+  }
+
+  #nextDue(until: number): ManualTimer | undefined {
+    let next: ManualTimer | undefined
+    for (const timer of this.#timers) {
+      if (timer.at > until) continue
+      if (!next || timer.at < next.at || (timer.at === next.at && timer.order < next.order)) next = timer
+    }
+    return next
+  }
+}
+
+/** Lets pending promise callbacks and I/O callbacks run: one macrotask turn, twice. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}

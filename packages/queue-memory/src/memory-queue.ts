@@ -1,0 +1,77 @@
+import type { Clock } from './clock.js'
+
+/** One stored message. The body stays the encoded text the portable layer handed over. */
+export interface StoredMessage {
+  id: string
+  body: string
+  contentType: string | undefined
+  attributes: Readonly<Record<string, string>>
+  enqueuedAt: number
+  /** Deliveries so far; the current lease's receipt handle carries this number. */
+  deliveries: number
+  /** Epoch ms (on the driver's clock) from which the message may be delivered. */
+  visibleAt: number
+}
+
+/**
+ * One queue: messages by sequence number, in send order (a Map keeps insertion order), so a scan
+ * from the front is FIFO and a redelivered message keeps its place. Every method is synchronous: a
+ * message is leased in the same tick it is picked, so concurrent receives never share one. Scans
+ * are linear; the driver is for tests and small workloads, where that is cheaper than an index.
+ */
+export class MemoryQueue {
+  readonly messages = new Map<number, StoredMessage>()
+  readonly #waiters = new Set<() => void>()
+  readonly #clock: Clock
+
+  constructor(clock: Clock) {
+    this.#clock = clock
+  }
+
+  /** Leases up to `max` visible messages, oldest first. */
+  take(max: number, now: number, leaseMs: number): Array<[seq: number, message: StoredMessage]> {
+    const taken: Array<[number, StoredMessage]> = []
+    for (const [seq, message] of this.messages) {
+      if (taken.length >= max) break
+      if (message.visibleAt > now) continue
+      message.deliveries += 1
+      message.visibleAt = now + leaseMs
+      taken.push([seq, message])
+    }
+    return taken
+  }
+
+  /** The message a handle names, if that handle's lease is still the latest one. */
+  current(seq: number, deliveries: number): StoredMessage | undefined {
+    const message = this.messages.get(seq)
+    return message?.deliveries === deliveries ? message : undefined
+  }
+
+  /** Ms until the next delayed or leased message becomes visible, or Infinity. */
+  nextVisibleIn(now: number): number {
+    let soonest = Number.POSITIVE_INFINITY
+    for (const message of this.messages.values()) soonest = Math.min(soonest, message.visibleAt - now)
+    return Math.max(0, soonest)
+  }
+
+  /** Resolves on the next `notify()`, after `ms` on the clock, or on abort — whichever is first. */
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve()
+      const done = () => {
+        this.#clock.clearTimeout(timer)
+        this.#waiters.delete(done)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = this.#clock.setTimeout(done, ms)
+      this.#waiters.add(done)
+      signal?.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  /** Wakes every waiting receive (a message became visible, or the queue or driver is going away). */
+  notify(): void {
+    for (const wake of [...this.#waiters]) wake()
+  }
+}
