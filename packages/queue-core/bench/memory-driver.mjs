@@ -18,6 +18,7 @@ export function createMemoryDriver() {
       deadLetter: false,
       maxBatch: 10,
       minLeaseSeconds: 1,
+      staleHandles: 'ignored',
     }),
     async createQueue() {},
     async deleteQueue() {},

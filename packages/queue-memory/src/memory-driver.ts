@@ -37,6 +37,7 @@ export class MemoryDriver implements QueueDriver {
     deadLetter: false,
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
+    staleHandles: 'ignored',
   })
   readonly leaseSeconds: number
   /** The driver's time source (the system clock unless one was passed in). */
