@@ -1,5 +1,5 @@
 import type { Message, Payload, Queue } from '@anyqueue/queue-core'
-import { sleep } from './helpers.js'
+import { expectNothingFor, sleep } from './helpers.js'
 
 /**
  * Upper bounds on time, kept honest on a loaded machine. Load only ever makes things later, so a
@@ -53,4 +53,18 @@ export async function firstArrival<T extends Payload>(
     // A backend that cannot wait a fraction of a second answers at once: do not spin on it.
     if (Date.now() - polledAt < 100) await sleep(100)
   }
+}
+
+/**
+ * Asserts `queue` hands out nothing until `hiddenUntil` (epoch ms), then waits up to `ms` for the first
+ * arrival: for a message that must stay hidden for a while (a delay, a lease) and then come back.
+ */
+export async function hiddenThenBack<T extends Payload>(
+  queue: Queue<T>,
+  hiddenUntil: number,
+  why: string,
+  ms: number,
+): Promise<{ messages: Message<T>[]; at: number } | undefined> {
+  const late = await expectNothingFor(queue, hiddenUntil - Date.now(), why)
+  return late.length > 0 ? { messages: late, at: Date.now() } : firstArrival(queue, ms)
 }
