@@ -1,5 +1,6 @@
 import { checkQueue, describeArgument, readOptions } from './arguments.js'
-import { QueueError } from './errors.js'
+import { isQueueError, QueueError } from './errors.js'
+import { ATTRIBUTE_NAME_PATTERN, LIMITS } from './limits.js'
 import type { Payload } from './payload.js'
 import type { Message, Queue } from './queue.js'
 
@@ -12,7 +13,14 @@ export const DEAD_LETTER_ATTRIBUTES = {
 
 const MAX_REASON_BYTES = 1_024
 
-/** Sends `message` to `deadLetterQueue` with why and after how many attempts. Resolves once it is there. */
+/**
+ * Sends `message` to `deadLetterQueue` with why and after how many attempts. Resolves once it is
+ * there. It must not fail for anything about the message itself, or the message would come back
+ * forever: attributes the portable layer could not send (from another producer) are left out, and
+ * a payload it cannot re-send — JSON nested deeper than 64 levels, an escaped lone surrogate, a
+ * body larger than 65,536 bytes — goes as JSON text (cut to the limit if it must be), and the
+ * reason says so.
+ */
 export async function sendToDeadLetter(
   deadLetterQueue: Queue<any>,
   source: Queue<any>,
@@ -20,21 +28,50 @@ export async function sendToDeadLetter(
   reason: string,
 ): Promise<void> {
   const own = Object.entries(message.attributes)
-    .filter(([name]) => !name.startsWith('dlq-'))
+    .filter(([name, value]) => !name.startsWith('dlq-') && isSendableAttribute(name, value))
     .slice(0, 5)
-  await deadLetterQueue.send(message.payload, {
-    attributes: {
-      ...Object.fromEntries(own),
-      // Attribute values must be well-formed: a reason built from a thrown string with a lone
-      // surrogate would otherwise fail the send, and the message would come back forever.
-      [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(
-        String(reason || 'no reason given').toWellFormed(),
-        MAX_REASON_BYTES,
-      ),
-      [DEAD_LETTER_ATTRIBUTES.attempts]: String(message.attempt),
-      [DEAD_LETTER_ATTRIBUTES.source]: source.name,
-    },
+  const attributes = (why: string) => ({
+    ...Object.fromEntries(own),
+    // Attribute values must be well-formed: a reason built from a thrown string with a lone
+    // surrogate would otherwise fail the send, and the message would come back forever.
+    [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(
+      String(why || 'no reason given').toWellFormed(),
+      MAX_REASON_BYTES,
+    ),
+    [DEAD_LETTER_ATTRIBUTES.attempts]: String(message.attempt),
+    [DEAD_LETTER_ATTRIBUTES.source]: source.name,
   })
+  try {
+    await deadLetterQueue.send(message.payload, { attributes: attributes(reason) })
+  } catch (error) {
+    if (!isQueueError(error, 'INVALID_PAYLOAD') && !isQueueError(error, 'MESSAGE_TOO_LARGE')) throw error
+    const text = asText(message.payload)
+    await deadLetterQueue.send(text.body, {
+      attributes: attributes(`${reason} [payload kept as ${text.how}: ${error.message}]`),
+    })
+  }
+}
+
+/** The payload as text the portable layer can always send: JSON text, cut to the size limit. */
+function asText(payload: Payload): { body: string; how: string } {
+  let body: string
+  try {
+    body = typeof payload === 'string' ? payload : (JSON.stringify(payload) ?? String(payload))
+  } catch {
+    return { body: '(the payload could not be written as text)', how: 'a placeholder' }
+  }
+  body = body.toWellFormed()
+  if (Buffer.byteLength(body) <= LIMITS.maxPayloadBytes) return { body, how: 'JSON text' }
+  return {
+    body: truncateUtf8(body, LIMITS.maxPayloadBytes),
+    how: `JSON text cut to ${LIMITS.maxPayloadBytes} bytes`,
+  }
+}
+
+function isSendableAttribute(name: string, value: unknown): boolean {
+  if (!ATTRIBUTE_NAME_PATTERN.test(name) || typeof value !== 'string' || !value.isWellFormed()) return false
+  const bytes = Buffer.byteLength(value)
+  return bytes > 0 && bytes <= LIMITS.maxAttributeValueBytes
 }
 
 /**

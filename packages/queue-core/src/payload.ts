@@ -53,6 +53,7 @@ export function decodePayload(body: string, contentType: string | undefined): Pa
 }
 
 function isJsonContentType(contentType: string): boolean {
+  if (contentType === CONTENT_TYPE_JSON) return true // what our own sends carry
   const base = contentType.split(';', 1)[0]!.trim().toLowerCase()
   return base === CONTENT_TYPE_JSON
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { countMessages, QueueClient } from '../src/index.js'
+import { consume, countMessages, DEAD_LETTER_ATTRIBUTES, QueueClient } from '../src/index.js'
 import { FakeDriver } from './fake-driver.js'
 
 test('countMessages counts each message once and releases them all', async () => {
@@ -26,3 +26,53 @@ test('countMessages ends on a backend that keeps handing out the same messages',
     }))
   expect(await countMessages(new QueueClient(driver).queue('dlq'))).toBe(2)
 })
+
+test.each([
+  ['JSON with an escaped lone surrogate', '{"a":"\\ud800"}', 'application/json', /^\{"a":"\\ud800"\}$/],
+  [
+    'JSON nested 100 levels',
+    `${'['.repeat(100)}1${']'.repeat(100)}`,
+    'application/json',
+    /^\[{100}1\]{100}$/,
+  ],
+  ['text larger than the limit', 'x'.repeat(70_000), undefined, /^x+…$/],
+])(
+  'a payload from another producer that cannot be re-sent as it is (%s) still reaches the dead-letter queue',
+  async (_, body, contentType, kept) => {
+    const driver = new FakeDriver()
+    driver.stored.push({
+      body,
+      contentType,
+      bytes: body.length,
+      delaySeconds: 0,
+      attributes: { 'bad.name': 'x', ok: 'y' },
+    })
+    const queue = new QueueClient(driver).queue('q')
+    const dlq = new FakeDriver()
+    const errors: unknown[] = []
+    const consumer = consume(
+      queue,
+      () => {
+        throw new Error('cannot handle it')
+      },
+      {
+        maxAttempts: 1,
+        waitSeconds: 0,
+        deadLetterQueue: new QueueClient(dlq).queue('dlq'),
+        onError: (e) => errors.push(e),
+      },
+    )
+    for (let i = 0; i < 200 && dlq.stored.length === 0 && errors.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10))
+    await consumer.stop()
+    expect(errors).toEqual([])
+    expect(dlq.stored).toHaveLength(1)
+    expect(dlq.stored[0]!.body).toMatch(kept)
+    expect(dlq.stored[0]!.bytes).toBeLessThanOrEqual(65_536)
+    expect(dlq.stored[0]!.attributes[DEAD_LETTER_ATTRIBUTES.reason]).toMatch(
+      /cannot handle it.*payload kept as/,
+    )
+    expect(dlq.stored[0]!.attributes.ok).toBe('y')
+    expect(driver.calls.filter((c) => c.method === 'ackBatch')).toHaveLength(1)
+  },
+)

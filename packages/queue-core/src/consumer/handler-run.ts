@@ -31,8 +31,9 @@ export type Outcome =
 
 /**
  * One delivery of one message to the handler: its context, and the first of the handler's own
- * result, its time limit, a lost lease or the shutdown that ends it (reported once to `onEnd`). The AbortController behind
- * `signal` is only made for handlers that read it.
+ * result, its time limit, a lost lease or the shutdown that ends it (reported once to `onEnd`).
+ * The object is itself the handler's context, typed as `HandlerContext` (one allocation per
+ * delivery, not two); the AbortController behind `signal` is only made for handlers that read it.
  */
 export class HandlerRun implements HandlerContext {
   readonly message: Message<any>

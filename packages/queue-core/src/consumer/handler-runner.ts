@@ -44,7 +44,12 @@ export class HandlerRunner<T extends Payload> {
   /** Starts the handler of every run in `cohort`; each run ends (once) whatever its handler does. */
   start(cohort: Cohort): void {
     this.#deadlines.add(cohort)
-    for (const run of cohort.runs) this.#start(run)
+    // Asked once per cohort: a tracer provider registered mid-batch traces from the next one.
+    const bare = !this.#options.schema && !activeTracing()
+    for (const run of cohort.runs) {
+      if (bare) this.#startBare(run)
+      else void this.#execute(run)
+    }
   }
 
   /** The cohort's runs have all ended: its deadline is dropped. */
@@ -69,11 +74,7 @@ export class HandlerRunner<T extends Payload> {
     }
   }
 
-  #start(run: HandlerRun): void {
-    if (this.#options.schema || activeTracing()) {
-      void this.#execute(run)
-      return
-    }
+  #startBare(run: HandlerRun): void {
     // The common case, without schema or span: call the handler directly, and a handler that
     // returns no promise ends its run at once, without a turn of the microtask queue.
     let result: unknown

@@ -123,7 +123,7 @@ export function resolveConsumeOptions<T extends Payload>(
         o.handlerTimeoutSeconds,
         lease * DEFAULT_HANDLER_TIMEOUT_LEASES,
         'handlerTimeoutSeconds',
-        Number.MIN_VALUE,
+        0.001,
         (2 ** 31 - 1) / 1000,
       ) * 1000,
     onError: optional(o.onError, 'onError', (v) => typeof v === 'function', 'a function'),

@@ -25,8 +25,9 @@ export interface PollerOptions<T extends Payload> {
 
 /**
  * One receive loop: take free slots for a receive (see SlotGate for how many), receive that many,
- * hand the messages over, give back the slots the receive did not fill. Waits while no slot is free; backs off after
- * a failed receive; never spins on an empty queue; ends when `signal` aborts or the queue closed.
+ * hand the messages over, give back the slots the receive did not fill. Waits while no slot is
+ * free; backs off after a failed receive; never spins on an empty queue; ends when `signal` aborts
+ * or the queue was closed.
  */
 export async function poll<T extends Payload>(options: PollerOptions<T>): Promise<void> {
   const { queue, slots, waitSeconds, signal } = options
