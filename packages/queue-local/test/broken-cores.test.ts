@@ -27,7 +27,7 @@ import { mutants } from './broken-cores/mutants.js'
  * Children at once. Most of a run is waiting on leases and timers, not CPU, so a few share two cores
  * well; the slow kills start first so they overlap the rest.
  */
-const POOL = Number(process.env.BROKEN_CORES_POOL ?? 4)
+const POOL = Number(process.env.BROKEN_CORES_POOL ?? 6)
 const TEST_TIMEOUT_MS = 300_000
 
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-broken-cores-'))
