@@ -26,6 +26,8 @@ export interface DriverCall {
   messages: readonly OutgoingMessage[]
   /** `nack`'s delay. */
   delaySeconds?: number
+  /** How many messages a `receiveBatch` returned, once it did. */
+  received?: number
 }
 
 export interface Fault {
@@ -107,6 +109,7 @@ export class InstrumentedDriver implements QueueDriver {
     const holdMs = this.#enter(call)
     try {
       const result = await forward()
+      if (Array.isArray(result) && call.method === 'receiveBatch') call.received = result.length
       if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs))
       return result
     } finally {

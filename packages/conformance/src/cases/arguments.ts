@@ -68,6 +68,7 @@ export const argumentCases: ConformanceCase[] = [
         'INVALID_ARGUMENT',
         'delaySeconds 0.5',
       )
+      if (max > 0) await queue.send('at the limit', { delaySeconds: max }) // the maximum itself is accepted
       await queue.send('to nack')
       const m = await receiveOne(queue)
       const nackMax = Math.min(ctx.capabilities.nackDelay, 43_200)
@@ -76,7 +77,9 @@ export const argumentCases: ConformanceCase[] = [
         nackMax === 0 ? 'NOT_SUPPORTED' : 'INVALID_ARGUMENT',
         `nack delaySeconds ${nackMax + 1}`,
       )
-      await queue.ack(m)
+      // The maximum itself is accepted.
+      if (nackMax > 0) await queue.nack(m, { delaySeconds: nackMax })
+      else await queue.ack(m)
     },
   },
   {

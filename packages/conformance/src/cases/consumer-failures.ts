@@ -36,7 +36,15 @@ export const consumerFailureCases: ConformanceCase[] = [
           },
         },
       )
-      await eventually(PATIENCE, 'the fourth call', () => calls >= 4)
+      await eventually(
+        PATIENCE,
+        'the fourth call',
+        () => calls >= 4,
+        () =>
+          delays.some((d) => d > 2)
+            ? `retried after [${delays.join(', ')}] s; maxDelaySeconds is 2`
+            : undefined,
+      )
       const nacks = ctx.driver.callsOf('nack', queue.name).map((c) => c.delaySeconds)
       assert.deepEqual(
         delays,
@@ -69,7 +77,15 @@ export const consumerFailureCases: ConformanceCase[] = [
         },
         { ...quiet, maxAttempts: 1, deadLetterQueue, onEvent: (e) => void events.push(e.type) },
       )
-      await eventually(PATIENCE, 'the second call', () => calls.length >= 2)
+      await eventually(
+        PATIENCE,
+        'the second call',
+        () => calls.length >= 2,
+        () =>
+          events.includes('failed') || events.includes('dead-lettered')
+            ? `a retry() was reported as [${events.join(', ')}]: it is no failed attempt`
+            : undefined,
+      )
       const gap = calls[1]! - calls[0]!
       assert.ok(gap >= 1_800, `retry({ delaySeconds: 2 }) brought the message back after ${gap} ms`)
       const nacks = ctx.driver.callsOf('nack', queue.name).map((c) => c.delaySeconds)
@@ -138,6 +154,15 @@ export const consumerFailureCases: ConformanceCase[] = [
           throw new Error('always fails')
         },
         { ...quiet, maxAttempts: 1, deadLetterQueue },
+      )
+      await eventually(
+        ctx.leaseMs * 3 + PATIENCE,
+        'a second dead-letter send',
+        () => ctx.driver.callsOf('sendBatch', deadLetterQueue.name).length >= 2,
+        () =>
+          ctx.driver.callsOf('ackBatch', queue.name).length > 0
+            ? 'the message was acked in its queue though its only dead-letter send had failed: it vanished'
+            : undefined,
       )
       const [dead] = await drainOnce(deadLetterQueue, ctx.leaseMs * 3 + PATIENCE).catch(() => {
         throw new Error(
@@ -230,7 +255,18 @@ export const consumerFailureCases: ConformanceCase[] = [
       await queue.sendBatch([1, 2, 3].map((payload) => ({ payload })))
       await sleep(300)
       await consumer.stop()
-      await sleep(1_500)
+      const late = ctx.driver.callsOf('receiveBatch', queue.name)[0]?.received ?? 0
+      if (late === 0) ctx.note('the held receive came back empty: nothing arrived as the consumer stopped')
+      // Handed back means released now (a nack), not left to sit out its lease.
+      await eventually(
+        ctx.leaseMs / 2,
+        'the messages received as the consumer stopped to be handed back',
+        () => ctx.driver.callsOf('nack', queue.name).length >= late || handled > 0,
+      ).catch(() => {
+        throw new Error(
+          `${ctx.driver.callsOf('nack', queue.name).length} of ${late} messages received as the consumer stopped were handed back (nacked); the rest sit out their lease`,
+        )
+      })
       assert.equal(handled, 0, `${handled} message(s) received as the consumer stopped were handled`)
       const rest = await drain(queue, 3, ctx.leaseMs * 2 + 15_000)
       assert.equal(rest.length, 3, 'messages received as the consumer stopped were lost')

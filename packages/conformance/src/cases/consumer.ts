@@ -5,10 +5,18 @@ import { countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@a
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveOne, sleep } from '../helpers.js'
 
-/** Polls `check` until it holds or `ms` pass; fails with `what` otherwise. */
-export async function eventually(ms: number, what: string, check: () => boolean): Promise<void> {
+/** Polls `check` until it holds or `ms` pass; fails with `what` otherwise, or at once when `broken` says why. */
+export async function eventually(
+  ms: number,
+  what: string,
+  check: () => boolean,
+  broken?: () => string | undefined,
+): Promise<void> {
   const end = Date.now() + ms
   while (!check()) {
+    // A promise already seen broken fails now, not when the wait runs out.
+    const seen = broken?.()
+    assert.equal(seen, undefined, seen)
     assert.ok(Date.now() < end, `timed out after ${ms} ms waiting for ${what}`)
     await sleep(50)
   }

@@ -5,6 +5,7 @@ import { batchCases } from './batch.js'
 import { capabilityCases } from './capabilities.js'
 import { consumerCases } from './consumer.js'
 import { consumerFailureCases } from './consumer-failures.js'
+import { consumerOptionCases } from './consumer-options.js'
 import { deliveryCases } from './delivery.js'
 import { leaseCases } from './lease.js'
 import { lifecycleCases } from './lifecycle.js'
@@ -29,7 +30,11 @@ export const queueCases: ConformanceCase[] = [
 ]
 
 /** The consumer's promises, built on the queue's. */
-export const allConsumerCases: ConformanceCase[] = [...consumerCases, ...consumerFailureCases]
+export const allConsumerCases: ConformanceCase[] = [
+  ...consumerCases,
+  ...consumerFailureCases,
+  ...consumerOptionCases,
+]
 
 /** Every case. */
 export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases]

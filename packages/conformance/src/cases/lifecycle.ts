@@ -20,6 +20,17 @@ function everyCall(client: QueueClient, queue: Queue<any>, handle: string): Arra
   ]
 }
 
+/** `promise`, or a failure saying `why` once `seconds` passed. */
+async function withinSeconds<T>(seconds: number, promise: Promise<T>, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${why} (still pending after ${seconds} s)`)), seconds * 1000)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
 /** Queues are created, deleted and closed as documented; nothing outlives its queue. */
 export const lifecycleCases: ConformanceCase[] = [
   {
@@ -28,10 +39,17 @@ export const lifecycleCases: ConformanceCase[] = [
     async run(ctx) {
       const name = (await ctx.queue()).name
       const queue = ctx.client.queue(name)
-      const sending = queue.send('in flight')
-      const closing = queue.close()
+      // The send's answer is held back 300 ms: close() must wait for it.
+      ctx.driver.inject({ method: 'sendBatch', queue: name, holdMs: 300 })
+      let sent = false
+      const sending = queue.send('in flight').then((result) => {
+        sent = true
+        return result
+      })
+      await queue.close()
+      await new Promise((resolve) => setImmediate(resolve)) // the send's own callbacks, a few ticks behind
+      assert.ok(sent, 'close() resolved while a send was still in flight; it must wait for in-flight calls')
       const { id } = await sending // close must let it finish, not cut it off
-      await closing
       await expectQueueError(() => queue.send('after close'), 'CLOSED', 'send after the queue closed')
       await expectQueueError(
         () => queue.receive({ waitSeconds: 0 }),
@@ -57,8 +75,29 @@ export const lifecycleCases: ConformanceCase[] = [
       const polling = queue.receive({ waitSeconds: 20 })
       await sleep(200)
       await queue.close()
-      assert.deepEqual(await polling, [], 'a poll cut short by close resolves empty')
+      assert.deepEqual(
+        await withinSeconds(5, polling, 'a long poll went on after close()'),
+        [],
+        'a poll cut short by close resolves empty',
+      )
       assert.ok(Date.now() - started < 19_000, 'close waited out the whole long poll')
+    },
+  },
+  {
+    id: 'lifecycle.client-close-cuts-long-poll',
+    name: 'client.close(): closes its queues, cutting their pending long polls short',
+    async run(ctx) {
+      const queue = ctx.client.queue((await ctx.queue()).name)
+      const polling = queue.receive({ waitSeconds: 20 })
+      await sleep(200)
+      await withinSeconds(5, ctx.client.close(), 'client.close() waited out a pending long poll')
+      assert.deepEqual(await polling, [], 'a poll cut short by client.close() resolves empty')
+      await expectQueueError(
+        () => queue.receive({ waitSeconds: 0 }),
+        'CLOSED',
+        "a queue's receive after its client closed",
+      )
+      await ctx.reopen() // so the case's queues are cleaned up
     },
   },
   {

@@ -144,6 +144,25 @@ export const payloadCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'payload.attribute-limits',
+    name: 'attributes: 8 are accepted, 9 are INVALID_ARGUMENT naming the limit, nothing sent',
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`a${i}`, `value ${i}`]))
+      await queue.send('eight', { attributes: eight })
+      const m = await receiveOne(queue)
+      assert.deepEqual(m.attributes, eight, 'a message with exactly 8 attributes lost some')
+      await queue.ack(m)
+      const error = await expectQueueError(
+        () => queue.send('nine', { attributes: { ...eight, a8: 'one too many' } }),
+        'INVALID_ARGUMENT',
+        'a message with 9 attributes',
+      )
+      assert.equal(error.limit, 8, `the error should name the limit of 8, got ${String(error.limit)}`)
+      await expectNeverFor(queue, 1_000, 'a message with 9 attributes must not be sent')
+    },
+  },
+  {
     id: 'payload.foreign-text',
     name: 'a message without a content type (another producer) arrives as text',
     async run(ctx) {

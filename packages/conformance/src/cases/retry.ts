@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { isQueueError, QueueError } from '@anyqueue/queue-core'
 import type { ConformanceCase } from '../case.js'
-import { expectQueueError, receiveOne } from '../helpers.js'
+import { expectQueueError, receiveOne, sleep } from '../helpers.js'
 
 const unavailable = () => new QueueError('UNAVAILABLE', 'injected by the conformance suite: backend away')
 const denied = () => new QueueError('PERMISSION_DENIED', 'injected by the conformance suite: not allowed')
@@ -71,7 +71,13 @@ export const retryCases: ConformanceCase[] = [
       })
       const started = Date.now()
       const error = await expectQueueError(
-        () => queue.receive({ waitSeconds: 0 }),
+        () =>
+          Promise.race([
+            queue.receive({ waitSeconds: 0 }),
+            sleep(15_000).then(() => {
+              throw new Error('a receive against a backend that stays away was still retrying after 15 s')
+            }),
+          ]),
         'UNAVAILABLE',
         'receive while away',
       )

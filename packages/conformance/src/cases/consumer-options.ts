@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import { DEAD_LETTER_ATTRIBUTES, QueueError, redrive } from '@anyqueue/queue-core'
+import type { ConformanceCase } from '../case.js'
+import { expectNeverFor, receiveOne, sleep } from '../helpers.js'
+import { firstArrival } from '../timing.js'
+import { drainOnce, eventually, PATIENCE, quiet } from './consumer.js'
+
+/** What each consume() option and helper promises: concurrency, schema, defaults, stopping. */
+export const consumerOptionCases: ConformanceCase[] = [
+  {
+    id: 'consumer.many-finish-together',
+    name: 'consumer: when more than ten handlers succeed at once, every message is acked',
+    timeoutMs: (lease) => lease * 3 + PATIENCE + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      const total = 24
+      for (let i = 0; i < total; i += 10) {
+        await queue.sendBatch(Array.from({ length: Math.min(10, total - i) }, (_, j) => ({ payload: i + j })))
+      }
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const started = new Set<number>()
+      const done = new Set<number>()
+      ctx.consume(
+        queue,
+        async (m) => {
+          started.add(m.payload)
+          await gate // every handler ends in the same tick
+          done.add(m.payload)
+        },
+        { ...quiet, concurrency: 16 },
+      )
+      await eventually(PATIENCE, '16 handlers running at once', () => started.size >= 16)
+      release()
+      await eventually(PATIENCE, `all ${total} handled`, () => done.size >= total)
+      await expectNeverFor(
+        queue,
+        ctx.leaseMs * 1.5 + 1_000,
+        'a message whose handler succeeded with many others came back',
+      )
+    },
+  },
+  {
+    id: 'consumer.schema-output',
+    name: "consumer: the handler gets the schema's output (defaults and transforms), not the raw payload",
+    timeoutMs: () => PATIENCE + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<any>()
+      const schema = {
+        '~standard': {
+          version: 1 as const,
+          vendor: 'conformance',
+          validate: (value: unknown) => ({
+            value: { ...(value as object), priority: 'normal', parsed: true },
+          }),
+        },
+      }
+      await queue.send({ job: 1 })
+      let got: unknown
+      ctx.consume(queue, (m) => void (got = m.payload), { ...quiet, schema })
+      await eventually(PATIENCE, 'the handler to run', () => got !== undefined)
+      assert.deepEqual(
+        got,
+        { job: 1, priority: 'normal', parsed: true },
+        "the handler did not get the schema's output",
+      )
+    },
+  },
+  {
+    id: 'consumer.default-dead-letter-queue',
+    name: 'consumer: without a deadLetterQueue option, dead letters go to "<name>-dlq", created on first use',
+    timeoutMs: (lease) => lease * 2 + PATIENCE + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const dlqName = `${queue.name}-dlq`
+      ctx.defer(() => ctx.client.deleteQueue(dlqName).catch(() => {}))
+      await queue.send('to the default dead-letter queue')
+      ctx.consume(queue, (_, c) => c.deadLetter('default dlq'), quiet)
+      const deadLetterQueue = ctx.client.queue(dlqName)
+      await eventually(
+        PATIENCE,
+        `the queue ${dlqName} to be created`,
+        () => ctx.driver.callsOf('createQueue', dlqName).length > 0,
+      )
+      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
+      assert.equal(dead.payload, 'to the default dead-letter queue')
+      assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason], 'default dlq')
+    },
+  },
+  {
+    id: 'consumer.shutdown-timeout',
+    name: 'consumer: stop() ends within shutdownTimeoutMs even while a handler hangs, and releases its message',
+    timeoutMs: (lease) => lease * 2 + PATIENCE + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const { id } = await queue.send('hangs')
+      let started = false
+      const consumer = ctx.consume(
+        queue,
+        async () => {
+          started = true
+          await new Promise(() => {}) // never settles, whatever the signal says
+        },
+        { ...quiet, shutdownTimeoutMs: 500 },
+      )
+      await eventually(PATIENCE, 'the handler to start', () => started)
+      const stopping = Date.now()
+      await Promise.race([
+        consumer.stop(),
+        sleep(5_000).then(() => {
+          throw new Error('stop() waited more than 5 s for a hung handler; its shutdownTimeoutMs is 500 ms')
+        }),
+      ])
+      const took = Date.now() - stopping
+      assert.ok(took >= 400, `stop() returned after ${took} ms, before its 500 ms shutdown timeout`)
+      const back = await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+      assert.ok(back, `${id}, whose handler outlived the shutdown, never came back`)
+      await queue.ack(back.messages[0]!)
+    },
+  },
+  {
+    id: 'consumer.signal-stops',
+    name: 'consumer: aborting the signal option stops the consumer like stop()',
+    timeoutMs: () => PATIENCE + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      const controller = new AbortController()
+      const handled: number[] = []
+      const consumer = ctx.consume(queue, (m) => void handled.push(m.payload), {
+        ...quiet,
+        signal: controller.signal,
+      })
+      await queue.send(1)
+      await eventually(PATIENCE, 'the first message handled', () => handled.length >= 1)
+      controller.abort()
+      await Promise.race([
+        consumer.done,
+        sleep(10_000).then(() => {
+          throw new Error('the consumer did not stop within 10 s of its signal aborting')
+        }),
+      ])
+      await queue.send(2)
+      await sleep(1_500)
+      assert.deepEqual(handled, [1], 'a message sent after the signal aborted was handled')
+      const left = await receiveOne(queue)
+      assert.equal(left.payload, 2)
+      await queue.ack(left)
+    },
+  },
+  {
+    id: 'consumer.redrive-send-fails',
+    name: 'redrive: when a send to the target fails, the dead letter stays where it was',
+    timeoutMs: (lease) => lease * 3 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      const deadLetterQueue = await ctx.queue<string>()
+      await deadLetterQueue.send('must not be lost')
+      ctx.driver.inject({
+        method: 'sendBatch',
+        queue: queue.name,
+        times: Number.POSITIVE_INFINITY,
+        error: () => new QueueError('PERMISSION_DENIED', 'injected by the conformance suite: target refuses'),
+      })
+      await redrive(deadLetterQueue, queue).catch(() => {}) // it may report the failure or throw it
+      ctx.driver.clear()
+      const back = await firstArrival(deadLetterQueue, ctx.leaseMs * 2 + 10_000)
+      assert.ok(
+        back,
+        'the dead letter is gone though its send to the target failed: redrive acked before sending',
+      )
+      assert.equal(back.messages[0]!.payload, 'must not be lost')
+      await deadLetterQueue.ack(back.messages[0]!)
+    },
+  },
+]
