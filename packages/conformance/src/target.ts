@@ -14,6 +14,8 @@ export interface ConformanceTarget {
   open(store: string): QueueDriver | Promise<QueueDriver>
   /** How many messages the load case sends. Default 1,000. */
   loadMessages?: number
+  /** How many generated entries the property case sends. Default 200; cheap drivers can afford 2,000. */
+  propertyRuns?: number
   /**
    * How a child process opens this same target, for the cases that kill a process: a module whose
    * default export is a ConformanceTarget, and environment variables it needs. Without it, those

@@ -14,6 +14,7 @@ conformanceSuite(
   {
     name: 'local',
     open: (store) => createLocalDriver({ location: join(root, store), leaseSeconds: 2 }),
+    propertyRuns: 2_000,
     process: {
       module: fileURLToPath(new URL('./fixtures/target.mjs', import.meta.url)),
       env: { ANYQUEUE_LOCAL_ROOT: root, ANYQUEUE_LEASE: '2' },

@@ -12,6 +12,7 @@ import { lifecycleCases } from './lifecycle.js'
 import { longPollCases } from './long-poll.js'
 import { nackCases } from './nack.js'
 import { payloadCases } from './payload.js'
+import { propertyCases } from './properties.js'
 import { retryCases } from './retry.js'
 
 /** The queue's own promises, one area per file. */
@@ -27,6 +28,7 @@ export const queueCases: ConformanceCase[] = [
   ...lifecycleCases,
   ...capabilityCases,
   ...retryCases,
+  ...propertyCases,
 ]
 
 /** The consumer's promises, built on the queue's. */
