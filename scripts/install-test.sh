@@ -53,6 +53,7 @@ for example in job-queue errors graceful-shutdown; do
   run "$example.js" "memory:?createIfMissing=true&leaseSeconds=5"
 done
 run testing.js
+run custom-driver.js
 echo "install-test: the anyqueue bin"
 npx anyqueue "local:$work/cli" create jobs >/dev/null
 npx anyqueue "local:$work/cli" send jobs '{"n":1}' --type json >/dev/null
