@@ -44,8 +44,9 @@ echo "install-test: installed in $((SECONDS - started)) s"
 npx tsc -p tsconfig.json
 echo "install-test: the examples type-check (strict, skipLibCheck off) against the installed packages"
 
+anyqueue() { node_modules/.bin/anyqueue "$@"; }
 run() {
-  echo "install-test: $*"
+  echo "install-test: [$((SECONDS - started)) s] $*"
   node "dist/$1" "${@:2}"
 }
 for example in job-queue errors graceful-shutdown; do
@@ -53,10 +54,11 @@ for example in job-queue errors graceful-shutdown; do
   run "$example.js" "memory:?createIfMissing=true&leaseSeconds=5"
 done
 run testing.js
+run custom-driver.js
 echo "install-test: the anyqueue bin"
-npx anyqueue "local:$work/cli" create jobs >/dev/null
-npx anyqueue "local:$work/cli" send jobs '{"n":1}' --type json >/dev/null
-[[ "$(npx anyqueue "local:$work/cli" count jobs)" == "1" ]] || { echo "install-test: anyqueue count is not 1" >&2; exit 1; }
+anyqueue "local:$work/cli" create jobs >/dev/null
+anyqueue "local:$work/cli" send jobs '{"n":1}' --type json >/dev/null
+[[ "$(anyqueue "local:$work/cli" count jobs)" == "1" ]] || { echo "install-test: anyqueue count is not 1" >&2; exit 1; }
 (mkdir -p quickstart && cd quickstart && node ../dist/quickstart.js)
 
 if command -v moto_server >/dev/null; then
@@ -72,6 +74,13 @@ if command -v moto_server >/dev/null; then
   # errors.ts opens without createIfMissing: it shows creating the queue on QUEUE_NOT_FOUND.
   run errors.js "sqs://127.0.0.1:$port?region=us-east-1"
   run job-queue.js "sqs://127.0.0.1:$port?region=us-east-1&createIfMissing=true"
+  echo "install-test: the anyqueue bin on SQS"
+  sqs="sqs://127.0.0.1:$port?region=us-east-1"
+  anyqueue "$sqs" create cli-jobs >/dev/null
+  anyqueue "$sqs" send cli-jobs 'hello from the cli' >/dev/null
+  [[ "$(anyqueue "$sqs" receive cli-jobs --json | node -p 'JSON.parse(require("fs").readFileSync(0)).payload')" == "hello from the cli" ]] ||
+    { echo "install-test: anyqueue receive on SQS did not return the message" >&2; exit 1; }
+  anyqueue "$sqs" delete cli-jobs --yes >/dev/null
 elif [[ "${CI:-}" == "true" ]]; then
   echo "install-test: moto_server is not on PATH; CI needs it for the SQS example" >&2
   exit 1

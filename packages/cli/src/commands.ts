@@ -22,10 +22,10 @@ export interface CommandContext {
 }
 
 export async function listQueues({ client, out }: CommandContext): Promise<void> {
-  const driver = client.driver as { listQueues?: () => Promise<string[]> }
-  if (typeof driver.listQueues !== 'function') {
-    throw new QueueError('NOT_SUPPORTED', `the ${client.driver.name} driver cannot list its queues`, {
-      driver: client.driver.name,
+  const { driver } = client
+  if (!driver.listQueues) {
+    throw new QueueError('NOT_SUPPORTED', `the ${driver.name} driver cannot list its queues`, {
+      driver: driver.name,
     })
   }
   const names = await driver.listQueues()

@@ -28,7 +28,8 @@ export function describeFailure(error: unknown): { code: number; message: string
             ].includes(error.code)
           ? EXIT.usage
           : EXIT.failed
-    return { code, message: `${error.message.replace(/^\[anyqueue\] /, '')} (${error.code})` }
+    const hint = error.code === 'QUEUE_NOT_FOUND' ? '; create it with: anyqueue <url> create <queue>' : ''
+    return { code, message: `${error.message.replace(/^\[anyqueue\] /, '')} (${error.code}${hint})` }
   }
   if (error instanceof UsageError) return { code: EXIT.usage, message: error.message }
   if (error instanceof RefusedError) return { code: EXIT.refused, message: error.message }

@@ -102,6 +102,12 @@ export interface QueueDriver {
   createQueue(queue: string): Promise<void>
   /** Deletes the queue and its messages. A missing queue is a no-op. */
   deleteQueue(queue: string): Promise<void>
+  /**
+   * Optional: the portable names of the queues that exist, sorted, for tools (the CLI's `queues`).
+   * A driver whose backend cannot list, or holds other things beside this driver's queues, leaves
+   * it out.
+   */
+  listQueues?(): Promise<string[]>
 
   /** Resolves once every message is accepted (durably) or has its own error. */
   sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]>

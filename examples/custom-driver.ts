@@ -1,0 +1,81 @@
+// A driver of your own, plugged in by URL. This one wraps another driver and counts every call —
+// the shape of an audit, metrics or fault-injection layer. A driver for a new backend implements
+// the same `QueueDriver` interface (see @anyqueue/queue-memory's source for a complete one, and run
+// @anyqueue/conformance against it to prove it keeps the contract).
+//
+//   npx tsx examples/custom-driver.ts
+import { openQueueClient } from '@anyqueue/queue-core'
+import {
+  type IncomingMessage,
+  type OutgoingMessage,
+  type QueueDriver,
+  type QueueError,
+  type ReceiveRequest,
+  registerScheme,
+  type SendResult,
+} from '@anyqueue/queue-core/driver'
+import { createMemoryDriver } from '@anyqueue/queue-memory'
+
+class CountingDriver implements QueueDriver {
+  readonly name = 'counting'
+  readonly calls = new Map<string, number>()
+  constructor(readonly inner: QueueDriver) {}
+
+  get capabilities() {
+    return this.inner.capabilities
+  }
+  get leaseSeconds() {
+    return this.inner.leaseSeconds
+  }
+  createQueue(queue: string): Promise<void> {
+    return this.#count('createQueue', () => this.inner.createQueue(queue))
+  }
+  deleteQueue(queue: string): Promise<void> {
+    return this.#count('deleteQueue', () => this.inner.deleteQueue(queue))
+  }
+  sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    return this.#count('sendBatch', () => this.inner.sendBatch(queue, messages))
+  }
+  receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
+    return this.#count('receiveBatch', () => this.inner.receiveBatch(queue, request))
+  }
+  ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
+    return this.#count('ackBatch', () => this.inner.ackBatch(queue, receiptHandles))
+  }
+  nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
+    return this.#count('nack', () => this.inner.nack(queue, receiptHandle, delaySeconds))
+  }
+  renewLease(queue: string, receiptHandle: string): Promise<void> {
+    return this.#count('renewLease', () => this.inner.renewLease(queue, receiptHandle))
+  }
+  isReceiptHandle(receiptHandle: string): boolean {
+    return this.inner.isReceiptHandle(receiptHandle)
+  }
+  classifyError(error: unknown): QueueError | undefined {
+    return this.inner.classifyError(error)
+  }
+  close(): Promise<void> {
+    return this.inner.close()
+  }
+
+  #count<R>(method: string, call: () => Promise<R>): Promise<R> {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
+    return call()
+  }
+}
+
+// `counting:?createIfMissing=true` now opens a CountingDriver over a memory driver.
+registerScheme('counting', (_url, params) => {
+  const createIfMissing = params.boolean('createIfMissing') ?? false
+  return new CountingDriver(createMemoryDriver({ createIfMissing }))
+})
+
+const client = await openQueueClient('counting:?createIfMissing=true')
+const queue = client.queue('audited')
+await queue.sendBatch([{ payload: 'a' }, { payload: 'b' }])
+const got = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+await queue.ackBatch(got)
+const calls = Object.fromEntries((client.driver as CountingDriver).calls)
+console.log('driver calls:', calls)
+await client.close()
+if (calls.sendBatch !== 1 || calls.receiveBatch !== 1 || calls.ackBatch !== 1) process.exitCode = 1
