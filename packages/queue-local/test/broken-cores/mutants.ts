@@ -306,7 +306,7 @@ export const mutants: Mutant[] = [
     file: 'consumer/ack-batcher.js',
     find: 'if (this.#messages.length >= LIMITS.maxBatch)\n            this.flush();',
     replace:
-      'if (this.#messages.length > LIMITS.maxBatch) {\n            this.#messages.length = LIMITS.maxBatch;\n            this.flush();\n        }',
+      'if (this.#messages.length > LIMITS.maxBatch) {\n            this.#messages.length = this.#done.length = LIMITS.maxBatch;\n            this.flush();\n        }',
     mustFail: 'consumer.success-acks',
     gap: 'a consumer with concurrency above 10 whose handlers finish together: every succeeded message is acked and none comes back',
   },
