@@ -5,7 +5,8 @@
  * and the local driver, and must fail the case(s) that state the promise.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -31,7 +32,9 @@ const POOL = Number(process.env.BROKEN_CORES_POOL ?? 6)
 const TEST_TIMEOUT_MS = 300_000
 
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-broken-cores-'))
-afterAll(() => rmSync(root, { recursive: true, force: true }))
+// A hundred-odd copies of the core and their stores: removed without blocking, and given time on a
+// loaded machine (the default 10 s hook timeout is not enough there).
+afterAll(() => rm(root, { recursive: true, force: true }), 120_000)
 const slot = limiter(POOL)
 
 /** Copies the core into its own folder, applies `mutant` (if any) and runs `cases` over it. */
