@@ -1,0 +1,154 @@
+/**
+ * Ack: completeness (every handle, every time), precision (exactly the message named), idempotence,
+ * durability, and stale handles (what a handle from an expired lease may still do).
+ */
+import { QueueError } from '@anyqueue/queue-core/driver'
+import { type BrokenDriver, entry, Leases, parseHandle } from './wrap.js'
+
+/** A receiveBatch that records every handle it hands out in `leases`. */
+const recording = (leases: Leases, receive: (q: string, r: any) => Promise<any>) => ({
+  receiveBatch: async (queue: string, request: any) => leases.record(queue, await receive(queue, request)),
+})
+
+export const ackDrivers: BrokenDriver[] = [
+  // Ack resolves and does nothing (the existing one).
+  entry('ack-does-nothing', 'ack.for-good', () => ({ ackBatch: async () => {} })),
+  // One handle in 50 silently not deleted: a load run that stops at "every id seen once" misses it.
+  entry('ack-ignores-1-in-50', 'delivery.at-least-once-load', (real) => {
+    let acks = 0
+    return {
+      ackBatch: (queue, handles) =>
+        real.ackBatch(
+          queue,
+          handles.filter(() => ++acks % 50 !== 0),
+        ),
+    }
+  }),
+  // Off by one: the last handle of a full batch is skipped (`i < handles.length - 1`).
+  entry('ack-skips-the-last-of-a-full-batch', 'ack.batch-complete', (real) => ({
+    ackBatch: (queue, handles) =>
+      real.ackBatch(queue, handles.length === real.capabilities.maxBatch ? handles.slice(0, -1) : handles),
+  })),
+  // Ack deletes the oldest message in flight instead of the one named: right whenever only one is.
+  entry('ack-deletes-the-oldest-in-flight', 'ack.exactly-the-named', (real) => {
+    const leases = new Leases()
+    return {
+      ...recording(leases, (q, r) => real.receiveBatch(q, r)),
+      async ackBatch(queue, handles) {
+        const targets = handles.map((handle) => {
+          const target = leases.oldest(queue) ?? handle
+          leases.forget(queue, target)
+          return target
+        })
+        await real.ackBatch(queue, targets)
+      },
+    }
+  }),
+  // A second ack of the same handle throws ("lock lost") instead of resolving.
+  entry('ack-twice-throws', 'ack.twice', (real) => {
+    const acked = new Set<string>()
+    return {
+      async ackBatch(queue, handles) {
+        const again = handles.find((h) => acked.has(h))
+        if (again) throw new QueueError('INVALID_RECEIPT_HANDLE', `the lock of ${again} was lost`)
+        for (const h of handles) acked.add(h)
+        await real.ackBatch(queue, handles)
+      },
+    }
+  }),
+  // ackBatch stops at the first handle already gone (`return` where `continue` was meant).
+  entry(
+    'ack-batch-stops-at-a-gone-handle',
+    ['ack.twice', 'ack.batch-complete', 'delivery.at-least-once-load'],
+    (real) => {
+      const acked = new Set<string>()
+      return {
+        async ackBatch(queue, handles) {
+          const stop = handles.findIndex((h) => acked.has(h))
+          const live = stop === -1 ? handles : handles.slice(0, stop)
+          for (const h of live) acked.add(h)
+          await real.ackBatch(queue, live)
+        },
+      }
+    },
+    {
+      gap: 'no case acks a batch mixing an already-acked handle with live ones. Proposed ack.batch-with-a-gone-handle: ackBatch([acked, live1, live2]) resolves and deletes live1 and live2 for good',
+    },
+  ),
+  // Ack deletes from memory; the delete on disk misses (wrong key), so the message is back after a reopen.
+  entry(
+    'ack-not-durable',
+    ['delivery.persistence', 'ack.for-good'],
+    (real) => ({
+      async ackBatch(queue, handles) {
+        const keys = handles.flatMap((h) => {
+          const parts = parseHandle(h)
+          return parts ? [`M!${queue}!${parts.seq.toString(16).padStart(13, '0')}`] : []
+        })
+        const kept = await real.db.getMany(keys)
+        await real.ackBatch(queue, handles)
+        await real.db.batch(
+          keys.flatMap((key, i) =>
+            kept[i] === undefined ? [] : [{ type: 'put' as const, key, value: kept[i]! }],
+          ),
+        )
+      },
+    }),
+    {
+      gap: 'delivery.persistence reopens with two messages never acked; none checks an ack survives a reopen. Proposed: ack one message before reopening; after the reopen it must never come back',
+    },
+  ),
+
+  // Stale ack: acts on the current delivery, while the manifest declares staleHandles 'ignored'.
+  entry('stale-ack-deletes-the-redelivered-message', 'ack.stale-handle-ignored', (real) => {
+    const leases = new Leases()
+    return {
+      ...recording(leases, (q, r) => real.receiveBatch(q, r)),
+      ackBatch: (queue, handles) =>
+        real.ackBatch(
+          queue,
+          handles.map((h) => leases.latest(queue, h)),
+        ),
+    }
+  }),
+  // Stale nack: releases the current holder's lease.
+  entry('stale-nack-releases-the-current-holder', 'ack.stale-handle-ignored', (real) => {
+    const leases = new Leases()
+    return {
+      ...recording(leases, (q, r) => real.receiveBatch(q, r)),
+      nack: (queue, handle, delaySeconds) => real.nack(queue, leases.latest(queue, handle), delaySeconds),
+    }
+  }),
+  // Stale renewLease: extends the current holder's lease.
+  entry('stale-renew-extends-the-current-lease', 'ack.stale-renew-ignored', (real) => {
+    const leases = new Leases()
+    return {
+      ...recording(leases, (q, r) => real.receiveBatch(q, r)),
+      renewLease: (queue, handle) => real.renewLease(queue, leases.latest(queue, handle)),
+    }
+  }),
+  // Stale ack throws ("lock lost") instead of resolving.
+  entry('stale-ack-throws', 'ack.stale-handle-safe', (real) => {
+    const leases = new Leases()
+    return {
+      ...recording(leases, (q, r) => real.receiveBatch(q, r)),
+      async ackBatch(queue, handles) {
+        const stale = handles.find((h) => leases.latest(queue, h) !== h)
+        if (stale) throw new QueueError('INVALID_RECEIPT_HANDLE', `the lock of ${stale} was lost`)
+        await real.ackBatch(queue, handles)
+      },
+    }
+  }),
+  // A nack releases the message named and, by a shared loop variable, the oldest other in flight.
+  entry('nack-releases-another-message-too', 'ack.stale-handle-safe', (real) => {
+    const leases = new Leases()
+    return {
+      ...recording(leases, (q, r) => real.receiveBatch(q, r)),
+      async nack(queue, handle, delaySeconds) {
+        await real.nack(queue, handle, delaySeconds)
+        const other = leases.oldestOther(queue, handle)
+        if (other) await real.nack(queue, other, 0)
+      },
+    }
+  }),
+]
