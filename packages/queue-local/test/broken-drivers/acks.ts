@@ -2,6 +2,7 @@
  * Ack: completeness (every handle, every time), precision (exactly the message named), idempotence,
  * durability, and stale handles (what a handle from an expired lease may still do).
  */
+import assert from 'node:assert/strict'
 import { QueueError } from '@anyqueue/queue-core/driver'
 import { type BrokenDriver, entry, Leases, parseHandle } from './wrap.js'
 
@@ -73,6 +74,20 @@ export const ackDrivers: BrokenDriver[] = [
     },
     {
       gap: 'no case acks a batch mixing an already-acked handle with live ones. Proposed ack.batch-with-a-gone-handle: ackBatch([acked, live1, live2]) resolves and deletes live1 and live2 for good',
+      async proof(client, name) {
+        const queue = client.queue<string>(name)
+        await queue.sendBatch(['a', 'b', 'c'].map((payload) => ({ payload })))
+        const [a, b, c] = await queue.receive({ maxMessages: 3, waitSeconds: 1 })
+        await queue.ack(a!)
+        await queue.ackBatch([a!, b!, c!])
+        await queue.nack(b!) // a no-op if b was deleted, as it should have been
+        const back = await queue.receive({ waitSeconds: 0.5 })
+        assert.deepEqual(
+          back.map((m) => m.payload),
+          ['b'],
+          'b, acked in a batch after the gone a, is still there',
+        )
+      },
     },
   ),
   // Ack deletes from memory; the delete on disk misses (wrong key), so the message is back after a reopen.
@@ -96,9 +111,43 @@ export const ackDrivers: BrokenDriver[] = [
     }),
     {
       gap: 'delivery.persistence reopens with two messages never acked; none checks an ack survives a reopen. Proposed: ack one message before reopening; after the reopen it must never come back',
+      async proof(client, name, reopen) {
+        await client.queue(name).send('acked')
+        const [m] = await client.queue(name).receive({ waitSeconds: 1 })
+        await client.queue(name).ack(m!)
+        const back = await (await reopen()).queue(name).receive({ waitSeconds: 0.5 })
+        assert.deepEqual(
+          back.map((x) => x.id),
+          [m!.id],
+          'the acked message is back after a reopen',
+        )
+      },
     },
   ),
 
+  // Receipt handle reused: every delivery of a message carries its first handle (the message id used
+  // as the handle), so a redelivery cannot be told from the delivery before it.
+  entry('same-handle-on-every-delivery', ['ack.stale-handle-safe', 'ack.stale-handle-ignored'], (real) => {
+    const first = new Map<string, string>()
+    const current = new Map<string, string>()
+    return {
+      async receiveBatch(queue, request) {
+        return (await real.receiveBatch(queue, request)).map((m) => {
+          const handle = first.get(m.id) ?? m.receiptHandle
+          first.set(m.id, handle)
+          current.set(handle, m.receiptHandle)
+          return { ...m, receiptHandle: handle }
+        })
+      },
+      ackBatch: (queue, handles) =>
+        real.ackBatch(
+          queue,
+          handles.map((h) => current.get(h) ?? h),
+        ),
+      nack: (queue, handle, delaySeconds) => real.nack(queue, current.get(handle) ?? handle, delaySeconds),
+      renewLease: (queue, handle) => real.renewLease(queue, current.get(handle) ?? handle),
+    }
+  }),
   // Stale ack: acts on the current delivery, while the manifest declares staleHandles 'ignored'.
   entry('stale-ack-deletes-the-redelivered-message', 'ack.stale-handle-ignored', (real) => {
     const leases = new Leases()

@@ -9,7 +9,7 @@ import { timingDrivers } from './timing.js'
 import type { BrokenDriver } from './wrap.js'
 
 export { backendErrorCases, backendErrorsControl } from './queues.js'
-export { type BrokenDriver, broken, root } from './wrap.js'
+export { type BrokenDriver, broken, prove, root } from './wrap.js'
 
 export const brokenDrivers: BrokenDriver[] = [
   ...messageDrivers,

@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ConformanceTarget } from '@anyqueue/conformance'
+import { QueueClient } from '@anyqueue/queue-core'
 import type { IncomingMessage, QueueDriver } from '@anyqueue/queue-core/driver'
 import { createLocalDriver, type LocalDriver } from '../../src/index.js'
 
@@ -31,6 +32,12 @@ export interface BrokenDriver {
    * `mustFail` (the closest cases there are); the test is expected to fail until the case exists.
    */
   gap?: string
+  /**
+   * For a gap: shows the bug is real (a survivor that breaks nothing would be no gap at all). Gets a
+   * client on a fresh store, with a created queue named `queue`; `reopen` closes it and opens the store
+   * again. Throws when the driver does not misbehave.
+   */
+  proof?: (client: QueueClient, queue: string, reopen: () => Promise<QueueClient>) => Promise<void>
   driver: ConformanceTarget
 }
 
@@ -74,14 +81,28 @@ export function entry(
   name: string,
   mustFail: BrokenDriver['mustFail'],
   patch: (real: LocalDriver, store: string) => Partial<QueueDriver>,
-  extra: { reason?: RegExp; gap?: string; options?: BrokenOptions } = {},
+  extra: Pick<BrokenDriver, 'reason' | 'gap' | 'proof'> & { options?: BrokenOptions } = {},
 ): BrokenDriver {
-  return {
-    name,
-    mustFail,
-    driver: broken(name, patch, extra.options),
-    ...(extra.reason ? { reason: extra.reason } : {}),
-    ...(extra.gap ? { gap: extra.gap } : {}),
+  const { options, ...rest } = extra
+  return { name, mustFail, driver: broken(name, patch, options), ...rest }
+}
+
+let proofs = 0
+
+/** Runs `entry.proof` on a fresh store of its driver; closes whatever it opened. */
+export async function prove(entry: BrokenDriver): Promise<void> {
+  if (!entry.proof) throw new Error(`${entry.name} is a gap without a proof that its bug is real`)
+  const store = `proof-${++proofs}`
+  let client = new QueueClient(await entry.driver.open(store))
+  try {
+    await client.createQueue('proof')
+    await entry.proof(client, 'proof', async () => {
+      await client.close()
+      client = new QueueClient(await entry.driver.open(store))
+      return client
+    })
+  } finally {
+    await client.close()
   }
 }
 
