@@ -30,6 +30,8 @@ export interface BrokenDriver {
   /**
    * Set when no case states the promise yet: the case the suite lacks. The driver then survives
    * `mustFail` (the closest cases there are); the test is expected to fail until the case exists.
+   * An existing case made stricter turns the test red by itself; a new case: put its id in
+   * `mustFail` and drop `gap` (and `proof`).
    */
   gap?: string
   /**
