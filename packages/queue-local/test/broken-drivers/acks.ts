@@ -148,6 +148,37 @@ export const ackDrivers: BrokenDriver[] = [
       renewLease: (queue, handle) => real.renewLease(queue, current.get(handle) ?? handle),
     }
   }),
+  // nack of a message already acked throws ("message not found") instead of being a no-op. No case
+  // nacks a handle it acked; ack.stale-handle-safe acks a stale handle, then nacks it, and notices.
+  entry('nack-after-ack-throws', 'ack.stale-handle-safe', (real) => {
+    const acked = new Set<string>()
+    return {
+      async ackBatch(queue, handles) {
+        await real.ackBatch(queue, handles)
+        for (const h of handles) acked.add(h)
+      },
+      async nack(queue, handle, delaySeconds) {
+        if (acked.has(handle))
+          throw new QueueError('INVALID_RECEIPT_HANDLE', `message of ${handle} not found`)
+        await real.nack(queue, handle, delaySeconds)
+      },
+    }
+  }),
+  // renewLease of a message already acked throws instead of being a no-op (caught the same way).
+  entry('renew-after-ack-throws', 'ack.stale-handle-safe', (real) => {
+    const acked = new Set<string>()
+    return {
+      async ackBatch(queue, handles) {
+        await real.ackBatch(queue, handles)
+        for (const h of handles) acked.add(h)
+      },
+      async renewLease(queue, handle) {
+        if (acked.has(handle))
+          throw new QueueError('INVALID_RECEIPT_HANDLE', `message of ${handle} not found`)
+        await real.renewLease(queue, handle)
+      },
+    }
+  }),
   // Stale ack: acts on the current delivery, while the manifest declares staleHandles 'ignored'.
   entry('stale-ack-deletes-the-redelivered-message', 'ack.stale-handle-ignored', (real) => {
     const leases = new Leases()

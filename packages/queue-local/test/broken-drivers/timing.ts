@@ -20,6 +20,29 @@ export const timingDrivers: BrokenDriver[] = [
       return real.receiveBatch(queue, { ...request, waitSeconds: 0 })
     },
   })),
+  // Long poll that waits to fill the batch: one message waiting, ten asked for, the whole wait passes.
+  // With a 2 s lease, the first messages' leases run out while it waits: delivered twice, or acked late.
+  // No timed case asks for more than one message; ack.twice and FIFO notice the late ones.
+  entry('long-poll-waits-to-fill-the-batch', ['ack.twice', 'delivery.fifo'], (real) => ({
+    async receiveBatch(queue, request) {
+      const end = Date.now() + request.waitSeconds * 1000
+      const got = await real.receiveBatch(queue, request)
+      while (
+        got.length > 0 &&
+        got.length < request.maxMessages &&
+        Date.now() < end &&
+        !request.signal?.aborted
+      ) {
+        const more = await real.receiveBatch(queue, {
+          ...request,
+          maxMessages: request.maxMessages - got.length,
+          waitSeconds: (end - Date.now()) / 1000,
+        })
+        got.push(...more)
+      }
+      return got
+    },
+  })),
   // Long poll deaf to the abort signal: close() waits out the whole poll.
   entry('long-poll-ignores-the-abort-signal', 'lifecycle.close-cuts-long-poll', (real) => ({
     receiveBatch: (queue, { signal: _, ...request }) => real.receiveBatch(queue, request),
