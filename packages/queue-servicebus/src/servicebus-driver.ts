@@ -138,9 +138,14 @@ export class ServiceBusDriver implements QueueDriver {
       (adminConnectionString ? new ServiceBusAdministrationClient(adminConnectionString) : undefined)
   }
 
-  /** The entity name for a portable name: the prefix, then the name unchanged. */
+  /**
+   * The entity name for a portable name: the prefix, then the name — unchanged when it has no capital
+   * letter. Service Bus compares entity names case-insensitively, so `Jobs` and `jobs` would be one
+   * queue: a name with capitals becomes its lower case, a `.` (never in a portable name) and a hex
+   * mask of where the capitals were (`Jobs` → `jobs.1`). Distinct portable names stay distinct.
+   */
   entityName(queue: string): string {
-    return this.#prefix + queue
+    return this.#prefix + caseSafeName(queue)
   }
 
   async createQueue(queue: string): Promise<void> {
@@ -471,4 +476,15 @@ function stub(lockToken: string): ServiceBusReceivedMessage {
 /** A driver over Azure Service Bus (or an emulator: Microsoft's, or `@anyqueue/servicebus-emulator`). */
 export function createServiceBusDriver(options: ServiceBusDriverOptions = {}): ServiceBusDriver {
   return new ServiceBusDriver(options)
+}
+
+/** `name` unchanged without capitals, else lower case, `.`, and a hex mask of the capitals' positions. */
+export function caseSafeName(name: string): string {
+  if (!/[A-Z]/.test(name)) return name
+  let mask = 0n
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c >= 65 && c <= 90) mask |= 1n << BigInt(i)
+  }
+  return `${name.toLowerCase()}.${mask.toString(16)}`
 }

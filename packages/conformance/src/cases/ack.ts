@@ -81,6 +81,23 @@ export const ackCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'ack.batch-with-a-gone-handle',
+    name: 'ackBatch: a handle already acked does not stop the others from being acked',
+    timeoutMs: (lease) => lease * 3 + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      await queue.sendBatch(['gone', 'live 1', 'live 2'].map((payload) => ({ payload })))
+      const leased = await leaseAll(queue, 3)
+      await queue.ack(leased.get('gone')!)
+      await queue.ackBatch([leased.get('gone')!, leased.get('live 1')!, leased.get('live 2')!])
+      await expectNeverFor(
+        queue,
+        ctx.leaseMs * 1.5 + 1_000,
+        'a message acked in a batch behind an already-acked handle came back',
+      )
+    },
+  },
+  {
     id: 'ack.wider-than-driver-batch',
     name: 'ackBatch: more handles than the driver takes at once are all deleted, in driver-sized calls',
     timeoutMs: (lease) => lease * 3 + 60_000,

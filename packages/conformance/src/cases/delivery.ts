@@ -87,6 +87,20 @@ export const deliveryCases: ConformanceCase[] = [
     },
   },
   {
+    id: 'delivery.delay-at-the-maximum',
+    name: 'send: a delay of the declared maximum keeps the message hidden too',
+    requires: [needs.delay(1)],
+    async run(ctx) {
+      const queue = await ctx.queue()
+      await queue.send('in a long while', { delaySeconds: ctx.capabilities.delay })
+      await expectNeverFor(
+        queue,
+        2_000,
+        `a message sent with the maximum delay (${ctx.capabilities.delay} s) arrived at once`,
+      )
+    },
+  },
+  {
     id: 'delivery.at-least-once-load',
     name: 'at-least-once under load: every message of a concurrent run is delivered, none lost, none back after its ack',
     timeoutMs: (lease) => 180_000 + lease * 2,
@@ -182,6 +196,23 @@ export const deliveryCases: ConformanceCase[] = [
         ['for b'],
       )
       await expectNeverFor(a, 500, 'queue a received more than its own message')
+      // Names that differ only in case are different queues (a driver over a case-insensitive
+      // backend must map them apart).
+      const lower = await ctx.queue(`${a.name}-case`)
+      const upper = await ctx.queue(`${a.name}-CASE`)
+      await lower.send('lower')
+      await upper.send('upper')
+      assert.deepEqual(
+        (await drain(lower, 1)).map((m) => m.payload),
+        ['lower'],
+        `${lower.name} and ${upper.name} share messages`,
+      )
+      assert.deepEqual(
+        (await drain(upper, 1)).map((m) => m.payload),
+        ['upper'],
+        `${lower.name} and ${upper.name} share messages`,
+      )
+      await expectNeverFor(lower, 500, `${lower.name} received ${upper.name}'s message`)
     },
   },
   {
@@ -210,10 +241,22 @@ export const deliveryCases: ConformanceCase[] = [
     timeoutMs: (lease) => lease * 3 + 30_000,
     async run(ctx) {
       const name = (await ctx.queue()).name
-      const sent = await ctx.client.queue(name).sendBatch([{ payload: 'one' }, { payload: { two: 2 } }])
-      const leased = await receiveOne(ctx.client.queue(name)) // leased, never acked
+      const sent = await ctx.client
+        .queue(name)
+        .sendBatch([{ payload: 'one' }, { payload: { two: 2 } }, { payload: 'acked' }])
+      const [acked] = await receiveUntil(ctx.client.queue(name), 10_000, (seen) => seen.length >= 3, 10).then(
+        (seen) => seen.filter((m) => m.payload === 'acked'),
+      )
+      assert.ok(acked, 'the third message could not be received')
+      await ctx.client.queue(name).ack(acked)
+      const leased = await receiveOne(ctx.client.queue(name), ctx.leaseMs * 3 + 10_000) // leased, never acked
       const client = await ctx.reopen()
       const got = await drain(client.queue(name), 2, ctx.leaseMs * 2 + 15_000)
+      assert.ok(
+        !got.some((m) => m.id === acked.id),
+        `${acked.id}, acked before the driver was closed, came back after reopening: an ack must be durable`,
+      )
+      sent.pop()
       assert.deepEqual(
         new Set(got.map((m) => m.id)),
         new Set(sent.map((r) => (r.ok ? r.id : ''))),

@@ -41,13 +41,19 @@ export const allConsumerCases: ConformanceCase[] = [
 /** Every case. */
 export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases]
 
-/** The cases any filter selects: an id or the start of one (`ack`, `ack.stale`), or text in the name. No filter: every case. */
+/**
+ * The cases any filter selects: a whole id selects that case alone; otherwise the start of ids (`ack`,
+ * `ack.stale`) or text in the name. No filter: every case.
+ */
 export function selectCases(
   filters: readonly string[],
   from: readonly ConformanceCase[] = cases,
 ): ConformanceCase[] {
   if (filters.length === 0) return [...from]
-  return from.filter((c) => filters.some((f) => c.id.startsWith(f) || c.name.includes(f)))
+  const exact = new Set(filters.filter((f) => from.some((c) => c.id === f)))
+  return from.filter((c) =>
+    filters.some((f) => (exact.has(f) ? c.id === f : c.id.startsWith(f) || c.name.includes(f))),
+  )
 }
 
 const ids = new Set<string>()

@@ -1,20 +1,46 @@
 import assert from 'node:assert/strict'
 import { type ConformanceCase, needs } from '../case.js'
-import { expectNothingFor, receiveOne, sleep } from '../helpers.js'
+import { expectNothingFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
 import { bound, earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
 
 /** A lease hides a message for its length — no less, not much more — and renewLease restarts it. */
 export const leaseCases: ConformanceCase[] = [
   {
     id: 'lease.hidden',
-    name: 'lease: a received message is hidden from a second receiver',
+    name: 'lease: received messages — every one of a batch — are hidden from a second receiver',
     async run(ctx) {
-      const queue = await ctx.queue()
+      const queue = await ctx.queue<number>()
       const other = ctx.client.queue(queue.name)
-      await queue.send('leased')
-      const m = await receiveOne(queue)
-      await expectNothingFor(other, ctx.leaseMs / 2, 'the message must stay hidden during its lease')
-      await queue.ack(m)
+      await queue.sendBatch([1, 2, 3].map((payload) => ({ payload })))
+      const leased = await receiveUntil(queue, 10_000, (seen) => seen.length >= 3, 10)
+      assert.equal(leased.length, 3, `3 messages sent, ${leased.length} could be leased`)
+      await expectNothingFor(other, ctx.leaseMs / 2, 'a leased message must stay hidden during its lease')
+      await queue.ackBatch(leased)
+    },
+  },
+  {
+    id: 'lease.hidden-under-concurrency',
+    name: 'lease: concurrent receivers never get the same message within its lease',
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      const deliveries: string[] = []
+      const end = Date.now() + ctx.leaseMs * 0.8 // every delivery below is within its first lease
+      const receiver = async () => {
+        while (Date.now() < end && deliveries.length < 20) {
+          const wait = Math.min(1, Math.max(0, (end - Date.now()) / 1000))
+          for (const m of await queue.receive({ maxMessages: 3, waitSeconds: wait })) deliveries.push(m.id)
+        }
+      }
+      const receivers = Promise.all([receiver(), receiver(), receiver(), receiver()])
+      for (let i = 0; i < 20 && Date.now() < end - 200; i++) await queue.send(i)
+      await receivers
+      const twice = deliveries.filter((id, i) => deliveries.indexOf(id) !== i)
+      assert.deepEqual(
+        twice,
+        [],
+        `4 receivers at once got ${[...new Set(twice)].join(', ')} twice within one lease`,
+      )
+      assert.ok(deliveries.length > 0, 'no receiver got anything')
     },
   },
   {
@@ -24,7 +50,7 @@ export const leaseCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue()
       await earliestOf(3, async (n) => {
-        const { id } = await queue.send(`comes back ${n}`)
+        const { id } = await queue.send({ back: n }, { attributes: { sample: String(n) } })
         const leasing = Date.now() // the backend starts the lease after this
         const first = await receiveOne(queue)
         const leased = Date.now() // … and before this
@@ -34,6 +60,8 @@ export const leaseCases: ConformanceCase[] = [
         const [again] = back.messages
         assert.equal(again!.id, id, `another message (${again!.id}) arrived instead of ${id}`)
         assert.equal(again!.attempt, 2, `redelivered with attempt ${again!.attempt}; it must grow by one`)
+        assert.deepEqual(again!.payload, { back: n }, `${id} came back with another payload`)
+        assert.deepEqual(again!.attributes, { sample: String(n) }, `${id} came back with other attributes`)
         const early = back.at - leasing
         assert.ok(
           early >= ctx.leaseMs * 0.9,

@@ -105,7 +105,18 @@ export const lifecycleCases: ConformanceCase[] = [
     name: 'missing queue: QUEUE_NOT_FOUND on first use',
     async run(ctx) {
       const queue = ctx.client.queue(ctx.uniqueName())
-      await expectQueueError(() => queue.send('nowhere'), 'QUEUE_NOT_FOUND', 'send to a missing queue')
+      const error = await expectQueueError(
+        () => queue.send('nowhere'),
+        'QUEUE_NOT_FOUND',
+        'send to a missing queue',
+      )
+      assert.equal(error.retryable, false, 'QUEUE_NOT_FOUND must not be retryable: trying again cannot help')
+      const sends = ctx.driver.callsOf('sendBatch', queue.name).length
+      assert.equal(
+        sends,
+        1,
+        `a send to a missing queue reached the driver ${sends} times; it is not worth retrying`,
+      )
       await expectQueueError(() => queue.receive({ waitSeconds: 0 }), 'QUEUE_NOT_FOUND', 'receive')
     },
   },

@@ -31,7 +31,7 @@ export const longPollCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue()
       await earliestOf(3, async (n) => {
-        const receiving = queue.receive({ maxMessages: 1, waitSeconds: 10 })
+        const receiving = queue.receive({ maxMessages: 10, waitSeconds: 10 }) // one message, not a full batch
         await sleep(500)
         await queue.send(`during wait ${n}`)
         const sentAt = Date.now()

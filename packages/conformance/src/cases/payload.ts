@@ -135,6 +135,7 @@ export const payloadCases: ConformanceCase[] = [
         tenant: 'acme_co-1',
         unicode: 'héllo 🎉',
         long: 'v'.repeat(1_024),
+        TenantID: 'names keep their case', // next to `tenant`: names are case-sensitive
       }
       await queue.sendBatch([{ payload: 'with', attributes }, { payload: 'without' }])
       const got = await drain(queue, 2)

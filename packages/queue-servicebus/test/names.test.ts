@@ -1,0 +1,36 @@
+import { QUEUE_NAME_PATTERN } from '@anyqueue/queue-core'
+import fc from 'fast-check'
+import { expect, test } from 'vitest'
+import { caseSafeName } from '../src/servicebus-driver.js'
+
+const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/).filter((n) => QUEUE_NAME_PATTERN.test(n))
+
+test('distinct portable names map to entity names that differ even ignoring case', () => {
+  fc.assert(
+    fc.property(name, name, (a, b) => {
+      if (a === b) return
+      expect(caseSafeName(a).toLowerCase()).not.toBe(caseSafeName(b).toLowerCase())
+    }),
+    { numRuns: 2_000, seed: 20_261_123 },
+  )
+  // Pairs that differ only in case, which random pairs rarely are.
+  fc.assert(
+    fc.property(name, fc.nat(63), (n, i) => {
+      const flipped = [...n].map((c, j) => (j === i % n.length ? flip(c) : c)).join('')
+      if (flipped === n) return
+      expect(caseSafeName(flipped).toLowerCase()).not.toBe(caseSafeName(n).toLowerCase())
+    }),
+    { numRuns: 2_000, seed: 20_261_123 },
+  )
+})
+
+test('names without capitals keep their entity name; others are lower case with a mask', () => {
+  expect(caseSafeName('jobs')).toBe('jobs')
+  expect(caseSafeName('Jobs')).toBe('jobs.1')
+  expect(caseSafeName('aB')).toBe('ab.2')
+  expect(caseSafeName('A'.repeat(64))).toBe(`${'a'.repeat(64)}.ffffffffffffffff`)
+})
+
+function flip(c: string): string {
+  return c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()
+}
