@@ -1,6 +1,7 @@
 import type { AddressInfo, Server, Socket } from 'node:net'
 import rhea, { type Connection, type EventContext, type Receiver, type Sender } from 'rhea'
 import {
+  amqpMessage,
   encodeStored,
   lockTokenToDeliveryTag,
   parseMessage,
@@ -593,7 +594,12 @@ function wire(
       const format = (context as unknown as { format?: number }).format ?? 0
       const message = context.message as unknown as Record<symbol, Buffer | undefined>
       // The client's own bytes (copied: the frame's buffer is rhea's), never a re-encoding.
-      const raw = Buffer.from(format === 0 ? message[RAW_MESSAGE]! : (message as unknown as Buffer))
+      const raw = Buffer.from(
+        format !== 0
+          ? (message as unknown as Buffer)
+          : // Re-encoding is the last resort (types may change): only if rhea's decode was not wrapped.
+            (message[RAW_MESSAGE] ?? amqpMessage.encode(context.message!)),
+      )
       const size = (delivery as unknown as { data?: Buffer }).data?.length ?? raw.length
       if (size > maxMessageSize) {
         throw new BrokerError(
