@@ -521,6 +521,14 @@ export class Broker {
     return this.queues.has(name.toLowerCase())
   }
 
+  hasTopic(name: string): boolean {
+    return this.topics.has(name.toLowerCase())
+  }
+
+  queueNames(): string[] {
+    return [...this.queues.values()].map((q) => q.name)
+  }
+
   /** Every entity messages can be received from, for tests and the CLI. */
   *entities(): Generator<Entity> {
     for (const q of this.queues.values()) yield* [q.entity, q.entity.deadLetterQueue!]

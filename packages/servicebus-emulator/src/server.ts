@@ -1,5 +1,6 @@
 import type { AddressInfo, Server, Socket } from 'node:net'
 import rhea, { type Connection, type EventContext, type Receiver, type Sender } from 'rhea'
+import { startAdminServer } from './admin-http.js'
 import {
   amqpMessage,
   encodeStored,
@@ -81,6 +82,12 @@ export interface EmulatorOptions {
    * certificate, or the port and a PEM key and certificate. Default: plain AMQP only.
    */
   tls?: boolean | TlsOptions
+  /**
+   * Serve the management REST API `ServiceBusAdministrationClient` speaks (queues, and
+   * `GET /health`) on this port (0 picks one; Microsoft's emulator uses 5300). Over HTTPS with the
+   * `tls` certificate when `tls` is set (the JavaScript SDK only dials HTTPS), else plain HTTP.
+   */
+  adminPort?: number
   /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
   onError?: (error: unknown) => void
 }
@@ -100,6 +107,8 @@ export interface ServiceBusEmulator {
   /** The namespace's entities and messages, for assertions in tests. */
   readonly broker: Broker
   readonly admin: EmulatorAdmin
+  /** The management API, when `adminPort` was given: its port and a connection string for the admin client. */
+  readonly adminApi: { readonly port: number; readonly connectionString: string } | undefined
   /** The AMQPS listener, when `tls` was asked for. */
   readonly tls:
     | { readonly port: number; readonly certPath: string; readonly connectionString: string }
@@ -231,6 +240,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     await closed
   }
   await listen()
+  const adminServer =
+    options.adminPort === undefined
+      ? undefined
+      : await startAdminServer(
+          broker,
+          credentials,
+          { host, port: options.adminPort, tls: certificate },
+          onError,
+        )
 
   const admin: EmulatorAdmin = {
     async createQueue(name, queueOptions = {}) {
@@ -288,6 +306,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     get port() {
       return port
     },
+    get adminApi() {
+      if (!adminServer) return undefined
+      const flag = certificate ? '' : ';UseDevelopmentEmulator=true'
+      return {
+        port: adminServer.port,
+        connectionString: `Endpoint=sb://localhost:${adminServer.port};SharedAccessKeyName=${credentials.keyName};SharedAccessKey=${credentials.key}${flag}`,
+      }
+    },
     get tls() {
       if (!certificate) return undefined
       return {
@@ -304,6 +330,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
       if (servers.length === 0) await listen()
     },
     async close() {
+      await adminServer?.close()
       await stop()
       broker.close()
     },
