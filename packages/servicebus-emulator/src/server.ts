@@ -15,7 +15,6 @@ import {
   Broker,
   BrokerError,
   CONDITIONS,
-  type CreateQueueOptions,
   type Entity,
   type Lock,
   lockLost,
@@ -23,7 +22,8 @@ import {
   STATE_CODE,
   type StoredMessage,
 } from './broker.js'
-import { checkForwarding, parseConfig, parseDuration, type Topology } from './config.js'
+import { checkForwarding, parseConfig, type Topology } from './config.js'
+import { type EmulatorAdmin, emulatorAdmin } from './emulator-admin.js'
 import { cbs, management, type Reply, tokenOf, withMessageId } from './management.js'
 import {
   type AttachFrame,
@@ -90,13 +90,6 @@ export interface EmulatorOptions {
   adminPort?: number
   /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
   onError?: (error: unknown) => void
-}
-
-/** Queue management at run time, shaped like `ServiceBusAdministrationClient`'s queue methods. */
-export interface EmulatorAdmin {
-  createQueue(name: string, options?: CreateQueueOptions): Promise<{ name: string }>
-  deleteQueue(name: string): Promise<void>
-  queueExists(name: string): Promise<boolean>
 }
 
 export interface ServiceBusEmulator {
@@ -250,53 +243,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
           onError,
         )
 
-  const admin: EmulatorAdmin = {
-    async createQueue(name, queueOptions = {}) {
-      const duration = (value: string | undefined, field: string) =>
-        value === undefined ? undefined : parseDuration(value, field)
-      try {
-        broker.addQueue({
-          name,
-          properties: {
-            lockDurationMs: duration(queueOptions.lockDuration, 'lockDuration'),
-            maxDeliveryCount: queueOptions.maxDeliveryCount,
-            defaultMessageTimeToLiveMs: duration(
-              queueOptions.defaultMessageTimeToLive,
-              'defaultMessageTimeToLive',
-            ),
-            deadLetteringOnMessageExpiration: queueOptions.deadLetteringOnMessageExpiration,
-            requiresDuplicateDetection: queueOptions.requiresDuplicateDetection,
-            duplicateDetectionHistoryTimeWindowMs: duration(
-              queueOptions.duplicateDetectionHistoryTimeWindow,
-              'duplicateDetectionHistoryTimeWindow',
-            ),
-            forwardTo: queueOptions.forwardTo,
-            forwardDeadLetteredMessagesTo: queueOptions.forwardDeadLetteredMessagesTo,
-            requiresSession: queueOptions.requiresSession,
-          } as never,
-        })
-      } catch (error) {
-        if (error instanceof BrokerError)
-          throw Object.assign(new Error(error.message), {
-            code: 'MessagingEntityAlreadyExists',
-            statusCode: 409,
-          })
-        throw error
-      }
-      return { name }
-    },
-    async deleteQueue(name) {
-      if (!broker.deleteEntity(name)) {
-        throw Object.assign(new Error(`The messaging entity '${name}' could not be found.`), {
-          code: 'MessageEntityNotFoundError',
-          statusCode: 404,
-        })
-      }
-    },
-    async queueExists(name) {
-      return broker.hasQueue(name)
-    },
-  }
+  const admin = emulatorAdmin(broker)
 
   return {
     get connectionString() {
