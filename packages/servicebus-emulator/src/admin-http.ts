@@ -12,8 +12,9 @@ import type { Broker, Entity } from './broker.js'
 import { type EntityProperties, parseDuration } from './config.js'
 
 // The management REST API ServiceBusAdministrationClient speaks (ATOM XML over HTTP(S), as on
-// Microsoft's emulator's port 5300): queues — create, get, update, delete, list, runtime
-// properties — and GET /health. Topics, subscriptions and rules are not served here yet.
+// Microsoft's emulator's port 5300): queues, topics and subscriptions — create, get, update,
+// delete, list, runtime properties — and GET /health. Rules are not served here yet (the SDK's
+// rule manager over AMQP is).
 
 const ATOM = 'http://www.w3.org/2005/Atom'
 const SB = 'http://schemas.microsoft.com/netservices/2010/10/servicebus/connect'
@@ -84,70 +85,137 @@ function handle(
   body: string,
 ): Answer {
   const url = new URL(request.url ?? '/', 'http://emulator')
-  const path = decodeURIComponent(url.pathname.replace(/^\/+/, ''))
+  const path = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''))
   if (request.method === 'GET' && path.toLowerCase() === 'health')
     return [200, JSON.stringify({ status: 'healthy' }), 'application/json']
   const problem = tokenProblem(request.headers.authorization, credentials)
   if (problem !== undefined) return [401, errorXml(401, problem)]
   const base = `https://${request.headers.host ?? 'localhost'}`
-  if (path.includes('/')) {
-    if (path.toLowerCase() === '$resources/queues' && request.method === 'GET') {
-      const skip = Number(url.searchParams.get('$skip') ?? 0)
-      const top = Number(url.searchParams.get('$top') ?? 100)
-      const names = broker.queueNames().slice(skip, skip + top)
-      const entries = names.map((n) => queueEntry(base, n, broker.receivable(n), created))
-      return [200, feed(`${base}/$Resources/queues`, entries)]
-    }
-    // Topics, subscriptions and rules: not served yet — an empty feed, which the SDK reads as "none".
-    return [200, feed(`${base}/${path}`, [])]
+  const skip = Number(url.searchParams.get('$skip') ?? 0)
+  const top = Number(url.searchParams.get('$top') ?? 100)
+  const list = (entries: string[]): Answer => [200, feed(`${base}/${path}`, entries.slice(skip, skip + top))]
+  const born = (key: string) => created.get(key.toLowerCase()) ?? new Date(0)
+  const lower = path.toLowerCase()
+  if (request.method === 'GET' && lower === '$resources/queues')
+    return list(broker.queueNames().map((n) => queueEntry(base, n, broker.receivable(n), born(n))))
+  if (request.method === 'GET' && lower === '$resources/topics')
+    return list(broker.topicNames().map((n) => topicEntry(base, n, broker.subscriptions(n)!, born(n))))
+  // Rules over HTTP are not served yet: an empty feed, which the SDK reads as "none" / not found.
+  if (/\/rules(\/|$)/i.test(path)) return list([])
+  const subs = /^(.+)\/subscriptions$/i.exec(path)
+  if (subs && request.method === 'GET') {
+    const entities = [...(broker.subscriptions(subs[1]!)?.values() ?? [])]
+    return list(entities.map((e) => subscriptionEntry(base, e, born(e.path))))
   }
-  const name = path
+  const sub = /^(.+)\/subscriptions\/([^/]+)$/i.exec(path)
+  if (sub) return subscription(broker, created, request, body, base, sub[1]!, sub[2]!)
+  if (path === '' || path.includes('$')) return [404, errorXml(404, `No such resource: '${path}'.`)]
+  return queueOrTopic(broker, created, request, body, base, path)
+}
+
+function queueOrTopic(
+  broker: Broker,
+  created: Map<string, Date>,
+  request: IncomingMessage,
+  body: string,
+  base: string,
+  name: string,
+): Answer {
+  const born = () => created.get(name.toLowerCase()) ?? new Date(0)
+  const show = () =>
+    broker.hasQueue(name)
+      ? queueEntry(base, name, broker.receivable(name), born())
+      : topicEntry(base, name, broker.subscriptions(name)!, born())
+  const exists = broker.hasQueue(name) || broker.hasTopic(name)
   switch (request.method) {
-    case 'GET': {
-      if (!broker.hasQueue(name)) return [200, feed(`${base}/${name}`, [])]
-      return [200, queueEntry(base, name, broker.receivable(name), created)]
-    }
+    case 'GET':
+      return exists ? [200, show()] : [200, feed(`${base}/${name}`, [])]
     case 'PUT': {
-      const description = readDescription(body)
-      const update = request.headers['if-match'] === '*'
-      if (update) {
-        if (!broker.hasQueue(name)) return [404, errorXml(404, `The queue '${name}' does not exist.`)]
-        Object.assign(broker.receivable(name).properties, description)
-      } else {
-        if (broker.hasQueue(name) || broker.hasTopic(name))
-          return [409, errorXml(409, `The messaging entity '${name}' already exists.`)]
-        try {
-          broker.addQueue({ name, properties: description })
-        } catch (error) {
-          return [400, errorXml(400, (error as Error).message)]
-        }
-        created.set(name.toLowerCase(), new Date())
+      const { root, properties } = readDescription(body)
+      if (request.headers['if-match'] === '*') {
+        if (!exists) return [404, errorXml(404, `The messaging entity '${name}' does not exist.`)]
+        if (broker.hasQueue(name)) Object.assign(broker.receivable(name).properties, properties)
+        return [200, show()]
       }
-      return [update ? 200 : 201, queueEntry(base, name, broker.receivable(name), created)]
+      if (exists) return [409, errorXml(409, `The messaging entity '${name}' already exists.`)]
+      try {
+        if (root === 'TopicDescription') {
+          const ttl = properties.defaultMessageTimeToLiveMs
+          broker.addTopic({ name, properties: ttl === undefined ? {} : { defaultMessageTimeToLiveMs: ttl } })
+        } else broker.addQueue({ name, properties })
+      } catch (error) {
+        return [400, errorXml(400, (error as Error).message)]
+      }
+      created.set(name.toLowerCase(), new Date())
+      return [201, show()]
     }
-    case 'DELETE': {
-      if (!broker.hasQueue(name) || !broker.deleteEntity(name))
+    case 'DELETE':
+      if (!exists || !broker.deleteEntity(name))
         return [404, errorXml(404, `The messaging entity '${name}' could not be found.`)]
       created.delete(name.toLowerCase())
       return [200, '']
-    }
     default:
       return [405, errorXml(405, `${request.method} is not supported.`)]
   }
 }
 
-/** The queue settings a QueueDescription carries, as the broker keeps them. */
-function readDescription(body: string): Partial<EntityProperties> {
-  const parsed = parser.parse(body) as { entry?: { content?: { QueueDescription?: Record<string, string> } } }
-  const d = parsed.entry?.content?.QueueDescription ?? {}
-  const duration = (key: string) => (d[key] === undefined ? undefined : parseDuration(String(d[key]), key))
+function subscription(
+  broker: Broker,
+  created: Map<string, Date>,
+  request: IncomingMessage,
+  body: string,
+  base: string,
+  topic: string,
+  name: string,
+): Answer {
+  const subscriptions = broker.subscriptions(topic)
+  const entity = subscriptions?.get(name.toLowerCase())
+  const born = (e: Entity) => created.get(e.path.toLowerCase()) ?? new Date(0)
+  switch (request.method) {
+    case 'GET':
+      return entity
+        ? [200, subscriptionEntry(base, entity, born(entity))]
+        : [200, feed(`${base}/${topic}`, [])]
+    case 'PUT': {
+      const { properties } = readDescription(body)
+      if (request.headers['if-match'] === '*') {
+        if (!entity) return [404, errorXml(404, `The subscription '${name}' does not exist.`)]
+        Object.assign(entity.properties, properties)
+        return [200, subscriptionEntry(base, entity, born(entity))]
+      }
+      if (!subscriptions) return [404, errorXml(404, `The topic '${topic}' does not exist.`)]
+      if (entity) return [409, errorXml(409, `The subscription '${name}' already exists.`)]
+      try {
+        const added = broker.addSubscription(topic, { name, properties })
+        created.set(added.path.toLowerCase(), new Date())
+        return [201, subscriptionEntry(base, added, born(added))]
+      } catch (error) {
+        return [400, errorXml(400, (error as Error).message)]
+      }
+    }
+    case 'DELETE':
+      if (!entity || !broker.deleteSubscription(topic, name))
+        return [404, errorXml(404, `The subscription '${topic}/Subscriptions/${name}' could not be found.`)]
+      return [200, '']
+    default:
+      return [405, errorXml(405, `${request.method} is not supported.`)]
+  }
+}
+
+/** The settings a Queue-, Topic- or SubscriptionDescription carries, as the broker keeps them. */
+function readDescription(body: string): { root: string; properties: Partial<EntityProperties> } {
+  const parsed = parser.parse(body) as { entry?: { content?: Record<string, Record<string, string>> } }
+  const content = parsed.entry?.content ?? {}
+  const root = Object.keys(content).find((k) => k.endsWith('Description')) ?? 'QueueDescription'
+  const d = content[root] ?? {}
+  const duration = (key: string) =>
+    d[key] === undefined || d[key] === NEVER ? undefined : parseDuration(String(d[key]), key)
   const flag = (key: string) => (d[key] === undefined ? undefined : String(d[key]) === 'true')
   const target = (key: string) => (d[key] ? String(d[key]).replace(/^[a-z]+:\/\/[^/]+\//i, '') : undefined)
   const properties: Partial<EntityProperties> = {
     lockDurationMs: duration('LockDuration'),
     maxDeliveryCount: d.MaxDeliveryCount === undefined ? undefined : Number(d.MaxDeliveryCount),
-    defaultMessageTimeToLiveMs:
-      d.DefaultMessageTimeToLive === NEVER ? undefined : duration('DefaultMessageTimeToLive'),
+    defaultMessageTimeToLiveMs: duration('DefaultMessageTimeToLive'),
     deadLetteringOnMessageExpiration: flag('DeadLetteringOnMessageExpiration'),
     requiresDuplicateDetection: flag('RequiresDuplicateDetection'),
     duplicateDetectionHistoryTimeWindowMs: duration('DuplicateDetectionHistoryTimeWindow'),
@@ -155,7 +223,10 @@ function readDescription(body: string): Partial<EntityProperties> {
     forwardTo: target('ForwardTo'),
     forwardDeadLetteredMessagesTo: target('ForwardDeadLetteredMessagesTo'),
   }
-  return Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined))
+  return {
+    root,
+    properties: Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined)),
+  }
 }
 
 function iso(ms: number): string {
@@ -174,56 +245,110 @@ const escapeXml = (text: string) =>
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
   )
 
-function queueEntry(base: string, name: string, entity: Entity, created: Map<string, Date>): string {
-  const p = entity.properties
-  const counts = entity.counts()
-  const dead = entity.deadLetterQueue?.messages.size ?? 0
-  const at = (created.get(name.toLowerCase()) ?? new Date(0)).toISOString()
-  const now = new Date().toISOString()
-  const fields: Array<[string, string | number | boolean]> = [
+type Fields = Array<[string, string | number | boolean | undefined]>
+
+function countDetails(active: number, dead: number, scheduled: number): string {
+  return (
+    `<CountDetails xmlns:d2p1="${SB_COUNTS}">` +
+    `<d2p1:ActiveMessageCount>${active}</d2p1:ActiveMessageCount>` +
+    `<d2p1:DeadLetterMessageCount>${dead}</d2p1:DeadLetterMessageCount>` +
+    `<d2p1:ScheduledMessageCount>${scheduled}</d2p1:ScheduledMessageCount>` +
+    '<d2p1:TransferMessageCount>0</d2p1:TransferMessageCount>' +
+    '<d2p1:TransferDeadLetterMessageCount>0</d2p1:TransferDeadLetterMessageCount></CountDetails>'
+  )
+}
+
+/** An ATOM entry: the SDK takes the entity's name from its id, and its settings from `root`. */
+function entry(base: string, path: string, root: string, fields: Fields, born: Date, counts: string): string {
+  const at = born.toISOString()
+  const xml = fields
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`)
+    .join('')
+  return (
+    `<entry xmlns="${ATOM}"><id>${escapeXml(`${base}/${path}?api-version=2021-05`)}</id>` +
+    `<title type="text">${escapeXml(path.split('/').at(-1)!)}</title><published>${at}</published><updated>${at}</updated>` +
+    `<content type="application/xml"><${root} xmlns="${SB}" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">` +
+    `${xml}<CreatedAt>${at}</CreatedAt><UpdatedAt>${at}</UpdatedAt><AccessedAt>${new Date().toISOString()}</AccessedAt>` +
+    `<AuthorizationRules></AuthorizationRules>${counts}</${root}></content></entry>`
+  )
+}
+
+const COMMON: Fields = [
+  ['Status', 'Active'],
+  ['EntityAvailabilityStatus', 'Available'],
+  ['AutoDeleteOnIdle', NEVER],
+  ['EnableBatchedOperations', true],
+  ['EnablePartitioning', false],
+  ['EnableExpress', false],
+  ['SizeInBytes', 0],
+  ['IsAnonymousAccessible', false],
+]
+
+function entityFields(p: EntityProperties): Fields {
+  return [
     ['LockDuration', iso(p.lockDurationMs)],
-    ['MaxSizeInMegabytes', 1024],
-    ['RequiresDuplicateDetection', p.requiresDuplicateDetection],
+    ['MaxDeliveryCount', p.maxDeliveryCount],
     ['RequiresSession', p.requiresSession],
     ['DefaultMessageTimeToLive', iso(p.defaultMessageTimeToLiveMs)],
     ['DeadLetteringOnMessageExpiration', p.deadLetteringOnMessageExpiration],
+    ['ForwardTo', p.forwardTo],
+    ['ForwardDeadLetteredMessagesTo', p.forwardDeadLetteredMessagesTo],
+  ]
+}
+
+function queueEntry(base: string, name: string, entity: Entity, born: Date): string {
+  const p = entity.properties
+  const c = entity.counts()
+  const dead = entity.deadLetterQueue?.messages.size ?? 0
+  const fields: Fields = [
+    ...entityFields(p),
+    ['MaxSizeInMegabytes', 1024],
+    ['RequiresDuplicateDetection', p.requiresDuplicateDetection],
     ['DuplicateDetectionHistoryTimeWindow', iso(p.duplicateDetectionHistoryTimeWindowMs)],
-    ['MaxDeliveryCount', p.maxDeliveryCount],
-    ['EnableBatchedOperations', true],
-    ['SizeInBytes', 0],
     ['MessageCount', entity.messages.size + dead],
-    ['IsAnonymousAccessible', false],
-    ['Status', 'Active'],
-    ...(p.forwardTo ? [['ForwardTo', p.forwardTo] as [string, string]] : []),
-    ['CreatedAt', at],
-    ['UpdatedAt', at],
-    ['AccessedAt', now],
     ['SupportOrdering', true],
+    ...COMMON,
   ]
-  const countDetails =
-    `<CountDetails xmlns:d2p1="${SB_COUNTS}">` +
-    `<d2p1:ActiveMessageCount>${counts.active + counts.locked}</d2p1:ActiveMessageCount>` +
-    `<d2p1:DeadLetterMessageCount>${dead}</d2p1:DeadLetterMessageCount>` +
-    `<d2p1:ScheduledMessageCount>${counts.scheduled}</d2p1:ScheduledMessageCount>` +
-    '<d2p1:TransferMessageCount>0</d2p1:TransferMessageCount>' +
-    '<d2p1:TransferDeadLetterMessageCount>0</d2p1:TransferDeadLetterMessageCount></CountDetails>'
-  const tail: Array<[string, string | boolean]> = [
-    ['AutoDeleteOnIdle', NEVER],
-    ['EnablePartitioning', false],
-    ['EntityAvailabilityStatus', 'Available'],
-    ['EnableExpress', false],
-    ...(p.forwardDeadLetteredMessagesTo
-      ? [['ForwardDeadLetteredMessagesTo', p.forwardDeadLetteredMessagesTo] as [string, string]]
-      : []),
+  return entry(
+    base,
+    name,
+    'QueueDescription',
+    fields,
+    born,
+    countDetails(c.active + c.locked + c.deferred, dead, c.scheduled),
+  )
+}
+
+function topicEntry(base: string, name: string, subscriptions: Map<string, Entity>, born: Date): string {
+  const fields: Fields = [
+    ['MaxSizeInMegabytes', 1024],
+    ['DefaultMessageTimeToLive', NEVER],
+    ['RequiresDuplicateDetection', false],
+    ['DuplicateDetectionHistoryTimeWindow', 'PT10M'],
+    ['SupportOrdering', true],
+    ['SubscriptionCount', subscriptions.size],
+    ...COMMON,
   ]
-  const xml = (list: Array<[string, string | number | boolean]>) =>
-    list.map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('')
-  return (
-    `<entry xmlns="${ATOM}"><id>${escapeXml(`${base}/${name}?api-version=2021-05`)}</id>` +
-    `<title type="text">${escapeXml(name)}</title><published>${at}</published><updated>${at}</updated>` +
-    `<content type="application/xml"><QueueDescription xmlns="${SB}" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">` +
-    `${xml(fields)}<AuthorizationRules></AuthorizationRules>${countDetails}${xml(tail)}` +
-    '</QueueDescription></content></entry>'
+  return entry(base, name, 'TopicDescription', fields, born, countDetails(0, 0, 0))
+}
+
+function subscriptionEntry(base: string, entity: Entity, born: Date): string {
+  const c = entity.counts()
+  const dead = entity.deadLetterQueue?.messages.size ?? 0
+  const fields: Fields = [
+    ...entityFields(entity.properties),
+    ['DeadLetteringOnFilterEvaluationExceptions', true],
+    ['MessageCount', entity.messages.size + dead],
+    ...COMMON,
+  ]
+  return entry(
+    base,
+    entity.path,
+    'SubscriptionDescription',
+    fields,
+    born,
+    countDetails(c.active + c.locked + c.deferred, dead, c.scheduled),
   )
 }
 

@@ -19,7 +19,7 @@ afterAll(async () => {
   await plain?.close()
 })
 
-it('creates, reads, updates, lists, counts and deletes queues through ServiceBusAdministrationClient', async () => {
+it('creates, reads, updates, lists, counts and deletes queues, topics and subscriptions through ServiceBusAdministrationClient', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [script, emulator.adminApi!.connectionString, emulator.connectionString],
@@ -39,6 +39,16 @@ it('creates, reads, updates, lists, counts and deletes queues through ServiceBus
     runtime: { active: 3, scheduled: 1, total: 4 },
     afterDelete: false,
     deleteMissing: 'MessageEntityNotFoundError',
+    topicDuplicate: 'MessageEntityAlreadyExistsError',
+    subscription: { topic: 'events', name: 'audit', lockDuration: 'PT10S', maxDeliveryCount: 4 },
+    subscriptionMissing: 'MessageEntityNotFoundError',
+    topicsListed: ['events'],
+    subscriptionsListed: ['audit'],
+    topicExists: [true, true],
+    subscriptionRuntime: 1,
+    topicRuntime: 1,
+    subscriptionAfterDelete: false,
+    topicAfterDelete: false,
   })
 })
 
