@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net'
 import { XMLParser } from 'fast-xml-parser'
 import { type Credentials, tokenProblem } from './auth.js'
 import type { Broker, Entity } from './broker.js'
-import { type EntityProperties, parseDuration } from './config.js'
+import { type CorrelationField, type EntityProperties, parseDuration, type RuleFilter } from './config.js'
+import { compileRule, type Rule } from './rules.js'
 
 // The management REST API ServiceBusAdministrationClient speaks (ATOM XML over HTTP(S), as on
 // Microsoft's emulator's port 5300): queues, topics and subscriptions — create, get, update,
-// delete, list, runtime properties — and GET /health. Rules are not served here yet (the SDK's
-// rule manager over AMQP is).
+// delete, list, runtime properties — their rules, and GET /health.
 
 const ATOM = 'http://www.w3.org/2005/Atom'
 const SB = 'http://schemas.microsoft.com/netservices/2010/10/servicebus/connect'
@@ -100,8 +100,7 @@ function handle(
     return list(broker.queueNames().map((n) => queueEntry(base, n, broker.receivable(n), born(n))))
   if (request.method === 'GET' && lower === '$resources/topics')
     return list(broker.topicNames().map((n) => topicEntry(base, n, broker.subscriptions(n)!, born(n))))
-  // Rules over HTTP are not served yet: an empty feed, which the SDK reads as "none" / not found.
-  if (/\/rules(\/|$)/i.test(path)) return list([])
+  if (/\/rules(\/|$)/i.test(path)) return rules(broker, request, body, base, path, list)
   const subs = /^(.+)\/subscriptions$/i.exec(path)
   if (subs && request.method === 'GET') {
     const entities = [...(broker.subscriptions(subs[1]!)?.values() ?? [])]
@@ -368,4 +367,134 @@ function reply(
 ): void {
   response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) })
   response.end(body)
+}
+
+const ruleParser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, parseTagValue: false })
+const XSD = 'http://www.w3.org/2001/XMLSchema'
+
+function rules(
+  broker: Broker,
+  request: IncomingMessage,
+  body: string,
+  base: string,
+  path: string,
+  list: (entries: string[]) => Answer,
+): Answer {
+  const match = /^(.+)\/subscriptions\/([^/]+)\/rules(?:\/([^/]+))?$/i.exec(path)
+  const subscription = match && broker.subscriptions(match[1]!)?.get(match[2]!.toLowerCase())
+  if (!match || !subscription?.rules) return list([])
+  const ruleList = subscription.rules
+  const prefix = `${subscription.path}/Rules`
+  const name = match[3]
+  if (name === undefined)
+    return request.method === 'GET'
+      ? list(ruleList.map((r) => ruleEntry(base, prefix, r)))
+      : [405, errorXml(405, 'Only GET lists rules.')]
+  const index = ruleList.findIndex((r) => r.name.toLowerCase() === name.toLowerCase())
+  switch (request.method) {
+    case 'GET':
+      return index < 0 ? [200, feed(`${base}/${path}`, [])] : [200, ruleEntry(base, prefix, ruleList[index]!)]
+    case 'PUT': {
+      const update = request.headers['if-match'] === '*'
+      if (update && index < 0) return [404, errorXml(404, `The rule '${name}' does not exist.`)]
+      if (!update && index >= 0) return [409, errorXml(409, `The rule '${name}' already exists.`)]
+      let rule: Rule
+      try {
+        rule = compileRule({ ...readRule(body), name }, name)
+      } catch (error) {
+        return [400, errorXml(400, (error as Error).message)]
+      }
+      if (update) ruleList[index] = rule
+      else ruleList.push(rule)
+      return [update ? 200 : 201, ruleEntry(base, prefix, rule)]
+    }
+    case 'DELETE':
+      if (index < 0) return [404, errorXml(404, `The rule '${name}' could not be found.`)]
+      ruleList.splice(index, 1)
+      return [200, '']
+    default:
+      return [405, errorXml(405, `${request.method} is not supported.`)]
+  }
+}
+
+type Node = Record<string, unknown>
+const text = (node: unknown): string | undefined =>
+  node === undefined || node === null || node === ''
+    ? undefined
+    : typeof node === 'object'
+      ? String((node as Node)['#text'] ?? '')
+      : String(node)
+
+/** A RuleDescription: a SQL or correlation filter and an optional SQL action. */
+function readRule(body: string): RuleFilter {
+  const parsed = ruleParser.parse(body) as { entry?: { content?: { RuleDescription?: Node } } }
+  const d = parsed.entry?.content?.RuleDescription ?? {}
+  const filter = (d.Filter ?? {}) as Node
+  const action = text((d.Action as Node | undefined)?.SqlExpression)
+  const named = action === undefined ? {} : { action }
+  const sql = text(filter.SqlExpression)
+  if (sql !== undefined) return { type: 'sql', expression: sql, ...named }
+  const system: Partial<Record<CorrelationField, string>> = {}
+  for (const [tag, field] of CORRELATION_TAGS) {
+    const value = text(filter[tag])
+    if (value !== undefined) system[field] = value
+  }
+  const properties: Record<string, string | number | boolean> = {}
+  const pairs = (filter.Properties as Node | undefined)?.KeyValueOfstringanyType
+  for (const pair of (Array.isArray(pairs) ? pairs : pairs ? [pairs] : []) as Node[]) {
+    const value = pair.Value as Node
+    const raw = text(value) ?? ''
+    const type = String(value['@_type'] ?? '')
+      .split(':')
+      .at(-1)
+    properties[String(text(pair.Key))] =
+      type === 'boolean' ? raw === 'true' : type === 'int' || type === 'double' ? Number(raw) : raw
+  }
+  return { type: 'correlation', system, properties, ...named }
+}
+
+const CORRELATION_TAGS: Array<[string, CorrelationField]> = [
+  ['CorrelationId', 'correlationId'],
+  ['MessageId', 'messageId'],
+  ['To', 'to'],
+  ['ReplyTo', 'replyTo'],
+  ['Label', 'subject'],
+  ['SessionId', 'sessionId'],
+  ['ReplyToSessionId', 'replyToSessionId'],
+  ['ContentType', 'contentType'],
+]
+
+function ruleEntry(base: string, prefix: string, rule: Rule): string {
+  const d = rule.definition
+  const tag = (name: string, value: string | undefined) =>
+    value === undefined ? '' : `<${name}>${escapeXml(value)}</${name}>`
+  let filter: string
+  if (d.type === 'correlation') {
+    const props = Object.entries(d.properties)
+      .map(([k, v]) => {
+        const type = typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'double') : typeof v
+        return `<KeyValueOfstringanyType><Key>${escapeXml(k)}</Key><Value i:type="d6p1:${type}" xmlns:d6p1="${XSD}">${escapeXml(String(v))}</Value></KeyValueOfstringanyType>`
+      })
+      .join('')
+    filter = `<Filter i:type="CorrelationFilter">${CORRELATION_TAGS.map(([t, f]) => tag(t, d.system[f])).join('')}<Properties>${props}</Properties></Filter>`
+  } else {
+    const [type, expression] =
+      d.type === 'sql'
+        ? ['SqlFilter', d.expression]
+        : d.type === 'true'
+          ? ['TrueFilter', '1=1']
+          : ['FalseFilter', '1=0']
+    filter = `<Filter i:type="${type}">${tag('SqlExpression', expression)}<CompatibilityLevel>20</CompatibilityLevel></Filter>`
+  }
+  const action =
+    d.action === undefined
+      ? '<Action i:type="EmptyRuleAction"></Action>'
+      : `<Action i:type="SqlRuleAction">${tag('SqlExpression', d.action)}<CompatibilityLevel>20</CompatibilityLevel></Action>`
+  const at = new Date(0).toISOString()
+  return (
+    `<entry xmlns="${ATOM}"><id>${escapeXml(`${base}/${prefix}/${rule.name}?api-version=2021-05`)}</id>` +
+    `<title type="text">${escapeXml(rule.name)}</title><published>${at}</published><updated>${at}</updated>` +
+    `<content type="application/xml"><RuleDescription xmlns="${SB}" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">` +
+    `${filter}${action}<CreatedAt>${at}</CreatedAt>${tag('Name', rule.name)}</RuleDescription></content></entry>`
+  )
 }

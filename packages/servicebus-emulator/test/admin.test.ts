@@ -19,7 +19,7 @@ afterAll(async () => {
   await plain?.close()
 })
 
-it('creates, reads, updates, lists, counts and deletes queues, topics and subscriptions through ServiceBusAdministrationClient', async () => {
+it('creates, reads, updates, lists, counts and deletes queues, topics, subscriptions and rules through ServiceBusAdministrationClient', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [script, emulator.adminApi!.connectionString, emulator.connectionString],
@@ -47,6 +47,16 @@ it('creates, reads, updates, lists, counts and deletes queues, topics and subscr
     topicExists: [true, true],
     subscriptionRuntime: 1,
     topicRuntime: 1,
+    defaultRules: ['$Default'],
+    ruleDuplicate: 'MessageEntityAlreadyExistsError',
+    badRule: 'ServiceError',
+    rules: {
+      names: ['eu', 'vip'],
+      eu: ["region = 'eu'", 'SET routed = 1'],
+      vip: ['vip', { tier: 'gold', n: 2, on: true }],
+      exists: [true, false],
+    },
+    routed: ['fan-out', 'eu', 'gold'],
     subscriptionAfterDelete: false,
     topicAfterDelete: false,
   })
