@@ -139,6 +139,12 @@ describe.skipIf(!python).concurrent('servicebus-emulator through Qpid Proton', (
     expect(peeked[0]!.annotations.value['x-opt-message-state']).toEqual(int(2)) // scheduled
     expect(out.deferredState).toBe(1)
     expect(out.receiveDeferred!.count).toBe(1)
+    // properties-to-modify keep the types the client gave them, beside the message's own.
+    expect((out.deferredProperties as unknown as TypedMap).value).toEqual({
+      i: int(9),
+      stage: int(2),
+      ref: { type: 'uuid', value: '00000000-0000-0000-0000-000000000009' },
+    })
   })
 
   it('answers $cbs put-token with an int status code, with and without reply_to, and checks the signature', async () => {

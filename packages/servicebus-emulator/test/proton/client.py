@@ -173,7 +173,8 @@ def management(conn):
     out["renew"] = {"properties": typed(reply.properties), "body": typed(reply.body)}
     reply = node.call(
         {"operation": "com.microsoft:update-disposition"},
-        {"lock-tokens": tokens, "disposition-status": "defered"},
+        {"lock-tokens": tokens, "disposition-status": "defered",
+         "properties-to-modify": {"stage": int32(2), "ref": uuid.UUID(int=9)}},
     )
     out["defer"] = {"properties": typed(reply.properties)}
     reply = node.call({"operation": "com.microsoft:peek-message"},
@@ -189,8 +190,12 @@ def management(conn):
         {"operation": "com.microsoft:receive-by-sequence-number"},
         {"sequence-numbers": Array(Data.NULL, Data.LONG, out["deferredSeq"]), "receiver-settle-mode": 0},
     )
-    out["receiveDeferred"] = {"properties": typed(reply.properties),
-                              "count": len((reply.body or {}).get("messages", []))}
+    deferred = (reply.body or {}).get("messages", [])
+    out["receiveDeferred"] = {"properties": typed(reply.properties), "count": len(deferred)}
+    if deferred:
+        m = Message()
+        m.decode(deferred[0]["message"])
+        out["deferredProperties"] = typed(m.properties or {})
     reply = node.call({"operation": "com.microsoft:no-such-thing"}, {})
     out["unknown"] = {"properties": typed(reply.properties)}
     return out
