@@ -71,6 +71,23 @@ function typedEntries(section: TypedValue): Record<string, unknown> {
   return out
 }
 
+/**
+ * A map inside a message's `amqp-value` body (a `$management` request's `properties-to-modify`),
+ * its values typed as the client encoded them; undefined when absent.
+ */
+export function typedBodyMap(bytes: Buffer, key: string): Record<string, unknown> | undefined {
+  const reader = new codec.Reader(bytes)
+  while (reader.remaining()) {
+    const section = reader.read() as TypedValue
+    const raw = section.descriptor?.value
+    if (raw !== 0x77 && raw !== 'amqp:amqp-value:*') continue
+    const entries = typedEntries(section)
+    const value = entries[key] as TypedValue | undefined
+    return value && Array.isArray(value.value) ? typedEntries(value) : undefined
+  }
+  return undefined
+}
+
 export function parseMessage(bytes: Buffer): StoredBody {
   const reader = new codec.Reader(bytes)
   const sections: StoredBody['sections'] = []

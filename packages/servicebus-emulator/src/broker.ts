@@ -3,6 +3,7 @@ import {
   type EntityProperties,
   type QueueDefinition,
   resolveProperties,
+  type SubscriptionDefinition,
   type TopicDefinition,
   type Topology,
 } from './config.js'
@@ -490,22 +491,52 @@ export class Broker {
       )
     }
     const topicProperties = resolveProperties(definition.properties, `topic '${definition.name}'`)
-    const subscriptions = new Map<string, Entity>()
-    for (const sub of definition.subscriptions ?? []) {
-      const path = `${definition.name}/Subscriptions/${sub.name}`
-      subscriptions.set(
-        sub.name.toLowerCase(),
-        new Entity(this, path, resolveProperties(sub.properties, path), compileRules(sub.rules)),
-      )
-    }
     this.topics.set(key, {
       name: definition.name,
       kind: 'topic',
       nextSeq: 1,
       defaultTtlMs: topicProperties.defaultMessageTimeToLiveMs,
       duplicates: new Map(),
-      subscriptions,
+      subscriptions: new Map(),
     })
+    for (const sub of definition.subscriptions ?? []) this.addSubscription(definition.name, sub)
+  }
+
+  /** Adds a subscription to a topic (with `$Default`, a true filter, when it has no rules). */
+  addSubscription(topicName: string, definition: SubscriptionDefinition): Entity {
+    const topic = this.topics.get(topicName.toLowerCase())
+    if (!topic) throw notFound(this.namespace, topicName)
+    const key = definition.name.toLowerCase()
+    if (topic.subscriptions.has(key))
+      throw new BrokerError(
+        CONDITIONS.entityExists,
+        `The subscription '${definition.name}' already exists.`,
+        409,
+      )
+    const path = `${topic.name}/Subscriptions/${definition.name}`
+    const entity = new Entity(
+      this,
+      path,
+      resolveProperties(definition.properties, path),
+      compileRules(definition.rules),
+    )
+    topic.subscriptions.set(key, entity)
+    return entity
+  }
+
+  deleteSubscription(topicName: string, name: string): boolean {
+    const subscriptions = this.topics.get(topicName.toLowerCase())?.subscriptions
+    subscriptions?.get(name.toLowerCase())?.clear()
+    return subscriptions?.delete(name.toLowerCase()) ?? false
+  }
+
+  /** A topic's subscriptions by name, or undefined when there is no such topic. */
+  subscriptions(topicName: string): Map<string, Entity> | undefined {
+    return this.topics.get(topicName.toLowerCase())?.subscriptions
+  }
+
+  topicNames(): string[] {
+    return [...this.topics.values()].map((t) => t.name)
   }
 
   deleteEntity(name: string): boolean {
@@ -519,6 +550,14 @@ export class Broker {
 
   hasQueue(name: string): boolean {
     return this.queues.has(name.toLowerCase())
+  }
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name.toLowerCase())
+  }
+
+  queueNames(): string[] {
+    return [...this.queues.values()].map((q) => q.name)
   }
 
   /** Every entity messages can be received from, for tests and the CLI. */

@@ -14,6 +14,8 @@ Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its c
   --tls                    Also serve AMQPS (for SDKs that always dial TLS) with a generated
                            self-signed certificate; prints its path and an AMQPS connection string.
   --tls-port <n>           Port of the AMQPS listener; 0 picks a free one. Default: 5671.
+  --admin-port <n>         Serve the management API ServiceBusAdministrationClient speaks (queues)
+                           and GET /health on this port (Microsoft's emulator: 5300); HTTPS with --tls.
   --allow-any-key          Accept any SAS token or key, as Microsoft's emulator does. Default: only
                            tokens signed with the key in the printed connection string.
   --help                   Print this and exit.
@@ -35,10 +37,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   let port: number
   let tlsPort: number
+  let adminPort: number | undefined
   let maxMessageSize: number | undefined
   try {
     port = integer(values.port, '--port', 0, 65_535)
     tlsPort = integer(values['tls-port'], '--tls-port', 0, 65_535)
+    adminPort =
+      values['admin-port'] === undefined
+        ? undefined
+        : integer(values['admin-port'], '--admin-port', 0, 65_535)
     maxMessageSize =
       values['max-message-size'] === undefined
         ? undefined
@@ -68,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       maxMessageSize,
       allowAnyKey: values['allow-any-key'],
       tls: values.tls ? { port: tlsPort } : undefined,
+      adminPort,
       onError: (error) =>
         console.error(`servicebus-emulator: survived: ${(error as Error)?.message ?? error}`),
     })
@@ -97,6 +105,11 @@ export async function main(argv: string[]): Promise<number> {
             `amqps connection string: ${emulator.tls.connectionString} (trust the certificate, e.g. NODE_EXTRA_CA_CERTS)`,
           ]
         : []),
+      ...(emulator.adminApi
+        ? [
+            `management api on ${emulator.host}:${emulator.adminApi.port}: ${emulator.adminApi.connectionString}`,
+          ]
+        : []),
       values['allow-any-key']
         ? 'credentials: any key is accepted (--allow-any-key)'
         : 'credentials: tokens must be signed with the key above (--allow-any-key accepts any)',
@@ -119,6 +132,7 @@ function parse(argv: string[]) {
       'max-message-size': { type: 'string' },
       'allow-any-key': { type: 'boolean', default: false },
       tls: { type: 'boolean', default: false },
+      'admin-port': { type: 'string' },
       'tls-port': { type: 'string', default: '5671' },
       help: { type: 'boolean', short: 'h', default: false },
     },

@@ -11,10 +11,12 @@ export {
   type TopicDefinition,
   type Topology,
 } from './config.js'
+export type { EmulatorAdmin } from './emulator-admin.js'
 export {
-  type EmulatorAdmin,
   type EmulatorOptions,
   MAX_MESSAGE_SIZE,
   type ServiceBusEmulator,
   startEmulator,
 } from './server.js'
+export { SqlError } from './sql.js'
+export type { TlsOptions } from './tls.js'

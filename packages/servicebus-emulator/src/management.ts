@@ -5,12 +5,14 @@ import {
   readLockToken,
   readLong,
   type StoredBody,
+  typedBodyMap,
   types,
   uuidToBytes,
   withPropertyFields,
 } from './amqp.js'
 import { type Credentials, tokenProblem } from './auth.js'
 import { type Broker, BrokerError, CONDITIONS, STATE_CODE, type StoredMessage } from './broker.js'
+import { RAW_MESSAGE } from './rhea-internals.js'
 import { addRule, listRules, removeRule } from './rule-manager.js'
 import { sessionMismatch } from './session-links.js'
 import type { Sessions } from './sessions.js'
@@ -70,7 +72,11 @@ export function management(broker: Broker, entityPath: string, request: rhea.Mes
       case 'com.microsoft:update-disposition': {
         const entity = broker.receivable(entityPath)
         const status = String(body['disposition-status'] ?? '')
-        const properties = body['properties-to-modify'] as Record<string, unknown> | undefined
+        // Typed as the client sent them (an int stays an int) when the request's bytes are at hand.
+        const raw = (request as unknown as Record<symbol, Buffer | undefined>)[RAW_MESSAGE]
+        const properties =
+          (raw && typedBodyMap(raw, 'properties-to-modify')) ??
+          (body['properties-to-modify'] as Record<string, unknown> | undefined)
         for (const token of lockTokens(body)) {
           if (status === 'completed') entity.complete(token)
           else if (status === 'abandoned') entity.abandon(token, properties)

@@ -1,6 +1,8 @@
 import type { AddressInfo, Server, Socket } from 'node:net'
 import rhea, { type Connection, type EventContext, type Receiver, type Sender } from 'rhea'
+import { startAdminServer } from './admin-http.js'
 import {
+  amqpMessage,
   encodeStored,
   lockTokenToDeliveryTag,
   parseMessage,
@@ -13,7 +15,6 @@ import {
   Broker,
   BrokerError,
   CONDITIONS,
-  type CreateQueueOptions,
   type Entity,
   type Lock,
   lockLost,
@@ -21,7 +22,8 @@ import {
   STATE_CODE,
   type StoredMessage,
 } from './broker.js'
-import { checkForwarding, parseConfig, parseDuration, type Topology } from './config.js'
+import { checkForwarding, parseConfig, type Topology } from './config.js'
+import { type EmulatorAdmin, emulatorAdmin } from './emulator-admin.js'
 import { cbs, management, type Reply, tokenOf, withMessageId } from './management.js'
 import {
   type AttachFrame,
@@ -80,15 +82,14 @@ export interface EmulatorOptions {
    * certificate, or the port and a PEM key and certificate. Default: plain AMQP only.
    */
   tls?: boolean | TlsOptions
+  /**
+   * Serve the management REST API `ServiceBusAdministrationClient` speaks (queues, and
+   * `GET /health`) on this port (0 picks one; Microsoft's emulator uses 5300). Over HTTPS with the
+   * `tls` certificate when `tls` is set (the JavaScript SDK only dials HTTPS), else plain HTTP.
+   */
+  adminPort?: number
   /** Where to report errors the emulator survived (malformed frames, handler faults). Default: none. */
   onError?: (error: unknown) => void
-}
-
-/** Queue management at run time, shaped like `ServiceBusAdministrationClient`'s queue methods. */
-export interface EmulatorAdmin {
-  createQueue(name: string, options?: CreateQueueOptions): Promise<{ name: string }>
-  deleteQueue(name: string): Promise<void>
-  queueExists(name: string): Promise<boolean>
 }
 
 export interface ServiceBusEmulator {
@@ -99,6 +100,8 @@ export interface ServiceBusEmulator {
   /** The namespace's entities and messages, for assertions in tests. */
   readonly broker: Broker
   readonly admin: EmulatorAdmin
+  /** The management API, when `adminPort` was given: its port and a connection string for the admin client. */
+  readonly adminApi: { readonly port: number; readonly connectionString: string } | undefined
   /** The AMQPS listener, when `tls` was asked for. */
   readonly tls:
     | { readonly port: number; readonly certPath: string; readonly connectionString: string }
@@ -230,54 +233,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     await closed
   }
   await listen()
+  const adminServer =
+    options.adminPort === undefined
+      ? undefined
+      : await startAdminServer(
+          broker,
+          credentials,
+          { host, port: options.adminPort, tls: certificate },
+          onError,
+        )
 
-  const admin: EmulatorAdmin = {
-    async createQueue(name, queueOptions = {}) {
-      const duration = (value: string | undefined, field: string) =>
-        value === undefined ? undefined : parseDuration(value, field)
-      try {
-        broker.addQueue({
-          name,
-          properties: {
-            lockDurationMs: duration(queueOptions.lockDuration, 'lockDuration'),
-            maxDeliveryCount: queueOptions.maxDeliveryCount,
-            defaultMessageTimeToLiveMs: duration(
-              queueOptions.defaultMessageTimeToLive,
-              'defaultMessageTimeToLive',
-            ),
-            deadLetteringOnMessageExpiration: queueOptions.deadLetteringOnMessageExpiration,
-            requiresDuplicateDetection: queueOptions.requiresDuplicateDetection,
-            duplicateDetectionHistoryTimeWindowMs: duration(
-              queueOptions.duplicateDetectionHistoryTimeWindow,
-              'duplicateDetectionHistoryTimeWindow',
-            ),
-            forwardTo: queueOptions.forwardTo,
-            forwardDeadLetteredMessagesTo: queueOptions.forwardDeadLetteredMessagesTo,
-            requiresSession: queueOptions.requiresSession,
-          } as never,
-        })
-      } catch (error) {
-        if (error instanceof BrokerError)
-          throw Object.assign(new Error(error.message), {
-            code: 'MessagingEntityAlreadyExists',
-            statusCode: 409,
-          })
-        throw error
-      }
-      return { name }
-    },
-    async deleteQueue(name) {
-      if (!broker.deleteEntity(name)) {
-        throw Object.assign(new Error(`The messaging entity '${name}' could not be found.`), {
-          code: 'MessageEntityNotFoundError',
-          statusCode: 404,
-        })
-      }
-    },
-    async queueExists(name) {
-      return broker.hasQueue(name)
-    },
-  }
+  const admin = emulatorAdmin(broker)
 
   return {
     get connectionString() {
@@ -286,6 +252,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     host,
     get port() {
       return port
+    },
+    get adminApi() {
+      if (!adminServer) return undefined
+      const flag = certificate ? '' : ';UseDevelopmentEmulator=true'
+      return {
+        port: adminServer.port,
+        connectionString: `Endpoint=sb://localhost:${adminServer.port};SharedAccessKeyName=${credentials.keyName};SharedAccessKey=${credentials.key}${flag}`,
+      }
     },
     get tls() {
       if (!certificate) return undefined
@@ -303,6 +277,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
       if (servers.length === 0) await listen()
     },
     async close() {
+      await adminServer?.close()
       await stop()
       broker.close()
     },
@@ -593,7 +568,12 @@ function wire(
       const format = (context as unknown as { format?: number }).format ?? 0
       const message = context.message as unknown as Record<symbol, Buffer | undefined>
       // The client's own bytes (copied: the frame's buffer is rhea's), never a re-encoding.
-      const raw = Buffer.from(format === 0 ? message[RAW_MESSAGE]! : (message as unknown as Buffer))
+      const raw = Buffer.from(
+        format !== 0
+          ? (message as unknown as Buffer)
+          : // Re-encoding is the last resort (types may change): only if rhea's decode was not wrapped.
+            (message[RAW_MESSAGE] ?? amqpMessage.encode(context.message!)),
+      )
       const size = (delivery as unknown as { data?: Buffer }).data?.length ?? raw.length
       if (size > maxMessageSize) {
         throw new BrokerError(

@@ -91,13 +91,14 @@ it('bad flags and bad configuration exit 2 with a message that names them', asyn
 })
 
 it('--tls prints the certificate and an AMQPS connection string; --allow-any-key says so', async () => {
-  const emulator = run(['--port', '0', '--tls', '--tls-port', '0', '--allow-any-key'])
+  const emulator = run(['--port', '0', '--tls', '--tls-port', '0', '--allow-any-key', '--admin-port', '0'])
   const [, amqps] = await emulator.line(/amqps connection string: (\S+)/)
   const { stdout } = emulator.output()
   expect(amqps).toMatch(
     /^Endpoint=sb:\/\/localhost:\d+;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE$/,
   )
   expect(stdout).toMatch(/certificate: \S+cert\.pem/)
+  expect(stdout).toMatch(/management api on 127\.0\.0\.1:\d+: Endpoint=sb:\/\/localhost:\d+;/)
   expect(stdout).toMatch(/credentials: any key is accepted \(--allow-any-key\)/)
   emulator.child.kill('SIGTERM')
   expect(await emulator.exited).toBe(0)

@@ -139,6 +139,12 @@ describe.skipIf(!python).concurrent('servicebus-emulator through Qpid Proton', (
     expect(peeked[0]!.annotations.value['x-opt-message-state']).toEqual(int(2)) // scheduled
     expect(out.deferredState).toBe(1)
     expect(out.receiveDeferred!.count).toBe(1)
+    // properties-to-modify keep the types the client gave them, beside the message's own.
+    expect((out.deferredProperties as unknown as TypedMap).value).toEqual({
+      i: int(9),
+      stage: int(2),
+      ref: { type: 'uuid', value: '00000000-0000-0000-0000-000000000009' },
+    })
   })
 
   it('answers $cbs put-token with an int status code, with and without reply_to, and checks the signature', async () => {
@@ -157,11 +163,19 @@ describe.skipIf(!python).concurrent('servicebus-emulator through Qpid Proton', (
   })
 
   it('advertises max-frame-size and moves a 200 KiB message across frames both ways', async () => {
-    const out = await proton<{ sameBody: boolean; length: number; remoteMaxFrameSize: number }>(
-      'large',
-      await newQueue(),
-    )
-    expect(out).toMatchObject({ sameBody: true, length: 204_800, remoteMaxFrameSize: 65_536 })
+    const out = await proton<{
+      sameBody: boolean
+      length: number
+      remoteMaxFrameSize: number
+      localMaxFrameSize: number
+    }>('large', await newQueue())
+    // Proton asked for frames of at most 16 KiB and enforces it on what we send.
+    expect(out).toMatchObject({
+      sameBody: true,
+      length: 204_800,
+      remoteMaxFrameSize: 65_536,
+      localMaxFrameSize: 16_384,
+    })
   })
 
   it('serves a sender and a receiver sharing one link name on one connection, over SASL PLAIN', async () => {
