@@ -42,7 +42,9 @@ export class SqsDriver implements QueueDriver {
     persistent: true,
     fifo: false,
     delay: 900,
-    nackDelay: 43_200,
+    // SQS keeps a received message invisible for at most 12 h in all: a nack delay of up to 10 h leaves
+    // a handler 2 h (renewals included) before its nack could pass that ceiling.
+    nackDelay: 36_000,
     renewLease: true,
     deadLetter: true,
     maxBatch: LIMITS.maxBatch,
