@@ -1,5 +1,6 @@
 import { checkQueue, describeArgument, readOptions } from './arguments.js'
 import { QueueError } from './errors.js'
+import { ATTRIBUTE_NAME_PATTERN, LIMITS } from './limits.js'
 import type { Payload } from './payload.js'
 import type { Message, Queue } from './queue.js'
 
@@ -12,6 +13,50 @@ export const DEAD_LETTER_ATTRIBUTES = {
 
 const MAX_REASON_BYTES = 1_024
 
+/**
+ * The body of an undecodable message (see `Message.decodeError`) as it goes to a dead-letter queue:
+ * its raw text when that is valid UTF-8 (a JSON content type over a body that is not JSON), else
+ * its raw bytes in base64 with `dlq-body-encoding: base64`; the original content type, if any, in
+ * `dlq-content-type`. Nothing of the body is lost either way.
+ */
+export const DEAD_LETTER_BODY_ATTRIBUTES = {
+  encoding: 'dlq-body-encoding',
+  contentType: 'dlq-content-type',
+} as const
+
+function deadLetterBody(message: Message<Payload>): { payload: Payload; extra: Record<string, string> } {
+  if (message.decodeError === undefined) return { payload: message.payload, extra: {} }
+  const raw = message.rawBody ?? new Uint8Array()
+  const extra: Record<string, string> = {}
+  const contentType = message.rawContentType
+  if (
+    contentType &&
+    Buffer.byteLength(contentType) <= LIMITS.maxAttributeValueBytes &&
+    contentType.isWellFormed()
+  ) {
+    extra[DEAD_LETTER_BODY_ATTRIBUTES.contentType] = contentType
+  }
+  let payload: string
+  try {
+    payload = STRICT_UTF8.decode(raw)
+  } catch {
+    payload = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
+    extra[DEAD_LETTER_BODY_ATTRIBUTES.encoding] = 'base64'
+  }
+  return { payload, extra }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+function isSendable(name: string, value: string): boolean {
+  return (
+    ATTRIBUTE_NAME_PATTERN.test(name) &&
+    value.isWellFormed() &&
+    value.length > 0 &&
+    Buffer.byteLength(value) <= LIMITS.maxAttributeValueBytes
+  )
+}
+
 /** Sends `message` to `deadLetterQueue` with why and after how many attempts. Resolves once it is there. */
 export async function sendToDeadLetter(
   deadLetterQueue: Queue<any>,
@@ -19,12 +64,16 @@ export async function sendToDeadLetter(
   message: Message<Payload>,
   reason: string,
 ): Promise<void> {
+  const { payload, extra } = deadLetterBody(message)
+  // Only attributes that can be sent again: a foreign producer's may not be (a reserved name, an
+  // empty value), and one refused would keep the message from its dead-letter queue for ever.
   const own = Object.entries(message.attributes)
-    .filter(([name]) => !name.startsWith('dlq-'))
-    .slice(0, 5)
-  await deadLetterQueue.send(message.payload, {
+    .filter(([name, value]) => !name.startsWith('dlq-') && isSendable(name, value))
+    .slice(0, 5 - Object.keys(extra).length)
+  await deadLetterQueue.send(payload, {
     attributes: {
       ...Object.fromEntries(own),
+      ...extra,
       // Attribute values must be well-formed: a reason built from a thrown string with a lone
       // surrogate would otherwise fail the send, and the message would come back forever.
       [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(

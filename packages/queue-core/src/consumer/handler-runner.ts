@@ -70,6 +70,12 @@ export class HandlerRunner<T extends Payload> {
   }
 
   #start(run: HandlerRun): void {
+    const undecodable = (run.message as Message<T>).decodeError
+    if (undecodable !== undefined) {
+      // No retry can decode it: the handler never sees it, and it is dead-lettered at once.
+      run.end({ kind: 'dead-letter', reason: `${undecodable.code}: ${undecodable.message}` })
+      return
+    }
     if (this.#options.schema || activeTracing()) {
       void this.#execute(run)
       return
