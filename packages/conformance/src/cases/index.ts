@@ -6,6 +6,7 @@ import { capabilityCases } from './capabilities.js'
 import { consumerCases } from './consumer.js'
 import { consumerFailureCases } from './consumer-failures.js'
 import { deliveryCases } from './delivery.js'
+import { foreignCases } from './foreign.js'
 import { leaseCases } from './lease.js'
 import { lifecycleCases } from './lifecycle.js'
 import { longPollCases } from './long-poll.js'
@@ -26,6 +27,7 @@ export const queueCases: ConformanceCase[] = [
   ...lifecycleCases,
   ...capabilityCases,
   ...retryCases,
+  ...foreignCases,
 ]
 
 /** The consumer's promises, built on the queue's. */
