@@ -9,9 +9,6 @@ import { createPubSubDriver } from '../src/index.js'
 /** The topic id is this prefix, then the portable name. */
 const PREFIX = 'aq-'
 const rawClients: PubSub[] = []
-afterAll(async () => {
-  await Promise.allSettled(rawClients.map((client) => client.close()))
-})
 
 /** Another producer on Pub/Sub: the raw client publishing bytes, a `content-type` attribute only when given. */
 function rawPubSubProducer(connection: PubSubConnection) {
@@ -42,3 +39,8 @@ backendConformanceSuite(
   }),
   { leaseSeconds: 10 },
 )
+
+// Registered after the suite, so it runs before the backend stops (after-hooks run in reverse).
+afterAll(async () => {
+  await Promise.allSettled(rawClients.map((client) => client.close()))
+})

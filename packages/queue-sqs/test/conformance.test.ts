@@ -12,9 +12,6 @@ import { afterAll } from 'vitest'
 import { createSqsDriver } from '../src/index.js'
 
 const rawClients: SQSClient[] = []
-afterAll(() => {
-  for (const client of rawClients) client.destroy()
-})
 
 /**
  * Another producer on SQS: the raw SDK, with a `content-type` String attribute only when given.
@@ -73,3 +70,8 @@ backendConformanceSuite(
   }),
   { leaseSeconds: 3 },
 )
+
+// Registered after the suite, so it runs before the backend stops (after-hooks run in reverse).
+afterAll(() => {
+  for (const client of rawClients) client.destroy()
+})
