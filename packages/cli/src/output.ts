@@ -13,17 +13,28 @@ export class Output {
   }
 
   message(m: Message): void {
-    const value = {
+    const common = {
       id: m.id,
       attempt: m.attempt,
       enqueuedAt: m.enqueuedAt.toISOString(),
       attributes: m.attributes,
-      payload: m.payload,
     }
+    // A body that cannot be represented (another producer's): shown as what it is, never altered.
+    const value = m.decodeError
+      ? {
+          ...common,
+          decodeError: m.decodeError.message,
+          rawBody: Buffer.from(m.rawBody ?? new Uint8Array()).toString('base64'),
+        }
+      : { ...common, payload: m.payload }
     const attributes = Object.entries(m.attributes)
       .map(([name, v]) => `${name}=${v}`)
       .join(' ')
-    const payload = typeof m.payload === 'string' ? m.payload : JSON.stringify(m.payload)
+    const payload = m.decodeError
+      ? `(undecodable: ${m.decodeError.message}; raw body, base64: ${(value as { rawBody: string }).rawBody})`
+      : typeof m.payload === 'string'
+        ? m.payload
+        : JSON.stringify(m.payload)
     this.result(
       `${m.id}  attempt ${m.attempt}  ${value.enqueuedAt}${attributes ? `  ${attributes}` : ''}\n  ${payload}`,
       value,

@@ -80,6 +80,20 @@ describe('anyqueue on memory:', () => {
     expect(await client.queue('keep').receive({ waitSeconds: 0 })).toEqual([]) // still leased by tail
   })
 
+  test('tail shows an undecodable message from another producer as such, with its raw body', async () => {
+    const { client, driver, run } = shared()
+    await client.createQueue('foreign')
+    await driver.sendBatch('foreign', [
+      { body: '{half', contentType: 'application/json', bytes: 5, delaySeconds: 0, attributes: {} },
+    ])
+    const { code, stdout } = await run(['tail', 'foreign', '--max', '1', '--json'])
+    expect(code).toBe(EXIT.ok)
+    const shown = JSON.parse(stdout)
+    expect(shown.decodeError).toMatch(/not valid JSON/)
+    expect(Buffer.from(shown.rawBody, 'base64').toString()).toBe('{half')
+    expect(shown).not.toHaveProperty('payload')
+  })
+
   test('send rejects a body that is not JSON with --type json, naming the fix', async () => {
     const { client, run } = shared()
     await client.createQueue('q')

@@ -71,6 +71,18 @@ export const needs = {
         ? undefined
         : 'the target names no module a child process can open (ConformanceTarget.process)',
   ),
+  /** The target can play another producer (`ConformanceTarget.sendForeign`). */
+  sendForeign: requirement('a foreign producer', (_, target) =>
+    target.sendForeign ? undefined : 'the target has no sendForeign hook (ConformanceTarget.sendForeign)',
+  ),
+  /** …and that producer can send a body that is not UTF-8 text. */
+  foreignBytes: requirement('foreign bodies that are not text', (_, target) =>
+    !target.sendForeign
+      ? 'the target has no sendForeign hook (ConformanceTarget.sendForeign)'
+      : target.foreignBytes
+        ? undefined
+        : 'the backend carries text bodies only (ConformanceTarget.foreignBytes is not set): no producer can put bytes that are not UTF-8 on it',
+  ),
 } as const
 
 /** Why `testCase` does not apply to this driver, or undefined when it does. */

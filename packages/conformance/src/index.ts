@@ -2,6 +2,7 @@ export { type ConformanceCase, needs, type Requirement, skipReason } from './cas
 export { allConsumerCases as consumerCases, cases, queueCases, selectCases } from './cases/index.js'
 export { CaseContext } from './context.js'
 export { assertOutageReport, type OutageReport, outageScenario } from './faults.js'
+export { sendThroughDriver } from './foreign-producer.js'
 export { formatMatrix, type MatrixCell } from './format.js'
 export {
   drain,
@@ -21,4 +22,4 @@ export {
   runCase,
   runConformance,
 } from './run.js'
-export type { ConformanceTarget } from './target.js'
+export type { ConformanceTarget, ForeignMessage } from './target.js'

@@ -22,4 +22,24 @@ export interface ConformanceTarget {
    * cases are skipped.
    */
   process?: { module: string; env?: Record<string, string> }
+  /**
+   * Puts a message on `queue` the way another producer would — the backend's own SDK, not anyqueue
+   * — so the foreign-message cases can check what arrives. `driver` is the case's open driver, for
+   * backends whose only producer is the driver itself (local). Without it, those cases are skipped.
+   */
+  sendForeign?(queue: string, message: ForeignMessage, driver: QueueDriver): Promise<void>
+  /**
+   * The backend can carry a body that is not UTF-8 text (Pub/Sub data, Service Bus data sections,
+   * SQS under `content-transfer-encoding: base64`). False or absent: `sendForeign` is only given text.
+   */
+  foreignBytes?: boolean
+}
+
+/** A message as another producer sends it: raw bytes or text, and only what it chose to set. */
+export interface ForeignMessage {
+  body: Uint8Array | string
+  /** The backend's content-type attribute or property; absent: none at all. */
+  contentType?: string
+  /** The backend's own string attributes, names exactly as given. */
+  attributes?: Record<string, string>
 }

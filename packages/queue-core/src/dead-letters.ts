@@ -14,12 +14,43 @@ export const DEAD_LETTER_ATTRIBUTES = {
 const MAX_REASON_BYTES = 1_024
 
 /**
+ * The body of an undecodable message (see `Message.decodeError`) as it goes to a dead-letter queue:
+ * its raw text when that is valid UTF-8 (a JSON content type over a body that is not JSON), else
+ * its raw bytes in base64 with `dlq-body-encoding: base64`; the original content type, if any, in
+ * `dlq-content-type`. Nothing of the body is lost either way.
+ */
+export const DEAD_LETTER_BODY_ATTRIBUTES = {
+  encoding: 'dlq-body-encoding',
+  contentType: 'dlq-content-type',
+} as const
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+function deadLetterBody(message: Message<Payload>): { payload: Payload; extra: Record<string, string> } {
+  if (message.decodeError === undefined) return { payload: message.payload, extra: {} }
+  const raw = message.rawBody ?? new Uint8Array()
+  const extra: Record<string, string> = {}
+  const contentType = message.rawContentType
+  if (contentType && isSendableAttribute(DEAD_LETTER_BODY_ATTRIBUTES.contentType, contentType)) {
+    extra[DEAD_LETTER_BODY_ATTRIBUTES.contentType] = contentType
+  }
+  let payload: string
+  try {
+    payload = STRICT_UTF8.decode(raw)
+  } catch {
+    payload = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
+    extra[DEAD_LETTER_BODY_ATTRIBUTES.encoding] = 'base64'
+  }
+  return { payload, extra }
+}
+
+/**
  * Sends `message` to `deadLetterQueue` with why and after how many attempts. Resolves once it is
  * there. It must not fail for anything about the message itself, or the message would come back
- * forever: attributes the portable layer could not send (from another producer) are left out, and
- * a payload it cannot re-send — JSON nested deeper than 64 levels, an escaped lone surrogate, a
- * body larger than 65,536 bytes — goes as JSON text (cut to the limit if it must be), and the
- * reason says so.
+ * forever: an undecodable body goes as its raw text or base64 (see `DEAD_LETTER_BODY_ATTRIBUTES`),
+ * attributes the portable layer could not send (from another producer) are left out, and a payload
+ * it cannot re-send — JSON nested deeper than 64 levels, an escaped lone surrogate, a body larger
+ * than 65,536 bytes — goes as JSON text (cut to the limit if it must be), and the reason says so.
  */
 export async function sendToDeadLetter(
   deadLetterQueue: Queue<any>,
@@ -27,11 +58,13 @@ export async function sendToDeadLetter(
   message: Message<Payload>,
   reason: string,
 ): Promise<void> {
+  const { payload, extra } = deadLetterBody(message)
   const own = Object.entries(message.attributes)
     .filter(([name, value]) => !name.startsWith('dlq-') && isSendableAttribute(name, value))
-    .slice(0, 5)
+    .slice(0, 5 - Object.keys(extra).length)
   const attributes = (why: string) => ({
     ...Object.fromEntries(own),
+    ...extra,
     // Attribute values must be well-formed: a reason built from a thrown string with a lone
     // surrogate would otherwise fail the send, and the message would come back forever.
     [DEAD_LETTER_ATTRIBUTES.reason]: truncateUtf8(
@@ -42,10 +75,10 @@ export async function sendToDeadLetter(
     [DEAD_LETTER_ATTRIBUTES.source]: source.name,
   })
   try {
-    await deadLetterQueue.send(message.payload, { attributes: attributes(reason) })
+    await deadLetterQueue.send(payload, { attributes: attributes(reason) })
   } catch (error) {
     if (!isQueueError(error, 'INVALID_PAYLOAD') && !isQueueError(error, 'MESSAGE_TOO_LARGE')) throw error
-    const text = asText(message.payload)
+    const text = asText(payload)
     await deadLetterQueue.send(text.body, {
       attributes: attributes(`${reason} [payload kept as ${text.how}: ${error.message}]`),
     })

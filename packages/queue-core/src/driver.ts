@@ -70,7 +70,19 @@ export type SendResult = { id: string } | { error: unknown }
 /** A message as a driver returns it from `receiveBatch`. */
 export interface IncomingMessage {
   id: string
-  body: string
+  /**
+   * Text as a string; bytes the backend gave that are not known to be text as a `Uint8Array` (the
+   * portable layer decodes them as strict UTF-8, so a malformed body is reported, never altered).
+   * A typed native body (a Service Bus value section) is handed up as JSON text, with
+   * `CONTENT_TYPE_JSON`, wherever JSON can hold it.
+   */
+  body: string | Uint8Array
+  /**
+   * Why the body could not be handed up faithfully (e.g. `holds a Date, which JSON cannot hold`),
+   * completing "the body of message <id> …"; `body` then holds the raw bytes or text as received.
+   * The message is still delivered, as undecodable (see `Message.decodeError`).
+   */
+  undecodable?: string
   /** The content-type attribute, or undefined when the producer set none (delivered as text). */
   contentType: string | undefined
   /** Opaque to callers; must satisfy the driver's `isReceiptHandle`. */

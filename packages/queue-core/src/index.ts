@@ -8,7 +8,12 @@ export {
   type Handler,
   type HandlerContext,
 } from './consumer.js'
-export { countMessages, DEAD_LETTER_ATTRIBUTES, redrive } from './dead-letters.js'
+export {
+  countMessages,
+  DEAD_LETTER_ATTRIBUTES,
+  DEAD_LETTER_BODY_ATTRIBUTES,
+  redrive,
+} from './dead-letters.js'
 export type { Capabilities, QueueDriver } from './driver.js'
 export {
   ERROR_CODES,

@@ -38,21 +38,26 @@ export function encodePayload(payload: unknown, field = 'payload'): EncodedPaylo
 }
 
 /**
- * Decodes a body as received. A message without our JSON content type — sent by another tool — is
- * text; so is a body that claims JSON but does not parse: delivering it beats dropping it.
+ * Decodes a body as received. A message without a JSON content type — sent by another tool — is
+ * text. A body that claims JSON but does not parse throws `INVALID_PAYLOAD`: it is never silently
+ * turned into text (a received message carries that error as `decodeError` instead).
  */
 export function decodePayload(body: string, contentType: string | undefined): Payload {
   if (contentType !== undefined && isJsonContentType(contentType)) {
     try {
       return JSON.parse(body) as Payload
-    } catch {
-      return body
+    } catch (error) {
+      throw new QueueError(
+        'INVALID_PAYLOAD',
+        `payload has content type ${JSON.stringify(contentType)} but is not valid JSON`,
+        { field: 'payload', cause: error },
+      )
     }
   }
   return body
 }
 
-function isJsonContentType(contentType: string): boolean {
+export function isJsonContentType(contentType: string): boolean {
   if (contentType === CONTENT_TYPE_JSON) return true // what our own sends carry
   const base = contentType.split(';', 1)[0]!.trim().toLowerCase()
   return base === CONTENT_TYPE_JSON

@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events'
 import { describeArgument, readOptions } from './arguments.js'
-import type { Capabilities, IncomingMessage, OutgoingMessage, QueueDriver } from './driver.js'
+import { toMessage } from './decode.js'
+import type { Capabilities, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
-import { decodePayload, encodePayload, type Payload } from './payload.js'
+import { encodePayload, type Payload } from './payload.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
 import { traceSend } from './tracing.js'
 
@@ -44,7 +45,10 @@ export interface NackOptions {
 
 export interface Message<T extends Payload = Payload> {
   id: string
-  /** Text comes back as the same string, JSON as an equal value. */
+  /**
+   * Text comes back as the same string, JSON as an equal value. On a message whose body cannot be
+   * represented (see `decodeError`), reading it throws that error.
+   */
   payload: T
   /** Opaque; pass it (or the message) to `ack`, `nack`, `renewLease`. */
   receiptHandle: string
@@ -53,6 +57,17 @@ export interface Message<T extends Payload = Payload> {
   enqueuedAt: Date
   /** Application attributes sent with the message (empty when none). */
   attributes: Record<string, string>
+  /**
+   * Set only when the body cannot be represented faithfully as a payload — bytes that are not
+   * UTF-8, a JSON content type over a body that is not JSON, a typed value JSON cannot hold: an
+   * `INVALID_PAYLOAD` naming why. `payload` then throws it, and `consume()` dead-letters the
+   * message at once with it as the reason. Undefined on every well-formed message.
+   */
+  readonly decodeError?: QueueError<'INVALID_PAYLOAD'>
+  /** Set only beside `decodeError`: the body's bytes as the backend delivered them. */
+  readonly rawBody?: Uint8Array
+  /** Set only beside `decodeError`: the content type the message arrived with, if any. */
+  readonly rawContentType?: string
 }
 
 export type HandleLike = string | { receiptHandle: string }
@@ -305,7 +320,8 @@ export class Queue<T extends Payload = Payload> {
         throw error
       })
     const incoming = await this.#track(receiving)
-    return incoming.map((m) => toMessage<T>(m))
+    const driver = this.#driver.name
+    return incoming.map((m) => toMessage<T>(m, driver))
   }
 
   /** Deletes the message for good. Acking twice, or after the lease expired, is a safe no-op. */
@@ -500,17 +516,6 @@ export class Queue<T extends Payload = Payload> {
 
 const ENTRY_FIELDS = ['payload', 'delaySeconds', 'attributes'] as const
 const RECEIVE_FIELDS = ['maxMessages', 'waitSeconds', 'signal'] as const
-
-function toMessage<T extends Payload>(m: IncomingMessage): Message<T> {
-  return {
-    id: m.id,
-    payload: decodePayload(m.body, m.contentType) as T,
-    receiptHandle: m.receiptHandle,
-    attempt: m.attempt,
-    enqueuedAt: m.enqueuedAt,
-    attributes: m.attributes,
-  }
-}
 
 /**
  * Checks attributes and copies them in the same pass: each value is read once, so what was checked

@@ -64,6 +64,10 @@ export class FakeDriver implements QueueDriver {
       return {
         id: `r-${n}`,
         body: m.body,
+        // A test may play another producer: raw bytes, or a body the driver could not hand up.
+        ...((m as { undecodable?: string }).undecodable !== undefined && {
+          undecodable: (m as { undecodable?: string }).undecodable,
+        }),
         contentType: m.contentType,
         receiptHandle: `fake:${n}`,
         attempt: 1,

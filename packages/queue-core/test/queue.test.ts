@@ -102,7 +102,7 @@ describe('encoding', () => {
     expect(got.map((m) => m.payload)).toEqual(['text', { json: true }, '{"still":"text"}'])
   })
 
-  test('a body that claims JSON but does not parse is delivered as text', async () => {
+  test('a body that claims JSON but does not parse is delivered as undecodable, never as text', async () => {
     const { queue, driver } = setup()
     driver.stored.push({
       body: '{broken',
@@ -112,7 +112,11 @@ describe('encoding', () => {
       attributes: {},
     })
     const [m] = await queue.receive()
-    expect(m?.payload).toBe('{broken')
+    expect(m?.decodeError).toMatchObject({ code: 'INVALID_PAYLOAD', field: 'payload', driver: 'fake' })
+    expect(m?.decodeError?.message).toMatch(/content type "application\/json" but is not valid JSON/)
+    expect(() => m?.payload).toThrow(m!.decodeError!)
+    expect(Buffer.from(m!.rawBody!).toString()).toBe('{broken')
+    expect(m?.rawContentType).toBe('application/json')
   })
 })
 

@@ -350,7 +350,8 @@ function toIncoming(received: Received): IncomingMessage {
   const { [CONTENT_TYPE_ATTRIBUTE]: contentType, ...attributes } = message.attributes ?? {}
   return {
     id: message.messageId ?? '',
-    body: message.data ? Buffer.from(message.data as Uint8Array).toString('utf8') : '',
+    // Pub/Sub data is bytes: handed up as they are, for the portable layer's strict UTF-8 decode.
+    body: toBytes(message.data),
     contentType,
     receiptHandle: HANDLE_PREFIX + (received.ackId ?? ''),
     // Pub/Sub reports deliveryAttempt only under a dead-letter policy; without one it is 0.
@@ -358,6 +359,12 @@ function toIncoming(received: Received): IncomingMessage {
     enqueuedAt,
     attributes,
   }
+}
+
+/** The gRPC client gives a Buffer; a base64 string only over the REST fallback. */
+function toBytes(data: Uint8Array | string | null | undefined): Uint8Array | string {
+  if (data === null || data === undefined) return ''
+  return typeof data === 'string' ? Buffer.from(data, 'base64') : data
 }
 
 const ackId = (receiptHandle: string) => receiptHandle.slice(HANDLE_PREFIX.length)

@@ -20,6 +20,11 @@ import {
   type ServiceBusSender,
 } from '@azure/service-bus'
 import { ATTEMPTS_PROPERTY, DRIVER_NAME, ENQUEUED_PROPERTY } from './constants.js'
+import { mapBody, propertyString } from './servicebus-body.js'
+
+/** The SDK's AMQP-level message (from @azure/core-amqp, which it does not re-export). */
+type AmqpAnnotatedMessage = ServiceBusReceivedMessage['_rawAmqpMessage']
+
 import { classifyServiceBusError, isLockGone } from './servicebus-errors.js'
 import type { ServiceBusDriverOptions, ServiceBusQueueAdmin } from './servicebus-options.js'
 
@@ -291,16 +296,27 @@ export class ServiceBusDriver implements QueueDriver {
     // Service Bus cannot abandon with a delay: schedule a copy, then complete the original. A crash
     // between the two redelivers both — a duplicate, never a loss.
     const incoming = fromServiceBus(message)
-    const copy: ServiceBusMessage = {
-      body: message.body,
-      messageId: message.messageId,
-      contentType: message.contentType,
-      applicationProperties: {
-        ...message.applicationProperties,
-        [ATTEMPTS_PROPERTY]: incoming.attempt,
-        [ENQUEUED_PROPERTY]: incoming.enqueuedAt.getTime(),
-      },
+    const applicationProperties = {
+      ...message.applicationProperties,
+      [ATTEMPTS_PROPERTY]: incoming.attempt,
+      [ENQUEUED_PROPERTY]: incoming.enqueuedAt.getTime(),
     }
+    const bodyType = message._rawAmqpMessage?.bodyType
+    // The copy keeps the body's section type: a value section stays a value, bytes stay bytes.
+    const copy: ServiceBusMessage | AmqpAnnotatedMessage =
+      bodyType === 'value' || bodyType === 'sequence'
+        ? {
+            body: message.body,
+            bodyType,
+            properties: { messageId: message.messageId, contentType: message.contentType },
+            applicationProperties: applicationProperties as AmqpAnnotatedMessage['applicationProperties'],
+          }
+        : {
+            body: message.body,
+            messageId: message.messageId,
+            contentType: message.contentType,
+            applicationProperties,
+          }
     try {
       await entity.sender.scheduleMessages(copy, new Date(Date.now() + delaySeconds * 1000))
     } catch (error) {
@@ -388,6 +404,10 @@ export class ServiceBusDriver implements QueueDriver {
     return this.client.createReceiver(this.entityName(queue), {
       receiveMode: 'peekLock',
       maxAutoLockRenewalDurationInMs: 0,
+      // Bodies as the producer sent them (see servicebus-body.ts): the SDK would JSON.parse data
+      // sections, turning the text "\"x\"" into x, and application property Dates into numbers.
+      skipParsingBodyAsJson: true,
+      skipConvertingDate: true,
     })
   }
 
@@ -437,33 +457,31 @@ function toServiceBus(m: OutgoingMessage): ServiceBusMessage {
 }
 
 function fromServiceBus(m: ServiceBusReceivedMessage): IncomingMessage {
-  const {
-    [ATTEMPTS_PROPERTY]: before,
-    [ENQUEUED_PROPERTY]: enqueued,
-    ...rest
-  } = m.applicationProperties ?? {}
+  const properties = m.applicationProperties ?? {}
+  const before = properties[ATTEMPTS_PROPERTY]
+  const enqueued = properties[ENQUEUED_PROPERTY]
+  // The two are written together, as whole numbers, by a delayed nack; anything else another
+  // producer put under these names is its own attribute, delivered rather than swallowed.
+  const ours = isCount(before) && isCount(enqueued)
   const attributes: Record<string, string> = {}
-  for (const [name, value] of Object.entries(rest)) {
-    if (value !== null && value !== undefined) attributes[name] = String(value)
+  for (const [name, value] of Object.entries(properties)) {
+    if (ours && (name === ATTEMPTS_PROPERTY || name === ENQUEUED_PROPERTY)) continue
+    attributes[name] = propertyString(value)
   }
+  const mapped = mapBody(m.body, m._rawAmqpMessage?.bodyType)
   return {
     id: String(m.messageId ?? m.sequenceNumber),
-    body: bodyText(m.body),
-    contentType: m.contentType,
+    body: mapped.body,
+    ...(mapped.undecodable !== undefined && { undecodable: mapped.undecodable }),
+    contentType: mapped.contentType ?? m.contentType,
     receiptHandle: m.lockToken!,
-    attempt: (typeof before === 'number' ? before : 0) + m.deliveryCount! + 1,
-    enqueuedAt: typeof enqueued === 'number' ? new Date(enqueued) : (m.enqueuedTimeUtc ?? new Date()),
+    attempt: (ours ? before : 0) + m.deliveryCount! + 1,
+    enqueuedAt: ours ? new Date(enqueued) : (m.enqueuedTimeUtc ?? new Date()),
     attributes,
   }
 }
 
-/** Bytes from anyqueue (and most producers); a string or JSON value from SDKs that encode bodies. */
-function bodyText(body: unknown): string {
-  if (Buffer.isBuffer(body)) return body.toString('utf8')
-  if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8')
-  if (typeof body === 'string') return body
-  return JSON.stringify(body) ?? ''
-}
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
 
 /**
  * A message this process does not hold, for settling by lock token: without a link, the SDK

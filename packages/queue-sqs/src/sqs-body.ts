@@ -17,3 +17,16 @@ export function toBase64(body: string): string {
 export function fromBase64(body: string): string {
   return Buffer.from(body, 'base64').toString('utf8')
 }
+
+/** Canonical, padded base64 only: Node's decoder would silently skip anything else. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * A received body marked `content-transfer-encoding: base64`: its bytes (the portable layer decodes
+ * them as strict UTF-8), or undefined when the body is not base64 at all — another producer's
+ * mistake, which is then reported as undecodable rather than turned into garbled text.
+ */
+export function bytesFromBase64(body: string): Uint8Array | undefined {
+  if (!BASE64.test(body)) return undefined
+  return Buffer.from(body, 'base64')
+}

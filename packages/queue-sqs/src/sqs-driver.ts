@@ -22,9 +22,10 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
+  type Message as SqsMessage,
 } from '@aws-sdk/client-sqs'
 import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
-import { fromBase64, needsTransferEncoding, toBase64 } from './sqs-body.js'
+import { bytesFromBase64, needsTransferEncoding, toBase64 } from './sqs-body.js'
 import { classifySqsError, isGoneError } from './sqs-errors.js'
 import type { SqsDriverOptions } from './sqs-options.js'
 
@@ -181,27 +182,7 @@ export class SqsDriver implements QueueDriver {
         { abortSignal: request.signal },
       ),
     )
-    return (reply.Messages ?? []).map((m) => {
-      const {
-        [CONTENT_TYPE_ATTRIBUTE]: contentType,
-        [TRANSFER_ENCODING_ATTRIBUTE]: encoding,
-        ...rest
-      } = m.MessageAttributes ?? {}
-      const encoded = encoding?.StringValue === 'base64'
-      const attributes: Record<string, string> = {}
-      for (const [name, value] of Object.entries(rest)) {
-        if (value.StringValue !== undefined) attributes[name] = value.StringValue
-      }
-      return {
-        id: m.MessageId!,
-        body: encoded ? fromBase64(m.Body ?? '') : (m.Body ?? ''),
-        contentType: contentType?.StringValue,
-        receiptHandle: m.ReceiptHandle!,
-        attempt: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
-        enqueuedAt: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())),
-        attributes,
-      }
-    })
+    return (reply.Messages ?? []).map(fromSqs)
   }
 
   async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
@@ -314,6 +295,55 @@ function attributeBytes(attributes: Readonly<Record<string, string>>): number {
   for (const [name, value] of Object.entries(attributes))
     bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 6
   return bytes
+}
+
+/**
+ * The mapping of a received SQS message (see the README): `content-type` (a String) is the content
+ * type; `content-transfer-encoding: base64` means the body is base64 of the real bytes, and a body
+ * that is not base64 is undecodable. Every other attribute is delivered, whatever its type: String
+ * and Number (and their custom `.x` types) as their string value, Binary as base64 of its bytes.
+ */
+export function fromSqs(m: SqsMessage): IncomingMessage {
+  const {
+    [CONTENT_TYPE_ATTRIBUTE]: contentType,
+    [TRANSFER_ENCODING_ATTRIBUTE]: encoding,
+    ...rest
+  } = m.MessageAttributes ?? {}
+  const attributes: Record<string, string> = {}
+  for (const [name, value] of Object.entries(rest)) attributes[name] = attributeString(value)
+  // Only the values anyqueue itself writes are its own; anything else another producer set under
+  // these names is delivered as an attribute rather than swallowed.
+  if (contentType !== undefined && contentType.StringValue === undefined) {
+    attributes[CONTENT_TYPE_ATTRIBUTE] = attributeString(contentType)
+  }
+  const base64 = encoding?.StringValue === 'base64'
+  if (encoding !== undefined && !base64) attributes[TRANSFER_ENCODING_ATTRIBUTE] = attributeString(encoding)
+  const raw = m.Body ?? ''
+  const bytes = base64 ? bytesFromBase64(raw) : undefined
+  return {
+    id: m.MessageId!,
+    body: bytes ?? raw,
+    ...(base64 &&
+      bytes === undefined && {
+        undecodable: `is marked ${TRANSFER_ENCODING_ATTRIBUTE}: base64 but is not base64`,
+      }),
+    contentType: contentType?.StringValue,
+    receiptHandle: m.ReceiptHandle!,
+    attempt: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+    enqueuedAt: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())),
+    attributes,
+  }
+}
+
+/** String and Number values as they are; Binary as base64; a list type (reserved by SQS) as JSON. */
+function attributeString(value: MessageAttributeValue): string {
+  if (value.StringValue !== undefined) return value.StringValue
+  if (value.BinaryValue !== undefined) return Buffer.from(value.BinaryValue).toString('base64')
+  if (value.StringListValues?.length) return JSON.stringify(value.StringListValues)
+  if (value.BinaryListValues?.length) {
+    return JSON.stringify(value.BinaryListValues.map((b) => Buffer.from(b).toString('base64')))
+  }
+  return ''
 }
 
 function text(value: string): MessageAttributeValue {

@@ -1,6 +1,7 @@
+import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { createSqsDriver } from '../src/index.js'
-import { fromBase64, needsTransferEncoding, toBase64 } from '../src/sqs-body.js'
+import { bytesFromBase64, fromBase64, needsTransferEncoding, toBase64 } from '../src/sqs-body.js'
 import { classifySqsError } from '../src/sqs-errors.js'
 
 const aws = (name: string, status: number, fault: 'client' | 'server' = status < 500 ? 'client' : 'server') =>
@@ -64,5 +65,29 @@ describe('options', () => {
     expect(driver.isReceiptHandle('AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a+base64/handle==')).toBe(true)
     expect(driver.isReceiptHandle('garbage')).toBe(false)
     expect(driver.isReceiptHandle(`${'a'.repeat(40)} space`)).toBe(false)
+  })
+})
+
+describe('a body marked content-transfer-encoding: base64 by another producer', () => {
+  test('property: canonical base64 of any bytes decodes to exactly those bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(Buffer.from(bytesFromBase64(Buffer.from(bytes).toString('base64'))!)).toEqual(
+          Buffer.from(bytes),
+        )
+      }),
+      { seed: 20261123, numRuns: 500 },
+    )
+  })
+
+  test('property: a string that is not canonical base64 is refused, never decoded into garbage', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 40 }), (text) => {
+        const canonical = Buffer.from(Buffer.from(text, 'base64').toString('base64'))
+        fc.pre(canonical.toString() !== text)
+        expect(bytesFromBase64(text)).toBeUndefined()
+      }),
+      { seed: 20261123, numRuns: 500 },
+    )
   })
 })

@@ -7,6 +7,7 @@ import { consumerCases } from './consumer.js'
 import { consumerFailureCases } from './consumer-failures.js'
 import { consumerOptionCases } from './consumer-options.js'
 import { deliveryCases } from './delivery.js'
+import { foreignCases } from './foreign.js'
 import { leaseCases } from './lease.js'
 import { lifecycleCases } from './lifecycle.js'
 import { longPollCases } from './long-poll.js'
@@ -29,6 +30,7 @@ export const queueCases: ConformanceCase[] = [
   ...capabilityCases,
   ...retryCases,
   ...propertyCases,
+  ...foreignCases,
 ]
 
 /** The consumer's promises, built on the queue's. */

@@ -12,7 +12,18 @@ export const payloadCases: ConformanceCase[] = [
     name: 'round trip: text comes back as the same string',
     async run(ctx) {
       const queue = await ctx.queue()
-      const texts = ['plain text', '', unicode, '{"looks":"like json"}', '42', 'null', ' padded \n']
+      const texts = [
+        'plain text',
+        '',
+        unicode,
+        '{"looks":"like json"}',
+        '{ "spaced": 1.0 }',
+        '"quoted"',
+        '42',
+        '1.0',
+        'null',
+        ' padded \n',
+      ]
       const sent = new Map<string, string>()
       for (const text of texts) sent.set((await queue.send(text)).id, text)
       const got = await drain(queue, texts.length)

@@ -47,7 +47,11 @@ export class HandlerRunner<T extends Payload> {
     // Asked once per cohort: a tracer provider registered mid-batch traces from the next one.
     const bare = !this.#options.schema && !activeTracing()
     for (const run of cohort.runs) {
-      if (bare) this.#startBare(run)
+      const undecodable = (run.message as Message<T>).decodeError
+      if (undecodable !== undefined) {
+        // No retry can decode it: the handler never sees it, and it is dead-lettered at once.
+        run.end({ kind: 'dead-letter', reason: `${undecodable.code}: ${undecodable.message}` })
+      } else if (bare) this.#startBare(run)
       else void this.#execute(run)
     }
   }

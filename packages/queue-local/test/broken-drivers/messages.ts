@@ -207,4 +207,15 @@ export const messageDrivers: BrokenDriver[] = [
       return (await real.receiveBatch(queue, request)).map((m) => ({ ...m, enqueuedAt: now }))
     },
   })),
+  // Takes every `content-` attribute for its own, as drivers once did with a foreign producer's.
+  entry('swallows-foreign-reserved-names', 'foreign.attributes', (real) => ({
+    async receiveBatch(queue, request) {
+      return (await real.receiveBatch(queue, request)).map((m) => ({
+        ...m,
+        attributes: Object.fromEntries(
+          Object.entries(m.attributes).filter(([name]) => !name.toLowerCase().startsWith('content-')),
+        ),
+      }))
+    },
+  })),
 ]

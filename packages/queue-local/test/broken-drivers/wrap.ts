@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ConformanceTarget } from '@anyqueue/conformance'
+import { type ConformanceTarget, sendThroughDriver } from '@anyqueue/conformance'
 import { QueueClient } from '@anyqueue/queue-core'
 import type { IncomingMessage, QueueDriver } from '@anyqueue/queue-core/driver'
 import { createLocalDriver, type LocalDriver } from '../../src/index.js'
@@ -59,6 +59,7 @@ export function broken(
   return {
     name,
     loadMessages: options.loadMessages ?? 300,
+    sendForeign: sendThroughDriver,
     open(store: string): QueueDriver {
       const real = createLocalDriver({
         location: join(root, name, store),

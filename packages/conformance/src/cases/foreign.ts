@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict'
+import {
+  CONTENT_TYPE_JSON,
+  DEAD_LETTER_ATTRIBUTES,
+  DEAD_LETTER_BODY_ATTRIBUTES,
+  type Message,
+  type Payload,
+} from '@anyqueue/queue-core'
+import { type ConformanceCase, needs } from '../case.js'
+import type { CaseContext } from '../context.js'
+import { drain, receiveOne } from '../helpers.js'
+import type { ForeignMessage } from '../target.js'
+import { eventually, PATIENCE, quiet } from './consumer.js'
+
+const unicode = 'héllo wörld — 你好 — مرحبا — 🎉👩🏽‍💻 — e\u0301'
+/** Not UTF-8: a lone continuation byte, then bytes UTF-8 never uses. */
+const notUtf8 = new Uint8Array([0x68, 0x69, 0x80, 0xff, 0xfe, 0x00, 0xc3])
+
+/** Sends as another producer on the case's queue, and receives what anyqueue makes of it. */
+async function sendForeign(ctx: CaseContext, queueName: string, message: ForeignMessage): Promise<void> {
+  await ctx.target.sendForeign!(queueName, message, ctx.driver)
+}
+
+async function roundTrip(ctx: CaseContext, message: ForeignMessage): Promise<Message> {
+  const queue = await ctx.queue()
+  await sendForeign(ctx, queue.name, message)
+  const m = await receiveOne(queue, 20_000)
+  await queue.ack(m)
+  return m
+}
+
+function assertDecoded(m: Message, expected: Payload, what: string): void {
+  assert.equal(
+    m.decodeError,
+    undefined,
+    `${what} arrived as undecodable (${m.decodeError?.message}); it is well-formed`,
+  )
+  assert.deepStrictEqual(
+    m.payload,
+    expected,
+    `${what} arrived as ${JSON.stringify(m.payload)} (${typeof m.payload}), expected ${JSON.stringify(expected)}`,
+  )
+}
+
+function assertUndecodable(m: Message, raw: Uint8Array, why: RegExp, what: string): void {
+  if (!m.decodeError) {
+    assert.fail(
+      `${what} arrived as ${JSON.stringify(m.payload)}: it cannot be represented, so it must carry a decodeError, never an altered payload`,
+    )
+  }
+  assert.equal(m.decodeError.code, 'INVALID_PAYLOAD', `decodeError has code ${m.decodeError.code}`)
+  assert.match(m.decodeError.message, why, 'decodeError must name why the body cannot be represented')
+  assert.throws(
+    () => m.payload,
+    (e: unknown) => e === m.decodeError,
+    'reading payload of an undecodable message must throw its decodeError',
+  )
+  assert.ok(m.rawBody instanceof Uint8Array, 'an undecodable message must carry its raw bytes (rawBody)')
+  assert.deepEqual(
+    Buffer.from(m.rawBody),
+    Buffer.from(raw),
+    'rawBody must be the bytes the producer sent, unchanged',
+  )
+}
+
+/**
+ * Messages from producers that are not anyqueue — the backend's own SDK — arrive as the mapping in
+ * the core README says: text as the same string, JSON under a JSON content type as its value, and
+ * what cannot be represented as a typed decoding failure with its raw bytes; never silently changed.
+ */
+export const foreignCases: ConformanceCase[] = [
+  {
+    id: 'foreign.text',
+    name: 'foreign: text without a content type, or with a text one, arrives as the same string',
+    requires: [needs.sendForeign],
+    async run(ctx) {
+      const plain = await roundTrip(ctx, { body: unicode })
+      assertDecoded(plain, unicode, 'foreign text without a content type')
+      const typed = await roundTrip(ctx, {
+        body: new TextEncoder().encode(unicode),
+        contentType: 'text/plain; charset=utf-8',
+      })
+      assertDecoded(typed, unicode, 'foreign text bytes with content type text/plain')
+    },
+  },
+  {
+    id: 'foreign.json-content-type',
+    name: 'foreign: JSON under a JSON content type arrives as its value',
+    requires: [needs.sendForeign],
+    async run(ctx) {
+      const value = { order: 17, items: [{ sku: 'A-1', qty: 2 }], note: unicode, paid: false, coupon: null }
+      const m = await roundTrip(ctx, { body: JSON.stringify(value), contentType: CONTENT_TYPE_JSON })
+      assertDecoded(m, value, 'foreign JSON with content type application/json')
+      const withCharset = await roundTrip(ctx, {
+        body: '[1,2.5,"x"]',
+        contentType: 'Application/JSON; charset=utf-8',
+      })
+      assertDecoded(
+        withCharset,
+        [1, 2.5, 'x'],
+        'foreign JSON with content type Application/JSON; charset=utf-8',
+      )
+    },
+  },
+  {
+    id: 'foreign.json-no-content-type',
+    name: 'foreign: JSON without a content type arrives as text, unchanged (the mapping never guesses)',
+    requires: [needs.sendForeign],
+    async run(ctx) {
+      const body = '{"order":17,"items":[1,2]}'
+      assertDecoded(await roundTrip(ctx, { body }), body, 'foreign JSON without a content type')
+      assertDecoded(await roundTrip(ctx, { body: '42' }), '42', 'the foreign text "42"')
+    },
+  },
+  {
+    id: 'foreign.invalid-utf8',
+    name: 'foreign: a body that is not UTF-8 arrives as INVALID_PAYLOAD with its raw bytes',
+    requires: [needs.foreignBytes],
+    async run(ctx) {
+      const bare = await roundTrip(ctx, { body: notUtf8 })
+      assertUndecodable(bare, notUtf8, /not valid UTF-8/, 'a body that is not UTF-8')
+      const claimed = await roundTrip(ctx, { body: notUtf8, contentType: 'text/plain; charset=utf-8' })
+      assertUndecodable(
+        claimed,
+        notUtf8,
+        /not valid UTF-8/,
+        'a body that is not UTF-8 under a text content type',
+      )
+    },
+  },
+  {
+    id: 'foreign.invalid-json',
+    name: 'foreign: a JSON content type over a body that is not JSON arrives as INVALID_PAYLOAD with its raw bytes',
+    requires: [needs.sendForeign],
+    async run(ctx) {
+      const body = '{"order":17,'
+      const m = await roundTrip(ctx, { body, contentType: CONTENT_TYPE_JSON })
+      assertUndecodable(
+        m,
+        new TextEncoder().encode(body),
+        /not valid JSON/,
+        'a JSON content type over "{"order":17,"',
+      )
+      assert.equal(
+        m.rawContentType,
+        CONTENT_TYPE_JSON,
+        'rawContentType must be the content type it arrived with',
+      )
+    },
+  },
+  {
+    id: 'foreign.attributes',
+    name: 'foreign: attributes arrive exactly, names close to the drivers’ own included; none is swallowed',
+    requires: [needs.sendForeign],
+    async run(ctx) {
+      // Close to `content-type` and the drivers' other `content-` names, but none of them.
+      const attributes = {
+        team: 'billing',
+        content_type: 'not the content type',
+        contentType: 'nor this',
+        'x-content-type': 'nor this',
+        'Content-Typo': 'under the reserved prefix, yet not ours',
+        'content-attempts': '7',
+        Unicode: unicode,
+      }
+      const m = await roundTrip(ctx, { body: 'with attributes', contentType: 'text/plain', attributes })
+      assertDecoded(m, 'with attributes', 'a foreign text with attributes')
+      assert.deepEqual(
+        m.attributes,
+        attributes,
+        `foreign attributes arrived as ${JSON.stringify(m.attributes)}; each must arrive with its name and value, and nothing else`,
+      )
+    },
+  },
+  {
+    id: 'foreign.larger-than-64k',
+    name: 'foreign: a body over the 64 KiB send limit (100 KiB) is delivered intact, not refused',
+    requires: [needs.sendForeign],
+    async run(ctx) {
+      const body = `${'x'.repeat(100 * 1024 - 2)}é`
+      const m = await roundTrip(ctx, { body })
+      assert.equal(
+        m.decodeError,
+        undefined,
+        `a 100 KiB foreign text arrived undecodable: ${m.decodeError?.message}`,
+      )
+      assert.ok(
+        m.payload === body,
+        `a 100 KiB foreign text arrived as ${String(m.payload).length} characters, not ${body.length}`,
+      )
+    },
+  },
+  {
+    id: 'foreign.consume-dead-letters',
+    name: 'foreign: consume() dead-letters an undecodable message at once with the reason; the handler never sees it',
+    requires: [needs.sendForeign],
+    timeoutMs: (lease) => lease * 2 + PATIENCE + 30_000,
+    async run(ctx) {
+      const queue = await ctx.queue()
+      const deadLetterQueue = await ctx.queue()
+      const badJson = '{"half":'
+      await sendForeign(ctx, queue.name, { body: badJson, contentType: CONTENT_TYPE_JSON })
+      if (ctx.target.foreignBytes) await sendForeign(ctx, queue.name, { body: notUtf8 })
+      await sendForeign(ctx, queue.name, { body: '{"ok":true}', contentType: CONTENT_TYPE_JSON })
+      const expected = ctx.target.foreignBytes ? 2 : 1
+      const handled: Payload[] = []
+      ctx.consume(queue, (m) => void handled.push(m.payload), { ...quiet, maxAttempts: 5, deadLetterQueue })
+      const dead = await drain(deadLetterQueue, expected, PATIENCE)
+      await eventually(PATIENCE, 'the well-formed message to be handled', () => handled.length >= 1)
+      assert.deepEqual(handled, [{ ok: true }], 'only the well-formed message may reach the handler')
+      assert.equal(
+        dead.length,
+        expected,
+        `${expected} undecodable message(s) sent, ${dead.length} dead-lettered`,
+      )
+      for (const m of dead) {
+        assert.match(
+          m.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '',
+          /^INVALID_PAYLOAD: .*(not valid JSON|not valid UTF-8)/,
+          `dead-letter reason ${JSON.stringify(m.attributes[DEAD_LETTER_ATTRIBUTES.reason])} must name the decoding failure`,
+        )
+        assert.equal(
+          m.attributes[DEAD_LETTER_ATTRIBUTES.attempts],
+          '1',
+          'an undecodable message must not be retried',
+        )
+        const encoding = m.attributes[DEAD_LETTER_BODY_ATTRIBUTES.encoding]
+        const raw =
+          encoding === 'base64'
+            ? Buffer.from(m.payload as string, 'base64')
+            : Buffer.from(m.payload as string)
+        const original = /JSON/.test(m.attributes[DEAD_LETTER_ATTRIBUTES.reason]!)
+          ? Buffer.from(badJson)
+          : Buffer.from(notUtf8)
+        assert.deepEqual(raw, original, 'the dead-lettered copy must keep the raw body')
+      }
+    },
+  },
+]
