@@ -7,7 +7,7 @@ import { cases } from '../src/cases/index.js'
 test('the README table names every case, and only cases that exist', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
   const table = readme.slice(readme.indexOf('### Every promise'), readme.indexOf('### Stale handles'))
-  const named = new Set([...table.matchAll(/\| `([a-z-]+\.[a-z-]+)` \|/g)].map((m) => m[1]))
+  const named = new Set([...table.matchAll(/\| `([a-z0-9-]+\.[a-z0-9-]+)` \|/g)].map((m) => m[1]))
   const ids = new Set(cases.map((c) => c.id))
   expect([...ids].filter((id) => !named.has(id))).toEqual([])
   expect([...named].filter((id) => !ids.has(id!))).toEqual([])

@@ -59,7 +59,13 @@ export const consumerOptionCases: ConformanceCase[] = [
       }
       await queue.send({ job: 1 })
       let got: unknown
-      ctx.consume(queue, (m) => void (got = m.payload), { ...quiet, schema })
+      ctx.consume(
+        queue,
+        (m) => {
+          got = m.payload
+        },
+        { ...quiet, schema },
+      )
       await eventually(PATIENCE, 'the handler to run', () => got !== undefined)
       assert.deepEqual(
         got,
