@@ -75,6 +75,7 @@ export class LocalDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
     staleHandles: 'ignored',
+    topics: false,
   })
   readonly leaseSeconds: number
   /** The underlying `level` database: an escape hatch for inspection, not for writes. */

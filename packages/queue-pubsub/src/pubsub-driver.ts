@@ -56,6 +56,7 @@ export class PubSubDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: MIN_LEASE,
     staleHandles: 'may-act',
+    topics: false,
   })
   readonly leaseSeconds: number
   /** The `PubSub` client: an escape hatch for anything anyqueue does not cover. */

@@ -87,6 +87,7 @@ export class ServiceBusDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: LOCK_SECONDS.min,
     staleHandles: 'ignored',
+    topics: false,
   })
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */

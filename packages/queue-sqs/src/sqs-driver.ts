@@ -48,6 +48,7 @@ export class SqsDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
     staleHandles: 'may-act',
+    topics: false,
   })
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */

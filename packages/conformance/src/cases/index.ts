@@ -12,6 +12,7 @@ import { longPollCases } from './long-poll.js'
 import { nackCases } from './nack.js'
 import { payloadCases } from './payload.js'
 import { retryCases } from './retry.js'
+import { topicCases } from './topics.js'
 
 /** The queue's own promises, one area per file. */
 export const queueCases: ConformanceCase[] = [
@@ -31,8 +32,8 @@ export const queueCases: ConformanceCase[] = [
 /** The consumer's promises, built on the queue's. */
 export const allConsumerCases: ConformanceCase[] = [...consumerCases, ...consumerFailureCases]
 
-/** Every case. */
-export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases]
+/** Every case. Topics (DESIGN.md §5) apply where a driver declares them. */
+export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases, ...topicCases]
 
 /** The cases any filter selects: an id or the start of one (`ack`, `ack.stale`), or text in the name. No filter: every case. */
 export function selectCases(
