@@ -17,3 +17,23 @@ export function toBase64(body: string): string {
 export function fromBase64(body: string): string {
   return Buffer.from(body, 'base64').toString('utf8')
 }
+
+/**
+ * SNS refuses an empty message, so an empty body is published as one space marked
+ * `content-transfer-encoding: empty`, and read back as the empty string.
+ */
+export const EMPTY_ENCODING = 'empty'
+
+/** A body as SNS/SQS can carry it, and the transfer encoding to mark it with (if any). */
+export function encodeBody(body: string): { body: string; encoding: 'base64' | 'empty' | undefined } {
+  if (body === '') return { body: ' ', encoding: EMPTY_ENCODING }
+  if (needsTransferEncoding(body)) return { body: toBase64(body), encoding: 'base64' }
+  return { body, encoding: undefined }
+}
+
+/** The body as it was sent, given the transfer encoding it arrived with. */
+export function decodeBody(body: string, encoding: string | undefined): string {
+  if (encoding === 'base64') return fromBase64(body)
+  if (encoding === EMPTY_ENCODING) return ''
+  return body
+}
