@@ -3,6 +3,7 @@ import {
   type EntityProperties,
   type QueueDefinition,
   resolveProperties,
+  type SubscriptionDefinition,
   type TopicDefinition,
   type Topology,
 } from './config.js'
@@ -519,6 +520,37 @@ export class Broker {
 
   hasQueue(name: string): boolean {
     return this.queues.has(name.toLowerCase())
+  }
+
+  hasTopic(name: string): boolean {
+    return this.topics.has(name.toLowerCase())
+  }
+
+  /** Adds a subscription to a topic at run time; it sees only messages sent from now on. */
+  addSubscription(topicName: string, definition: SubscriptionDefinition): void {
+    const topic = this.topics.get(topicName.toLowerCase())
+    if (!topic) throw notFound(this.namespace, topicName)
+    const key = definition.name.toLowerCase()
+    if (topic.subscriptions.has(key)) {
+      throw new BrokerError(
+        CONDITIONS.entityExists,
+        `The messaging entity '${topic.name}/Subscriptions/${definition.name}' already exists.`,
+        409,
+      )
+    }
+    const path = `${topic.name}/Subscriptions/${definition.name}`
+    topic.subscriptions.set(
+      key,
+      new Entity(this, path, resolveProperties(definition.properties, path), compileRules(definition.rules)),
+    )
+  }
+
+  /** Removes a subscription and its messages; false when there was none. */
+  deleteSubscription(topicName: string, name: string): boolean {
+    const subscriptions = this.topics.get(topicName.toLowerCase())?.subscriptions
+    const entity = subscriptions?.get(name.toLowerCase())
+    entity?.clear()
+    return subscriptions?.delete(name.toLowerCase()) ?? false
   }
 
   /** Every entity messages can be received from, for tests and the CLI. */

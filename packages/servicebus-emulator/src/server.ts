@@ -89,6 +89,20 @@ export interface EmulatorAdmin {
   createQueue(name: string, options?: CreateQueueOptions): Promise<{ name: string }>
   deleteQueue(name: string): Promise<void>
   queueExists(name: string): Promise<boolean>
+  /** Topics, as `ServiceBusAdministrationClient` names them: a topic is created without subscriptions. */
+  createTopic(name: string): Promise<{ name: string }>
+  /** Deletes the topic and its subscriptions. */
+  deleteTopic(name: string): Promise<void>
+  topicExists(name: string): Promise<boolean>
+  /** `defaultRuleOptions` replaces the `$Default` true rule, atomically with the creation. */
+  createSubscription(
+    topicName: string,
+    subscriptionName: string,
+    options?: Pick<CreateQueueOptions, 'lockDuration' | 'maxDeliveryCount'> & {
+      defaultRuleOptions?: { name: string; filter: { sqlExpression: string } }
+    },
+  ): Promise<{ subscriptionName: string; topicName: string }>
+  deleteSubscription(topicName: string, subscriptionName: string): Promise<void>
 }
 
 export interface ServiceBusEmulator {
@@ -276,6 +290,47 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
     },
     async queueExists(name) {
       return broker.hasQueue(name)
+    },
+    async createTopic(name) {
+      try {
+        broker.addTopic({ name })
+      } catch (error) {
+        throw adminError(error)
+      }
+      return { name }
+    },
+    async deleteTopic(name) {
+      if (!broker.hasTopic(name) || !broker.deleteEntity(name)) throw entityNotFound(name)
+    },
+    async topicExists(name) {
+      return broker.hasTopic(name)
+    },
+    async createSubscription(topicName, subscriptionName, subscriptionOptions = {}) {
+      const rule = subscriptionOptions.defaultRuleOptions
+      try {
+        broker.addSubscription(topicName, {
+          name: subscriptionName,
+          properties: {
+            lockDurationMs:
+              subscriptionOptions.lockDuration === undefined
+                ? undefined
+                : parseDuration(subscriptionOptions.lockDuration, 'lockDuration'),
+            maxDeliveryCount: subscriptionOptions.maxDeliveryCount,
+          } as never,
+          rules:
+            rule === undefined
+              ? undefined
+              : [{ type: 'sql', expression: rule.filter.sqlExpression, name: rule.name }],
+        })
+      } catch (error) {
+        throw adminError(error)
+      }
+      return { subscriptionName, topicName }
+    },
+    async deleteSubscription(topicName, subscriptionName) {
+      if (!broker.deleteSubscription(topicName, subscriptionName)) {
+        throw entityNotFound(`${topicName}/Subscriptions/${subscriptionName}`)
+      }
     },
   }
 
@@ -635,4 +690,21 @@ function takeString(info: Record<string, unknown>, key: string): string | undefi
   const value = info[key]
   delete info[key]
   return value === undefined ? undefined : String(value)
+}
+
+/** A broker error as the administration client reports it (`statusCode` 404 or 409). */
+function adminError(error: unknown): unknown {
+  if (!(error instanceof BrokerError)) return error
+  const exists = error.condition === CONDITIONS.entityExists
+  return Object.assign(new Error(error.message), {
+    code: exists ? 'MessagingEntityAlreadyExists' : 'MessageEntityNotFoundError',
+    statusCode: exists ? 409 : 404,
+  })
+}
+
+function entityNotFound(name: string): Error {
+  return Object.assign(new Error(`The messaging entity '${name}' could not be found.`), {
+    code: 'MessageEntityNotFoundError',
+    statusCode: 404,
+  })
 }
