@@ -243,11 +243,11 @@ export const topicCases: ConformanceCase[] = [
   },
   {
     id: 'topics.load',
-    name: 'topics: 1,000 messages × 3 subscriptions under concurrent consumers, none lost',
+    name: 'topics: 1,000 messages (or the target’s topicLoadMessages) × 3 subscriptions under concurrent consumers, none lost',
     requires: [needs.topics],
     timeoutMs: (lease) => lease * 2 + 240_000,
     async run(ctx) {
-      const total = 1_000
+      const total = ctx.target.topicLoadMessages ?? 1_000
       const topic = await ctx.topic<number>()
       const subscriptions = [
         await ctx.subscription<number>(topic),
