@@ -15,6 +15,12 @@ import type { CaseContext } from '../context.js'
 import { drain, expectNeverFor, expectQueueError, receiveOne, receiveUntil } from '../helpers.js'
 import { eventually, PATIENCE, quiet } from './consumer.js'
 
+/**
+ * Topic cases make several resources each (a topic, up to three subscriptions, on SQS a queue and
+ * an SNS subscription apiece): on an emulator shared by the whole suite that takes a while.
+ */
+const topicTimeout = (leaseMs: number) => leaseMs * 2 + 90_000
+
 /** How long a subscription must stay silent for a message it must never get. */
 const SILENCE_MS = 3_000
 
@@ -85,6 +91,7 @@ const filterCase = (
   id: `topics.filter-${id}`,
   name: `topics: ${name}`,
   requires: [needs.topics, needs.filter(operator), ...more.map((o) => needs.filter(o))],
+  timeoutMs: topicTimeout,
   run: (ctx) => expectFilter(ctx, filter, expected),
 })
 
@@ -94,6 +101,7 @@ export const topicCases: ConformanceCase[] = [
     id: 'topics.fan-out',
     name: 'topics: every subscription gets every message published after it existed, payload and attributes intact',
     requires: [needs.topics],
+    timeoutMs: topicTimeout,
     async run(ctx) {
       const topic = await ctx.topic()
       const subscriptions = [
@@ -123,6 +131,7 @@ export const topicCases: ConformanceCase[] = [
     id: 'topics.own-lease-and-ack',
     name: 'topics: each subscription has its own lease, attempt count and ack',
     requires: [needs.topics],
+    timeoutMs: topicTimeout,
     async run(ctx) {
       const topic = await ctx.topic<string>()
       const a = await ctx.subscription<string>(topic, 'a')
@@ -147,6 +156,7 @@ export const topicCases: ConformanceCase[] = [
     id: 'topics.none-before-subscription',
     name: 'topics: a subscription never receives a message published before it was created',
     requires: [needs.topics],
+    timeoutMs: topicTimeout,
     async run(ctx) {
       const topic = await ctx.topic<string>()
       const early = await ctx.subscription<string>(topic, 'early')
@@ -212,6 +222,7 @@ export const topicCases: ConformanceCase[] = [
     id: 'topics.filter-unsupported',
     name: 'topics: a filter operator the driver does not declare is NOT_SUPPORTED, never approximated',
     requires: [needs.topics],
+    timeoutMs: topicTimeout,
     async run(ctx) {
       const topic = await ctx.topic()
       const declared = ctx.capabilities.topics ? ctx.capabilities.topics.filters : []
@@ -307,6 +318,7 @@ export const topicCases: ConformanceCase[] = [
     id: 'topics.delete-subscription',
     name: 'topics: deleting one subscription leaves the others intact',
     requires: [needs.topics],
+    timeoutMs: topicTimeout,
     async run(ctx) {
       const topic = await ctx.topic<string>()
       const keep1 = await ctx.subscription<string>(topic, 'keep1')
@@ -335,6 +347,7 @@ export const topicCases: ConformanceCase[] = [
     id: 'topics.delete-topic',
     name: 'topics: deleting a topic deletes its subscriptions and their messages',
     requires: [needs.topics],
+    timeoutMs: topicTimeout,
     async run(ctx) {
       const name = ctx.uniqueName()
       const topic = await ctx.topic<string>(name)
@@ -364,6 +377,7 @@ export const topicCases: ConformanceCase[] = [
     id: 'topics.publish-validation',
     name: 'topics: publish validates like send (size, payload, attributes, batch, names, missing topic)',
     requires: [needs.topics],
+    timeoutMs: topicTimeout,
     async run(ctx) {
       const topic = await ctx.topic<Payload>()
       const subscription = await ctx.subscription<Payload>(topic)
