@@ -155,7 +155,7 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
   },
   {
     // Deleting a topic leaves its subscriptions, and their messages, behind.
-    driver: broken('delete-topic-leaves-subscriptions', (real) => ({
+    driver: broken('delete-topic-leaves-subscriptions', () => ({
       deleteTopic: async () => {},
     })),
     mustFail: 'topics.delete-topic',
