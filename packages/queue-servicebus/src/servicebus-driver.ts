@@ -40,6 +40,8 @@ const LOCK_SECONDS = { min: 5, max: 300 } as const
 const SMALL_BATCH_BYTES = 65_536
 /** A generous allowance per message for its id, content type, properties and AMQP framing. */
 const ENTRY_OVERHEAD_BYTES = 2_048
+/** Service Bus subscription names stop at 50 characters (portable names at 64). */
+const MAX_SUBSCRIPTION_NAME = 50
 /** High enough that the portable consumer's `maxAttempts` decides when a message is dead. */
 const MAX_DELIVERY_COUNT = 2_000
 
@@ -195,6 +197,13 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     subscription: string,
     filter: SubscriptionFilter | undefined,
   ): Promise<void> {
+    if (subscription.length > MAX_SUBSCRIPTION_NAME) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `subscription name "${subscription}" is ${subscription.length} characters; Service Bus takes at most ${MAX_SUBSCRIPTION_NAME}`,
+        { field: 'subscription', limit: MAX_SUBSCRIPTION_NAME, driver: DRIVER_NAME },
+      )
+    }
     const admin = this.#requireTopicAdmin('createSubscription')
     try {
       await admin.createSubscription(this.#prefix + topic, subscription, {
