@@ -49,7 +49,7 @@ run() {
   echo "install-test: [$((SECONDS - started)) s] $*"
   node "dist/$1" "${@:2}"
 }
-for example in job-queue errors graceful-shutdown; do
+for example in job-queue errors graceful-shutdown fan-out; do
   run "$example.js" "local:$work/data?createIfMissing=true"
   run "$example.js" "memory:?createIfMissing=true&leaseSeconds=5"
 done

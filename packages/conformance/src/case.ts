@@ -1,4 +1,4 @@
-import type { Capabilities } from '@anyqueue/queue-core/driver'
+import type { Capabilities, FilterOperator } from '@anyqueue/queue-core/driver'
 import type { CaseContext } from './context.js'
 import type { ConformanceTarget } from './target.js'
 
@@ -60,6 +60,19 @@ export const needs = {
       ? undefined
       : `the driver declares staleHandles: '${caps.staleHandles}' (a stale handle may still act on the message it named)`,
   ),
+  /** The driver has topics and subscriptions (`capabilities.topics`). */
+  topics: requirement('topics', (caps) =>
+    caps.topics ? undefined : 'the driver declares topics: false (no topics and subscriptions)',
+  ),
+  /** The driver's subscription filters express the portable operator `operator`. */
+  filter: (operator: FilterOperator) =>
+    requirement(`filter ${operator}`, (caps) =>
+      !caps.topics
+        ? 'the driver declares topics: false (no topics and subscriptions)'
+        : caps.topics.filters.includes(operator)
+          ? undefined
+          : `the driver's topics.filters do not include ${operator}`,
+    ),
   /**
    * Another process can open the same store: the target names a module a child can open, and the
    * driver's messages outlive the process that holds them.

@@ -8,6 +8,8 @@ import {
   type Payload,
   type Queue,
   QueueClient,
+  type SubscriptionFilter,
+  type Topic,
 } from '@anyqueue/queue-core'
 import type { Capabilities } from '@anyqueue/queue-core/driver'
 import { InstrumentedDriver } from './instrumented-driver.js'
@@ -26,6 +28,7 @@ export class CaseContext {
   #client: QueueClient
   #driver: InstrumentedDriver
   readonly #created = new Set<string>()
+  readonly #topics = new Set<string>()
   readonly #consumers = new Set<Consumer>()
   readonly #children = new Set<ChildProcess>()
   readonly #cleanups: Array<() => unknown> = []
@@ -85,6 +88,23 @@ export class CaseContext {
     return this.#client.queue<T>(name)
   }
 
+  /** Creates a fresh topic (deleted with its subscriptions after the case) and returns a handle on it. */
+  async topic<T extends Payload = Payload>(name = this.uniqueName()): Promise<Topic<T>> {
+    await this.#client.createTopic(name)
+    this.#topics.add(name)
+    return this.#client.topic<T>(name)
+  }
+
+  /** Creates a subscription of `topic` and returns it, a queue. */
+  async subscription<T extends Payload = Payload>(
+    topic: Topic<any>,
+    name = this.uniqueName(),
+    filter?: SubscriptionFilter,
+  ): Promise<Queue<T>> {
+    await this.#client.createSubscription(topic.name, name, filter === undefined ? {} : { filter })
+    return this.#client.subscription<T>(topic.name, name)
+  }
+
   /** `consume()`, stopped when the case ends however it ends. */
   consume<T extends Payload>(queue: Queue<T>, handler: Handler<T>, options?: ConsumeOptions<T>): Consumer {
     const consumer = consume(queue, handler, { shutdownTimeoutMs: 5_000, ...options })
@@ -129,6 +149,7 @@ export class CaseContext {
     await Promise.allSettled(this.#cleanups.map(async (cleanup) => cleanup()))
     if (!this.#client.closed) {
       await Promise.allSettled([...this.#created].map((name) => this.#client.deleteQueue(name)))
+      await Promise.allSettled([...this.#topics].map((name) => this.#client.deleteTopic(name)))
     }
     await this.#client.close().catch(() => {})
   }

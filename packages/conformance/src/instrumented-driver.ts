@@ -6,7 +6,11 @@ import type {
   QueueError,
   ReceiveRequest,
   SendResult,
+  SubscriptionFilter,
+  TopicDriver,
 } from '@anyqueue/queue-core/driver'
+import { subscriptionAddress } from '@anyqueue/queue-core/driver'
+import { sameValue, show } from './traits.js'
 
 /** The driver methods a case can count and fail. */
 export type DriverMethod =
@@ -17,6 +21,11 @@ export type DriverMethod =
   | 'ackBatch'
   | 'nack'
   | 'renewLease'
+  | 'createTopic'
+  | 'deleteTopic'
+  | 'createSubscription'
+  | 'deleteSubscription'
+  | 'publishBatch'
 
 export interface DriverCall {
   method: DriverMethod
@@ -122,9 +131,9 @@ export class InstrumentedDriver implements QueueDriver {
     const now = this.#inner.capabilities as unknown as Record<string, unknown>
     const declared = this.#declared as unknown as Record<string, unknown>
     for (const field of new Set([...Object.keys(declared), ...Object.keys(now ?? {})])) {
-      if (!Object.is(declared[field], now?.[field])) {
+      if (!sameValue(declared[field], now?.[field])) {
         this.capabilityChanges.push(
-          `after ${after}: ${field} ${String(declared[field])} → ${String(now?.[field])}`,
+          `after ${after}: ${field} ${show(declared[field])} → ${show(now?.[field])}`,
         )
       }
     }
@@ -170,6 +179,48 @@ export class InstrumentedDriver implements QueueDriver {
     return this.#run({ method: 'renewLease', queue, handles: [receiptHandle], messages: [] }, () =>
       this.#inner.renewLease(queue, receiptHandle),
     )
+  }
+
+  async createTopic(topic: string): Promise<void> {
+    return this.#run({ method: 'createTopic', queue: topic, handles: [], messages: [] }, () =>
+      this.#topics().createTopic(topic),
+    )
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    return this.#run({ method: 'deleteTopic', queue: topic, handles: [], messages: [] }, () =>
+      this.#topics().deleteTopic(topic),
+    )
+  }
+
+  async createSubscription(
+    topic: string,
+    subscription: string,
+    filter: SubscriptionFilter | undefined,
+  ): Promise<void> {
+    const queue = subscriptionAddress(topic, subscription)
+    return this.#run({ method: 'createSubscription', queue, handles: [], messages: [] }, () =>
+      this.#topics().createSubscription(topic, subscription, filter),
+    )
+  }
+
+  async deleteSubscription(topic: string, subscription: string): Promise<void> {
+    const queue = subscriptionAddress(topic, subscription)
+    return this.#run({ method: 'deleteSubscription', queue, handles: [], messages: [] }, () =>
+      this.#topics().deleteSubscription(topic, subscription),
+    )
+  }
+
+  /** `queue` of the recorded call is the topic's name. */
+  async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    return this.#run({ method: 'publishBatch', queue: topic, handles: [], messages }, () =>
+      this.#topics().publishBatch(topic, messages),
+    )
+  }
+
+  /** The inner driver's topic methods; the portable layer only calls them where topics are declared. */
+  #topics(): TopicDriver {
+    return this.#inner as QueueDriver & TopicDriver
   }
 
   isReceiptHandle(receiptHandle: string): boolean {

@@ -17,6 +17,11 @@ export interface ConformanceTarget {
   /** How many generated entries the property case sends. Default 200; cheap drivers can afford 2,000. */
   propertyRuns?: number
   /**
+   * How many messages the topic load case publishes (to 3 subscriptions). Default 1,000; lower it
+   * only for a backend that is slow at fan-out, and say so in the test file.
+   */
+  topicLoadMessages?: number
+  /**
    * How a child process opens this same target, for the cases that kill a process: a module whose
    * default export is a ConformanceTarget, and environment variables it needs. Without it, those
    * cases are skipped.

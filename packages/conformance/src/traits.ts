@@ -7,15 +7,13 @@ import type { Capabilities } from '@anyqueue/queue-core/driver'
  */
 export function assertCapabilitiesUnchanged(before: Capabilities, after: Capabilities): void {
   const changed = Object.keys({ ...before, ...after }).filter(
-    (field) => !Object.is(before[field as keyof Capabilities], after[field as keyof Capabilities]),
+    (field) => !sameValue(before[field as keyof Capabilities], after[field as keyof Capabilities]),
   )
   assert.deepEqual(
     changed,
     [],
     `the capability manifest changed during the case (${changed
-      .map(
-        (f) => `${f}: ${String(before[f as keyof Capabilities])} → ${String(after[f as keyof Capabilities])}`,
-      )
+      .map((f) => `${f}: ${show(before[f as keyof Capabilities])} → ${show(after[f as keyof Capabilities])}`)
       .join(', ')}); capabilities must never change over a driver's lifetime`,
   )
 }
@@ -27,4 +25,16 @@ export function assertNoCapabilityChanges(changes: readonly string[]): void {
     [],
     `the capability manifest changed during an operation (${changes.slice(0, 3).join('; ')}); capabilities must never change over a driver's lifetime`,
   )
+}
+
+/** Equal capability values: the same primitive, or the same JSON (for `topics`, an object). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/** A capability value for a message. */
+export function show(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)
 }

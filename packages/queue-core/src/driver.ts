@@ -4,6 +4,7 @@
  * so a driver receives clean input and does none of that itself.
  */
 import type { QueueError } from './errors.js'
+import type { TopicCapabilities, TopicDriver } from './topic-driver.js'
 
 export { isConnectionError, PromiseCache, resolveLeaseSeconds } from './driver-kit.js'
 export {
@@ -13,9 +14,23 @@ export {
   type QueueErrorCode,
   type QueueErrorOptions,
 } from './errors.js'
+export {
+  type AttributeCondition,
+  FILTER_OPERATORS,
+  type FilterOperator,
+  matchesFilter,
+  operatorOf,
+  type SubscriptionFilter,
+} from './filter.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export { definedOptions, registerScheme, type SchemeOpener, UrlParams } from './open-url.js'
 export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT } from './payload.js'
+export {
+  parseSubscriptionAddress,
+  subscriptionAddress,
+  type TopicCapabilities,
+  type TopicDriver,
+} from './topic-driver.js'
 
 /**
  * What a driver can do. Every field is explicit; the conformance suite gates its cases on these
@@ -45,6 +60,11 @@ export interface Capabilities {
    * deletes it). Either way a stale handle never throws and never touches another message.
    */
   staleHandles: 'ignored' | 'may-act'
+  /**
+   * Topics and subscriptions (DESIGN.md §5): the filter operators the driver expresses natively,
+   * or `false` when it has no topics. A driver that declares them implements `TopicDriver`.
+   */
+  topics: TopicCapabilities | false
 }
 
 /** A message as the portable layer hands it to `sendBatch`: validated and encoded. */
@@ -103,7 +123,7 @@ export interface ReceiveRequest {
   signal?: AbortSignal
 }
 
-export interface QueueDriver {
+export interface QueueDriver extends Partial<TopicDriver> {
   /** Short, stable name used in errors and reports: `local`, `sqs`, `pubsub`, `servicebus`. */
   readonly name: string
   readonly capabilities: Capabilities

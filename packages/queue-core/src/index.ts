@@ -22,6 +22,14 @@ export {
   type QueueErrorCode,
   type QueueErrorOptions,
 } from './errors.js'
+export {
+  type AttributeCondition,
+  FILTER_LIMITS,
+  FILTER_OPERATORS,
+  type FilterOperator,
+  matchesFilter,
+  type SubscriptionFilter,
+} from './filter.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export {
   KNOWN_SCHEMES,
@@ -54,3 +62,5 @@ export {
 } from './queue.js'
 export type { RetryOptions } from './retry.js'
 export type { StandardIssue, StandardResult, StandardSchemaV1 } from './standard-schema.js'
+export { type PublishEntry, type PublishOptions, type SubscriptionOptions, Topic } from './topic.js'
+export type { TopicCapabilities } from './topic-driver.js'

@@ -6,6 +6,8 @@ import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import { encodePayload, type Payload } from './payload.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
+import { assertTopicName, createSubscription, type SubscriptionOptions, Topic, topicDriver } from './topic.js'
+import { subscriptionAddress } from './topic-driver.js'
 import { traceSend } from './tracing.js'
 
 export interface QueueClientOptions {
@@ -128,6 +130,56 @@ export class QueueClient {
     assertQueueName(name)
     this.#assertOpen('deleteQueue')
     return this.execute(() => this.driver.deleteQueue(name))
+  }
+
+  /** A handle on one topic, to publish to (topics: see `capabilities.topics`). Cheap and lazy. */
+  topic<T extends Payload = Payload>(name: string): Topic<T> {
+    assertTopicName(name, 'topic')
+    topicDriver(this, 'topic')
+    return new Topic<T>(this, name)
+  }
+
+  /** Creates the topic if it is missing. Idempotent. */
+  async createTopic(name: string): Promise<void> {
+    assertTopicName(name, 'topic')
+    const driver = topicDriver(this, 'createTopic')
+    return this.execute(() => driver.createTopic(name))
+  }
+
+  /** Deletes the topic and every subscription of it. A missing topic is a no-op. */
+  async deleteTopic(name: string): Promise<void> {
+    assertTopicName(name, 'topic')
+    const driver = topicDriver(this, 'deleteTopic')
+    return this.execute(() => driver.deleteTopic(name))
+  }
+
+  /**
+   * Creates a subscription of `topic` if it is missing: from then on it receives every message
+   * published that matches `filter`, never one published before.
+   */
+  async createSubscription(topic: string, name: string, options?: SubscriptionOptions): Promise<void> {
+    return createSubscription(this, topic, name, options)
+  }
+
+  /** Deletes the subscription and its messages. A missing one is a no-op. */
+  async deleteSubscription(topic: string, name: string): Promise<void> {
+    assertTopicName(topic, 'topic')
+    assertTopicName(name, 'subscription')
+    const driver = topicDriver(this, 'deleteSubscription')
+    return this.execute(() => driver.deleteSubscription(topic, name))
+  }
+
+  /**
+   * A subscription, consumed exactly like a queue (receive, ack, nack, renewLease, `consume()`).
+   * Its `name` is the address `topic/subscription`.
+   */
+  subscription<T extends Payload = Payload>(topic: string, name: string): Queue<T> {
+    assertTopicName(topic, 'topic')
+    assertTopicName(name, 'subscription')
+    topicDriver(this, 'subscription')
+    const queue = new Queue<T>(this, subscriptionAddress(topic, name))
+    this.#queues.add(queue)
+    return queue
   }
 
   /** Waits for in-flight calls, closes every queue, then the driver. Idempotent. */
@@ -521,7 +573,10 @@ const RECEIVE_FIELDS = ['maxMessages', 'waitSeconds', 'signal'] as const
  * Checks attributes and copies them in the same pass: each value is read once, so what was checked
  * is what is sent.
  */
-function checkAttributes(value: Record<string, string> | undefined, field: string): Record<string, string> {
+export function checkAttributes(
+  value: Record<string, string> | undefined,
+  field: string,
+): Record<string, string> {
   if (value === undefined) return {}
   let names: string[]
   try {

@@ -9,11 +9,14 @@ import {
   type ReceiveRequest,
   resolveLeaseSeconds,
   type SendResult,
+  type SubscriptionFilter,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
 import { classifyLocalError } from './local-errors.js'
 import type { LocalDriverOptions } from './local-options.js'
+import { LocalTopics } from './local-topics.js'
 import { QueueIndex } from './queue-index.js'
 
 /**
@@ -36,7 +39,7 @@ const key = {
 const hex = (seq: number) => seq.toString(16).padStart(13, '0')
 
 /** Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease. */
-const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64})\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
+const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64})?)\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
 
 function encodeMessage(m: OutgoingMessage, id: string, enqueuedAt: number): string {
   const attributes = Object.keys(m.attributes).length > 0 ? JSON.stringify(m.attributes) : ''
@@ -63,7 +66,7 @@ interface StoredState {
 
 type Batch = Array<{ type: 'put'; key: string; value: string } | { type: 'del'; key: string }>
 
-export class LocalDriver implements QueueDriver {
+export class LocalDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities = Object.freeze({
     persistent: true,
@@ -75,6 +78,7 @@ export class LocalDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
     staleHandles: 'ignored',
+    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
   })
   readonly leaseSeconds: number
   /** The underlying `level` database: an escape hatch for inspection, not for writes. */
@@ -84,6 +88,8 @@ export class LocalDriver implements QueueDriver {
   #known: Set<string> | undefined
   #opening: Promise<void> | undefined
   #closed = false
+  /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
+  readonly #topics: LocalTopics
 
   constructor(options: LocalDriverOptions) {
     if (typeof options?.location !== 'string' || options.location === '') {
@@ -100,6 +106,17 @@ export class LocalDriver implements QueueDriver {
     this.#options = { createIfMissing: false, sync: true, ...options, leaseSeconds }
     this.leaseSeconds = leaseSeconds
     this.db = new Level<string, string>(options.location, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+    this.#topics = new LocalTopics({
+      db: this.db,
+      sync: this.#options.sync,
+      open: () => this.#open(),
+      index: (queue) => this.#index(queue),
+      createQueue: (queue) => this.createQueue(queue),
+      deleteQueue: (queue) => this.deleteQueue(queue),
+      messageKey: key.message,
+      nextKey: key.next,
+      encode: encodeMessage,
+    })
   }
 
   async createQueue(queue: string): Promise<void> {
@@ -206,6 +223,30 @@ export class LocalDriver implements QueueDriver {
     await this.#setVisibility(queue, index, lease, now + this.leaseSeconds * 1000, now)
   }
 
+  createTopic(topic: string): Promise<void> {
+    return this.#topics.createTopic(topic)
+  }
+
+  deleteTopic(topic: string): Promise<void> {
+    return this.#topics.deleteTopic(topic)
+  }
+
+  createSubscription(
+    topic: string,
+    subscription: string,
+    filter: SubscriptionFilter | undefined,
+  ): Promise<void> {
+    return this.#topics.createSubscription(topic, subscription, filter)
+  }
+
+  deleteSubscription(topic: string, subscription: string): Promise<void> {
+    return this.#topics.deleteSubscription(topic, subscription)
+  }
+
+  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    return this.#topics.publishBatch(topic, messages)
+  }
+
   isReceiptHandle(receiptHandle: string): boolean {
     return HANDLE.test(receiptHandle)
   }
@@ -241,7 +282,8 @@ export class LocalDriver implements QueueDriver {
   async #index(queue: string): Promise<QueueIndex> {
     await this.#open()
     if (!this.#known!.has(queue)) {
-      if (!this.#options.createIfMissing) {
+      // A subscription (`topic/subscription`) is made by createSubscription, never on first use.
+      if (!this.#options.createIfMissing || queue.includes('/')) {
         throw new QueueError(
           'QUEUE_NOT_FOUND',
           `queue "${queue}" does not exist in ${this.#options.location}`,

@@ -3,12 +3,17 @@ import {
   type Capabilities,
   type IncomingMessage,
   LIMITS,
+  matchesFilter,
   type OutgoingMessage,
+  parseSubscriptionAddress,
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
   resolveLeaseSeconds,
   type SendResult,
+  type SubscriptionFilter,
+  subscriptionAddress,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { type Clock, systemClock } from './clock.js'
 import { DRIVER_NAME } from './constants.js'
@@ -19,14 +24,14 @@ import { MemoryQueue, type StoredMessage } from './memory-queue.js'
  * Receipt handles: `mq1.<queue>.<seq>.<delivery>`. Seqs come from one counter per driver, so a
  * handle never repeats, not even after a queue is deleted and created again.
  */
-const HANDLE = /^mq1\.([A-Za-z0-9_-]{1,64})\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
+const HANDLE = /^mq1\.([A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64})?)\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
 
 /**
  * Queues in this process's memory: nothing survives the driver, nothing is shared with another
  * driver. Made for application tests, where it keeps the whole contract (leases, delays, FIFO,
  * redelivery with `attempt`) and, with a `ManualClock`, lets time jump instead of pass.
  */
-export class MemoryDriver implements QueueDriver {
+export class MemoryDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities = Object.freeze({
     persistent: false,
@@ -38,12 +43,15 @@ export class MemoryDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
     staleHandles: 'ignored',
+    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
   })
   readonly leaseSeconds: number
   /** The driver's time source (the system clock unless one was passed in). */
   readonly clock: Clock
   readonly #createIfMissing: boolean
   readonly #queues = new Map<string, MemoryQueue>()
+  /** Topic → its subscriptions' filters; each subscription's messages live in `#queues` at its address. */
+  readonly #topics = new Map<string, Map<string, SubscriptionFilter | undefined>>()
   #nextSeq = 0
   #closed = false
 
@@ -69,7 +77,7 @@ export class MemoryDriver implements QueueDriver {
 
   /** The names of the queues that exist now, sorted. */
   async listQueues(): Promise<string[]> {
-    return [...this.#queues.keys()].sort()
+    return [...this.#queues.keys()].filter((name) => !parseSubscriptionAddress(name)).sort()
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
@@ -128,6 +136,58 @@ export class MemoryDriver implements QueueDriver {
     if (lease) lease.message.visibleAt = this.clock.now() + this.leaseSeconds * 1000
   }
 
+  async createTopic(topic: string): Promise<void> {
+    if (!this.#topics.has(topic)) this.#topics.set(topic, new Map())
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    const subscriptions = this.#topics.get(topic)
+    this.#topics.delete(topic)
+    for (const name of subscriptions?.keys() ?? []) await this.deleteQueue(subscriptionAddress(topic, name))
+  }
+
+  async createSubscription(
+    topic: string,
+    subscription: string,
+    filter: SubscriptionFilter | undefined,
+  ): Promise<void> {
+    const subscriptions = this.#topic(topic)
+    if (subscriptions.has(subscription)) return
+    subscriptions.set(subscription, filter)
+    this.#queues.set(subscriptionAddress(topic, subscription), new MemoryQueue(this.clock))
+  }
+
+  async deleteSubscription(topic: string, subscription: string): Promise<void> {
+    this.#topics.get(topic)?.delete(subscription)
+    await this.deleteQueue(subscriptionAddress(topic, subscription))
+  }
+
+  async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const subscriptions = [...this.#topic(topic)]
+    const now = this.clock.now()
+    const touched = new Set<MemoryQueue>()
+    const results = messages.map((m) => {
+      const id = randomUUID()
+      for (const [name, filter] of subscriptions) {
+        if (!matchesFilter(filter, m.attributes)) continue
+        const target = this.#queues.get(subscriptionAddress(topic, name))!
+        target.messages.set(this.#nextSeq++, {
+          id,
+          body: m.body,
+          contentType: m.contentType,
+          attributes: { ...m.attributes },
+          enqueuedAt: now,
+          deliveries: 0,
+          visibleAt: now,
+        })
+        touched.add(target)
+      }
+      return { id }
+    })
+    for (const target of touched) target.notify()
+    return results
+  }
+
   isReceiptHandle(receiptHandle: string): boolean {
     return HANDLE.test(receiptHandle)
   }
@@ -140,11 +200,32 @@ export class MemoryDriver implements QueueDriver {
     this.#closed = true
     for (const queue of this.#queues.values()) queue.notify()
     this.#queues.clear()
+    this.#topics.clear()
+  }
+
+  #topic(topic: string): Map<string, SubscriptionFilter | undefined> {
+    const found = this.#topics.get(topic)
+    if (!found) {
+      throw new QueueError(
+        'QUEUE_NOT_FOUND',
+        `topic "${topic}" does not exist: create it with createTopic("${topic}")`,
+        { driver: DRIVER_NAME },
+      )
+    }
+    return found
   }
 
   #queue(queue: string): MemoryQueue {
     let found = this.#queues.get(queue)
     if (!found) {
+      const address = parseSubscriptionAddress(queue)
+      if (address) {
+        throw new QueueError(
+          'QUEUE_NOT_FOUND',
+          `subscription "${address.subscription}" of topic "${address.topic}" does not exist: create it with createSubscription()`,
+          { driver: DRIVER_NAME },
+        )
+      }
       if (!this.#createIfMissing) {
         throw new QueueError(
           'QUEUE_NOT_FOUND',

@@ -4,11 +4,14 @@ import {
   LIMITS,
   type OutgoingMessage,
   PromiseCache,
+  parseSubscriptionAddress,
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
   resolveLeaseSeconds,
   type SendResult,
+  type SubscriptionFilter,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { PubSub, v1 } from '@google-cloud/pubsub'
 import { CONTENT_TYPE_ATTRIBUTE, DEAD_LETTER_SUFFIX, DRIVER_NAME, HANDLE_PREFIX } from './constants.js'
@@ -19,6 +22,7 @@ import {
   isInvalidArgument,
   isNotFound,
 } from './pubsub-errors.js'
+import { filterExpression } from './pubsub-filter.js'
 import type { PubSubDriverOptions } from './pubsub-options.js'
 
 /** Pub/Sub's ack deadline bounds. */
@@ -44,19 +48,14 @@ interface ReadyQueue {
   adjustDeadline: boolean
 }
 
-export class PubSubDriver implements QueueDriver {
+export class PubSubDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
-  readonly capabilities: Capabilities = Object.freeze({
-    persistent: true,
-    fifo: false,
-    delay: 0,
-    nackDelay: MAX_LEASE,
-    renewLease: true,
-    deadLetter: true,
-    maxBatch: LIMITS.maxBatch,
-    minLeaseSeconds: MIN_LEASE,
-    staleHandles: 'may-act',
-  })
+  /**
+   * Google's emulator accepts a subscription's filter expression but does not apply it (every
+   * message is delivered), so against the emulator the driver declares no filter operators, and a
+   * filter is NOT_SUPPORTED rather than silently ignored.
+   */
+  readonly capabilities: Capabilities
   readonly leaseSeconds: number
   /** The `PubSub` client: an escape hatch for anything anyqueue does not cover. */
   readonly pubsub: PubSub
@@ -92,11 +91,156 @@ export class PubSubDriver implements QueueDriver {
     this.#maxDeliveryAttempts = maxDeliveryAttempts
     this.#ownsClient = options.pubsub === undefined
     this.pubsub = options.pubsub ?? new PubSub(options.clientConfig)
+    this.capabilities = Object.freeze({
+      persistent: true,
+      fifo: false,
+      delay: 0,
+      nackDelay: MAX_LEASE,
+      renewLease: true,
+      deadLetter: true,
+      maxBatch: LIMITS.maxBatch,
+      minLeaseSeconds: MIN_LEASE,
+      staleHandles: 'may-act',
+      topics: Object.freeze({
+        filters: this.pubsub.isEmulator
+          ? Object.freeze([] as const)
+          : Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const),
+      }),
+    })
   }
 
-  /** The topic and subscription id for a portable name: the prefix, then the name unchanged. */
+  /**
+   * The topic and subscription id for a portable name: the prefix, then the name unchanged. A
+   * subscription (`topic/subscription`) is `<prefix><topic>.sub.<subscription>`; a portable topic's
+   * own id is `topicName()`. `.` never occurs in a portable name, so no two names meet.
+   */
   resourceName(queue: string): string {
+    const address = parseSubscriptionAddress(queue)
+    if (address) return `${this.#prefix}${address.topic}.sub.${address.subscription}`
     return this.#prefix + queue
+  }
+
+  /** The Pub/Sub topic id of a portable topic: `<prefix><topic>.topic`. */
+  topicName(topic: string): string {
+    return `${this.#prefix}${topic}.topic`
+  }
+
+  async createTopic(topic: string): Promise<void> {
+    const { project, publisher } = await this.#connect()
+    await publisher
+      .createTopic({ name: `projects/${project}/topics/${this.topicName(topic)}` }, NO_RETRY)
+      .catch((error: unknown) => {
+        if (!isAlreadyExists(error)) throw error
+      })
+  }
+
+  /**
+   * Pub/Sub detaches a deleted topic's subscriptions rather than deleting them: the driver deletes
+   * every subscription of the topic (and their dead-letter topics) first.
+   */
+  async deleteTopic(topic: string): Promise<void> {
+    const { project, publisher } = await this.#connect()
+    const name = `projects/${project}/topics/${this.topicName(topic)}`
+    let subscriptions: string[]
+    try {
+      ;[subscriptions] = await publisher.listTopicSubscriptions({ topic: name }, NO_RETRY)
+    } catch (error) {
+      if (isNotFound(error)) return
+      throw error
+    }
+    const ownPrefix = `projects/${project}/subscriptions/${this.#prefix}${topic}.sub.`
+    for (const subscription of subscriptions) {
+      if (!subscription.startsWith(ownPrefix)) continue
+      this.#ready.delete(`${topic}/${subscription.slice(ownPrefix.length)}`)
+      await this.#deleteSubscriptionNamed(subscription.slice(subscription.lastIndexOf('/') + 1))
+    }
+    await publisher.deleteTopic({ topic: name }, NO_RETRY).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error
+    })
+  }
+
+  /**
+   * A subscription with the filter as its filter expression, and its own dead-letter topic and
+   * subscription (Pub/Sub counts delivery attempts only under a dead-letter policy).
+   */
+  async createSubscription(
+    topic: string,
+    subscription: string,
+    filter: SubscriptionFilter | undefined,
+  ): Promise<void> {
+    const expression = filterExpression(filter)
+    const { project, publisher, subscriber } = await this.#connect()
+    const topicName = `projects/${project}/topics/${this.topicName(topic)}`
+    try {
+      await publisher.getTopic({ topic: topicName }, NO_RETRY)
+    } catch (error) {
+      if (isNotFound(error)) {
+        throw new QueueError(
+          'QUEUE_NOT_FOUND',
+          `topic "${topic}" does not exist: create it with createTopic()`,
+          {
+            driver: DRIVER_NAME,
+            cause: error,
+          },
+        )
+      }
+      throw error
+    }
+    const id = this.resourceName(`${topic}/${subscription}`)
+    const name = `projects/${project}/subscriptions/${id}`
+    const deadLetterTopic = `projects/${project}/topics/${id}${DEAD_LETTER_SUFFIX}`
+    const keepExisting = (error: unknown) => {
+      if (!isAlreadyExists(error)) throw error
+    }
+    await publisher.createTopic({ name: deadLetterTopic }, NO_RETRY).catch(keepExisting)
+    await subscriber
+      .createSubscription(
+        { name: name + DEAD_LETTER_SUFFIX, topic: deadLetterTopic, ackDeadlineSeconds: this.leaseSeconds },
+        NO_RETRY,
+      )
+      .catch(keepExisting)
+    await subscriber
+      .createSubscription(
+        {
+          name,
+          topic: topicName,
+          ackDeadlineSeconds: this.leaseSeconds,
+          deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: this.#maxDeliveryAttempts },
+          ...(expression === undefined ? {} : { filter: expression }),
+        },
+        NO_RETRY,
+      )
+      .catch(keepExisting)
+  }
+
+  async deleteSubscription(topic: string, subscription: string): Promise<void> {
+    this.#ready.delete(`${topic}/${subscription}`)
+    await this.#deleteSubscriptionNamed(this.resourceName(`${topic}/${subscription}`))
+  }
+
+  /** Publishes to the topic: Pub/Sub fans it out to the subscriptions whose filter matches. */
+  async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const { project, publisher } = await this.#connect()
+    const [reply] = await publisher.publish(
+      { topic: `projects/${project}/topics/${this.topicName(topic)}`, messages: messages.map(toPubSub) },
+      NO_RETRY,
+    )
+    return (reply.messageIds ?? []).map((id) => ({ id }))
+  }
+
+  async #deleteSubscriptionNamed(id: string): Promise<void> {
+    const { project, publisher, subscriber } = await this.#connect()
+    const ignoreMissing = (error: unknown) => {
+      if (!isNotFound(error)) throw error
+    }
+    for (const name of [id, id + DEAD_LETTER_SUFFIX]) {
+      await subscriber
+        .deleteSubscription({ subscription: `projects/${project}/subscriptions/${name}` }, NO_RETRY)
+        .catch(ignoreMissing)
+    }
+    await publisher
+      .deleteTopic({ topic: `projects/${project}/topics/${id}${DEAD_LETTER_SUFFIX}` }, NO_RETRY)
+      .catch(ignoreMissing)
   }
 
   async createQueue(queue: string): Promise<void> {
@@ -123,19 +267,19 @@ export class PubSubDriver implements QueueDriver {
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    if (parseSubscriptionAddress(queue)) {
+      // Its topic would fan the message out to every subscription, not this one alone.
+      throw new QueueError('NOT_SUPPORTED', 'Pub/Sub cannot send to one subscription of a topic', {
+        driver: DRIVER_NAME,
+      })
+    }
     const { publisher } = await this.#connect()
     const { topic } = await this.#queue(queue)
     const [reply] = await this.#call(queue, () =>
       publisher.publish(
         {
           topic,
-          messages: messages.map((m) => ({
-            data: Buffer.from(m.body, 'utf8'),
-            attributes:
-              m.contentType === undefined
-                ? { ...m.attributes }
-                : { ...m.attributes, [CONTENT_TYPE_ATTRIBUTE]: m.contentType },
-          })),
+          messages: messages.map(toPubSub),
         },
         NO_RETRY,
       ),
@@ -286,7 +430,10 @@ export class PubSubDriver implements QueueDriver {
           adjustDeadline: subscription.ackDeadlineSeconds !== this.leaseSeconds,
         }
       } catch (error) {
-        if (isNotFound(error) && this.#options.createIfMissing) return this.#create(queue)
+        // A subscription is made by createSubscription, never on first use.
+        if (isNotFound(error) && this.#options.createIfMissing && !parseSubscriptionAddress(queue)) {
+          return this.#create(queue)
+        }
         throw error
       }
     })
@@ -336,6 +483,16 @@ export class PubSubDriver implements QueueDriver {
       if (isNotFound(error)) this.#ready.delete(queue)
       throw error
     }
+  }
+}
+
+function toPubSub(m: OutgoingMessage) {
+  return {
+    data: Buffer.from(m.body, 'utf8'),
+    attributes:
+      m.contentType === undefined
+        ? { ...m.attributes }
+        : { ...m.attributes, [CONTENT_TYPE_ATTRIBUTE]: m.contentType },
   }
 }
 

@@ -7,3 +7,8 @@ export const DRIVER_NAME = 'servicebus'
 export const ATTEMPTS_PROPERTY = 'content-attempts-before'
 /** Application property carrying the original enqueue time (epoch ms) of a rescheduled message. */
 export const ENQUEUED_PROPERTY = 'content-enqueued-at'
+/**
+ * Application property addressing a message sent through a topic to one subscription only (a
+ * delayed nack's copy, a redrive): every subscription's rule lets it through only to that one.
+ */
+export const SUBSCRIPTION_PROPERTY = 'content-subscription'

@@ -1,7 +1,11 @@
 export { ATTEMPTS_PROPERTY, DRIVER_NAME, ENQUEUED_PROPERTY } from './constants.js'
 export { createServiceBusDriver, ServiceBusDriver } from './servicebus-driver.js'
 export { classifyServiceBusError } from './servicebus-errors.js'
-export type { ServiceBusDriverOptions, ServiceBusQueueAdmin } from './servicebus-options.js'
+export type {
+  ServiceBusDriverOptions,
+  ServiceBusQueueAdmin,
+  ServiceBusTopicAdmin,
+} from './servicebus-options.js'
 
 // `openQueueClient('servicebus://?connectionString=…')` (URL-encoded), or the parts:
 // `servicebus://<namespace host>?sharedAccessKeyName=…&sharedAccessKey=…[&useDevelopmentEmulator=true]`.

@@ -5,11 +5,14 @@ import {
   LIMITS,
   type OutgoingMessage,
   PromiseCache,
+  parseSubscriptionAddress,
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
   resolveLeaseSeconds,
   type SendResult,
+  type SubscriptionFilter,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import {
   ServiceBusAdministrationClient,
@@ -19,14 +22,19 @@ import {
   type ServiceBusReceiver,
   type ServiceBusSender,
 } from '@azure/service-bus'
-import { ATTEMPTS_PROPERTY, DRIVER_NAME, ENQUEUED_PROPERTY } from './constants.js'
+import { ATTEMPTS_PROPERTY, DRIVER_NAME, ENQUEUED_PROPERTY, SUBSCRIPTION_PROPERTY } from './constants.js'
 import { mapBody, propertyString } from './servicebus-body.js'
 
 /** The SDK's AMQP-level message (from @azure/core-amqp, which it does not re-export). */
 type AmqpAnnotatedMessage = ServiceBusReceivedMessage['_rawAmqpMessage']
 
 import { classifyServiceBusError, isLockGone } from './servicebus-errors.js'
-import type { ServiceBusDriverOptions, ServiceBusQueueAdmin } from './servicebus-options.js'
+import { RULE_NAME, subscriptionRule } from './servicebus-filter.js'
+import type {
+  ServiceBusDriverOptions,
+  ServiceBusQueueAdmin,
+  ServiceBusTopicAdmin,
+} from './servicebus-options.js'
 
 /** Service Bus lock tokens are GUIDs. */
 const LOCK_TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -37,6 +45,8 @@ const LOCK_SECONDS = { min: 5, max: 300 } as const
 const SMALL_BATCH_BYTES = 65_536
 /** A generous allowance per message for its id, content type, properties and AMQP framing. */
 const ENTRY_OVERHEAD_BYTES = 2_048
+/** Service Bus subscription names stop at 50 characters (portable names at 64). */
+const MAX_SUBSCRIPTION_NAME = 50
 /** High enough that the portable consumer's `maxAttempts` decides when a message is dead. */
 const MAX_DELIVERY_COUNT = 2_000
 
@@ -69,7 +79,10 @@ class SettlementLane {
 }
 
 interface Entity {
+  /** A queue's own sender; for a subscription, its topic's, with `stamp` addressing it. */
   sender: ServiceBusSender
+  /** For a subscription: its name, set as `SUBSCRIPTION_PROPERTY` on what is sent to it alone. */
+  stamp: string | undefined
   /** Settles and renews by lock token; any receiver of the entity can settle any of its messages. */
   receiver: ServiceBusReceiver
   /** A receiver serves one receive at a time: concurrent receives each take their own. */
@@ -80,7 +93,7 @@ interface Entity {
   live: Map<string, ServiceBusReceivedMessage>
 }
 
-export class ServiceBusDriver implements QueueDriver {
+export class ServiceBusDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities = Object.freeze({
     persistent: true,
@@ -92,6 +105,7 @@ export class ServiceBusDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: LOCK_SECONDS.min,
     staleHandles: 'ignored',
+    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
   })
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */
@@ -102,6 +116,7 @@ export class ServiceBusDriver implements QueueDriver {
   readonly #prefix: string
   readonly #entities = new Map<string, Entity>()
   readonly #created = new PromiseCache<string, void>()
+  readonly #topicSenders = new Map<string, ServiceBusSender>()
 
   constructor(options: ServiceBusDriverOptions = {}) {
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
@@ -147,10 +162,105 @@ export class ServiceBusDriver implements QueueDriver {
    * The entity name for a portable name: the prefix, then the name — unchanged when it has no capital
    * letter. Service Bus compares entity names case-insensitively, so `Jobs` and `jobs` would be one
    * queue: a name with capitals becomes its lower case, a `.` (never in a portable name) and a hex
-   * mask of where the capitals were (`Jobs` → `jobs.1`). Distinct portable names stay distinct.
+   * mask of where the capitals were (`Jobs` → `jobs.1`). Distinct portable names stay distinct. A
+   * subscription (`topic/subscription`) is the entity path `<topic entity>/Subscriptions/<name>`.
    */
   entityName(queue: string): string {
+    const address = parseSubscriptionAddress(queue)
+    if (address)
+      return `${this.#topicEntity(address.topic)}/Subscriptions/${caseSafeName(address.subscription)}`
     return this.#prefix + caseSafeName(queue)
+  }
+
+  /** A topic's entity name: mapped like a queue's. */
+  #topicEntity(topic: string): string {
+    return this.#prefix + caseSafeName(topic)
+  }
+
+  async createTopic(topic: string): Promise<void> {
+    const admin = this.#requireTopicAdmin('createTopic')
+    try {
+      await admin.createTopic(this.#topicEntity(topic))
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error
+    }
+  }
+
+  /** Service Bus deletes a topic's subscriptions with it. */
+  async deleteTopic(topic: string): Promise<void> {
+    const admin = this.#requireTopicAdmin('deleteTopic')
+    const sender = this.#topicSenders.get(topic)
+    this.#topicSenders.delete(topic)
+    await sender?.close().catch(() => {})
+    for (const [key, entity] of [...this.#entities]) {
+      if (parseSubscriptionAddress(key)?.topic === topic) {
+        this.#entities.delete(key)
+        await closeEntity(entity)
+      }
+    }
+    try {
+      await admin.deleteTopic(this.#topicEntity(topic))
+    } catch (error) {
+      if (classifyServiceBusError(error)?.code !== 'QUEUE_NOT_FOUND') throw error
+    }
+  }
+
+  /** The subscription is created with its one SQL rule in place of `$Default`, in one call. */
+  async createSubscription(
+    topic: string,
+    subscription: string,
+    filter: SubscriptionFilter | undefined,
+  ): Promise<void> {
+    if (subscription.length > MAX_SUBSCRIPTION_NAME) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `subscription name "${subscription}" is ${subscription.length} characters; Service Bus takes at most ${MAX_SUBSCRIPTION_NAME}`,
+        { field: 'subscription', limit: MAX_SUBSCRIPTION_NAME, driver: DRIVER_NAME },
+      )
+    }
+    const admin = this.#requireTopicAdmin('createSubscription')
+    try {
+      await admin.createSubscription(this.#topicEntity(topic), caseSafeName(subscription), {
+        lockDuration: `PT${this.leaseSeconds}S`,
+        maxDeliveryCount: MAX_DELIVERY_COUNT,
+        defaultRuleOptions: {
+          name: RULE_NAME,
+          filter: { sqlExpression: subscriptionRule(subscription, filter) },
+        },
+      })
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error
+    }
+  }
+
+  async deleteSubscription(topic: string, subscription: string): Promise<void> {
+    const admin = this.#requireTopicAdmin('deleteSubscription')
+    const address = `${topic}/${subscription}`
+    const entity = this.#entities.get(address)
+    this.#entities.delete(address)
+    if (entity) await closeEntity(entity)
+    try {
+      await admin.deleteSubscription(this.#topicEntity(topic), caseSafeName(subscription))
+    } catch (error) {
+      if (classifyServiceBusError(error)?.code !== 'QUEUE_NOT_FOUND') throw error
+    }
+  }
+
+  async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    let sender = this.#topicSenders.get(topic)
+    if (!sender) {
+      sender = this.client.createSender(this.#topicEntity(topic))
+      this.#topicSenders.set(topic, sender)
+    }
+    const results = await this.#send(sender, messages, undefined)
+    const notFound = results.find(
+      (r) => 'error' in r && classifyServiceBusError(r.error)?.code === 'QUEUE_NOT_FOUND',
+    )
+    if (notFound && this.#topicSenders.get(topic) === sender) {
+      this.#topicSenders.delete(topic)
+      void sender.close().catch(() => {})
+    }
+    return results
   }
 
   async createQueue(queue: string): Promise<void> {
@@ -180,8 +290,22 @@ export class ServiceBusDriver implements QueueDriver {
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    const { sender } = await this.#entity(queue)
-    const outgoing = messages.map((m) => toServiceBus(m))
+    const { sender, stamp } = await this.#entity(queue)
+    const results = await this.#send(sender, messages, stamp)
+    // A missing queue fails the whole call, as on every other driver.
+    const notFound = results.find(
+      (r) => 'error' in r && classifyServiceBusError(r.error)?.code === 'QUEUE_NOT_FOUND',
+    )
+    if (notFound && 'error' in notFound) this.#forget(queue, notFound.error)
+    return results
+  }
+
+  async #send(
+    sender: ServiceBusSender,
+    messages: readonly OutgoingMessage[],
+    stamp: string | undefined,
+  ): Promise<SendResult[]> {
+    const outgoing = messages.map((m) => toServiceBus(m, stamp))
     const chunks = await this.#chunks(sender, messages, outgoing)
     const results: SendResult[] = new Array(messages.length)
     await Promise.all(
@@ -195,11 +319,6 @@ export class ServiceBusDriver implements QueueDriver {
         }
       }),
     )
-    // A missing queue fails the whole call, as on every other driver.
-    const notFound = results.find(
-      (r) => 'error' in r && classifyServiceBusError(r.error)?.code === 'QUEUE_NOT_FOUND',
-    )
-    if (notFound && 'error' in notFound) this.#forget(queue, notFound.error)
     return results
   }
 
@@ -300,6 +419,8 @@ export class ServiceBusDriver implements QueueDriver {
       ...message.applicationProperties,
       [ATTEMPTS_PROPERTY]: incoming.attempt,
       [ENQUEUED_PROPERTY]: incoming.enqueuedAt.getTime(),
+      // A subscription's copy goes through its topic, addressed to it alone.
+      ...(entity.stamp === undefined ? {} : { [SUBSCRIPTION_PROPERTY]: entity.stamp }),
     }
     const bodyType = message._rawAmqpMessage?.bodyType
     // The copy keeps the body's section type: a value section stays a value, bytes stay bytes.
@@ -351,7 +472,9 @@ export class ServiceBusDriver implements QueueDriver {
   async close(): Promise<void> {
     const entities = [...this.#entities.values()]
     this.#entities.clear()
-    await Promise.all(entities.map(closeEntity))
+    const senders = [...this.#topicSenders.values()]
+    this.#topicSenders.clear()
+    await Promise.all([...entities.map(closeEntity), ...senders.map((s) => s.close().catch(() => {}))])
     if (this.#ownsClient) await this.client.close()
   }
 
@@ -376,12 +499,15 @@ export class ServiceBusDriver implements QueueDriver {
   }
 
   async #entity(queue: string): Promise<Entity> {
-    if (this.#options.createIfMissing) await this.#created.get(queue, () => this.#ensure(queue))
+    const address = parseSubscriptionAddress(queue)
+    // A subscription is made by createSubscription, never on first use.
+    if (this.#options.createIfMissing && !address) await this.#created.get(queue, () => this.#ensure(queue))
     let entity = this.#entities.get(queue)
     if (!entity) {
       const receiver = this.#newReceiver(queue)
       entity = {
-        sender: this.client.createSender(this.entityName(queue)),
+        sender: this.client.createSender(address ? this.#topicEntity(address.topic) : this.entityName(queue)),
+        stamp: address?.subscription,
         receiver,
         idle: [receiver],
         receivers: new Set([receiver]),
@@ -425,6 +551,21 @@ export class ServiceBusDriver implements QueueDriver {
     if (entity) void closeEntity(entity)
   }
 
+  #requireTopicAdmin(operation: string): ServiceBusTopicAdmin {
+    const admin = this.#requireAdmin(operation) as Partial<ServiceBusTopicAdmin>
+    if (typeof admin.createTopic === 'function' && typeof admin.createSubscription === 'function') {
+      return admin as ServiceBusTopicAdmin
+    }
+    throw new QueueError(
+      'NOT_SUPPORTED',
+      `${operation} needs an admin that manages topics and subscriptions`,
+      {
+        field: 'admin',
+        driver: DRIVER_NAME,
+      },
+    )
+  }
+
   #requireAdmin(operation: string): ServiceBusQueueAdmin {
     if (this.#admin) return this.#admin
     throw new QueueError(
@@ -445,13 +586,14 @@ async function closeEntity(entity: Entity): Promise<void> {
   await Promise.allSettled([entity.sender.close(), ...receivers.map((r) => r.close())])
 }
 
-function toServiceBus(m: OutgoingMessage): ServiceBusMessage {
+function toServiceBus(m: OutgoingMessage, stamp: string | undefined): ServiceBusMessage {
+  const properties = stamp === undefined ? m.attributes : { ...m.attributes, [SUBSCRIPTION_PROPERTY]: stamp }
   return {
     // Raw UTF-8 bytes in a data section: what any Service Bus client in any language reads as-is.
     body: Buffer.from(m.body, 'utf8'),
     messageId: randomUUID(),
     contentType: m.contentType,
-    applicationProperties: Object.keys(m.attributes).length > 0 ? { ...m.attributes } : undefined,
+    applicationProperties: Object.keys(properties).length > 0 ? { ...properties } : undefined,
     scheduledEnqueueTimeUtc: m.delaySeconds > 0 ? new Date(Date.now() + m.delaySeconds * 1000) : undefined,
   }
 }
@@ -466,6 +608,7 @@ function fromServiceBus(m: ServiceBusReceivedMessage): IncomingMessage {
   const attributes: Record<string, string> = {}
   for (const [name, value] of Object.entries(properties)) {
     if (ours && (name === ATTEMPTS_PROPERTY || name === ENQUEUED_PROPERTY)) continue
+    if (name === SUBSCRIPTION_PROPERTY) continue // a topic's copy addressed to one subscription
     attributes[name] = propertyString(value)
   }
   const mapped = mapBody(m.body, m._rawAmqpMessage?.bodyType)

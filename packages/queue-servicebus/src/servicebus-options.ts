@@ -13,6 +13,26 @@ export interface ServiceBusQueueAdmin {
   queueExists(name: string): Promise<boolean>
 }
 
+/**
+ * Topic and subscription management, shaped like `ServiceBusAdministrationClient`'s (which is the
+ * default); `@anyqueue/servicebus-emulator`'s `emulator.admin` has it too. An admin without it
+ * makes the topic calls `NOT_SUPPORTED`.
+ */
+export interface ServiceBusTopicAdmin extends ServiceBusQueueAdmin {
+  createTopic(name: string): Promise<unknown>
+  deleteTopic(name: string): Promise<unknown>
+  createSubscription(
+    topicName: string,
+    subscriptionName: string,
+    options: {
+      lockDuration?: string
+      maxDeliveryCount?: number
+      defaultRuleOptions?: { name: string; filter: { sqlExpression: string } }
+    },
+  ): Promise<unknown>
+  deleteSubscription(topicName: string, subscriptionName: string): Promise<unknown>
+}
+
 export interface ServiceBusDriverOptions {
   /**
    * `Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…`, or an emulator's

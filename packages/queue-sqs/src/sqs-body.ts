@@ -30,3 +30,16 @@ export function bytesFromBase64(body: string): Uint8Array | undefined {
   if (!BASE64.test(body)) return undefined
   return Buffer.from(body, 'base64')
 }
+
+/**
+ * SNS refuses an empty message, so an empty body is published as one space marked
+ * `content-transfer-encoding: empty`, and read back as the empty string.
+ */
+export const EMPTY_ENCODING = 'empty'
+
+/** A body as SNS/SQS can carry it, and the transfer encoding to mark it with (if any). */
+export function encodeBody(body: string): { body: string; encoding: 'base64' | 'empty' | undefined } {
+  if (body === '') return { body: ' ', encoding: EMPTY_ENCODING }
+  if (needsTransferEncoding(body)) return { body: toBase64(body), encoding: 'base64' }
+  return { body, encoding: undefined }
+}

@@ -4,11 +4,14 @@ import {
   LIMITS,
   type OutgoingMessage,
   PromiseCache,
+  parseSubscriptionAddress,
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
   resolveLeaseSeconds,
   type SendResult,
+  type SubscriptionFilter,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import {
   ChangeMessageVisibilityCommand,
@@ -16,6 +19,7 @@ import {
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
   DeleteQueueCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   type MessageAttributeValue,
   ReceiveMessageCommand,
@@ -25,7 +29,8 @@ import {
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs'
 import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
-import { bytesFromBase64, needsTransferEncoding, toBase64 } from './sqs-body.js'
+import { SnsTopics, subscriptionQueueName } from './sns-topics.js'
+import { bytesFromBase64, EMPTY_ENCODING, needsTransferEncoding, toBase64 } from './sqs-body.js'
 import { classifySqsError, isGoneError } from './sqs-errors.js'
 import type { SqsDriverOptions } from './sqs-options.js'
 
@@ -37,7 +42,7 @@ const ENTRY_OVERHEAD_BYTES = 256
 const RECEIPT_HANDLE = /^[A-Za-z0-9+/=_\-.:~]{20,2048}$/
 const PREFIX = /^[A-Za-z0-9_-]{0,16}$/
 
-export class SqsDriver implements QueueDriver {
+export class SqsDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities = Object.freeze({
     persistent: true,
@@ -51,6 +56,7 @@ export class SqsDriver implements QueueDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
     staleHandles: 'may-act',
+    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
   })
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */
@@ -59,6 +65,7 @@ export class SqsDriver implements QueueDriver {
   readonly #options: SqsDriverOptions
   readonly #prefix: string
   readonly #urls = new PromiseCache<string, string>()
+  readonly #topics: SnsTopics
 
   constructor(options: SqsDriverOptions = {}) {
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
@@ -89,11 +96,67 @@ export class SqsDriver implements QueueDriver {
         requestHandler: { connectionTimeout: 5_000, requestTimeout: (LIMITS.maxWaitSeconds + 10) * 1000 },
         ...options.clientConfig,
       })
+    this.#topics = new SnsTopics(
+      { prefix, client: options.snsClient, clientConfig: options.snsClientConfig ?? options.clientConfig },
+      {
+        create: (queueName, attributes) => this.#createNamed(queueName, attributes),
+        queueArn: async (url) => {
+          const reply = await this.client.send(
+            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+          )
+          return reply.Attributes!.QueueArn!
+        },
+        deleteByName: async (queueName) => {
+          try {
+            const { QueueUrl } = await this.client.send(new GetQueueUrlCommand({ QueueName: queueName }))
+            await this.client.send(new DeleteQueueCommand({ QueueUrl }))
+          } catch (error) {
+            if (classifySqsError(error)?.code !== 'QUEUE_NOT_FOUND') throw error
+          }
+        },
+      },
+    )
   }
 
-  /** The SQS queue name for a portable name: the prefix, then the name unchanged. */
+  /**
+   * The SQS queue name for a portable name: the prefix, then the name unchanged. A subscription
+   * (`topic/subscription`) maps to the prefix, then `subscriptionQueueName(topic, subscription)`.
+   */
   sqsName(queue: string): string {
-    return this.#prefix + queue
+    const address = parseSubscriptionAddress(queue)
+    return this.#prefix + (address ? subscriptionQueueName(address.topic, address.subscription) : queue)
+  }
+
+  /** The SNS topic name for a portable topic name: the prefix, then the name unchanged. */
+  snsName(topic: string): string {
+    return this.#topics.snsName(topic)
+  }
+
+  createTopic(topic: string): Promise<void> {
+    return this.#topics.createTopic(topic)
+  }
+
+  deleteTopic(topic: string): Promise<void> {
+    // Cached subscription URLs may stay: a queue's URL follows from its name, and a deleted one
+    // answers QUEUE_NOT_FOUND.
+    return this.#topics.deleteTopic(topic)
+  }
+
+  createSubscription(
+    topic: string,
+    subscription: string,
+    filter: SubscriptionFilter | undefined,
+  ): Promise<void> {
+    return this.#topics.createSubscription(topic, subscription, filter)
+  }
+
+  deleteSubscription(topic: string, subscription: string): Promise<void> {
+    this.#urls.delete(`${topic}/${subscription}`)
+    return this.#topics.deleteSubscription(topic, subscription)
+  }
+
+  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    return this.#topics.publishBatch(topic, messages)
   }
 
   async createQueue(queue: string): Promise<void> {
@@ -234,6 +297,7 @@ export class SqsDriver implements QueueDriver {
   }
 
   async close(): Promise<void> {
+    await this.#topics.close()
     if (this.#ownsClient) this.client.destroy()
   }
 
@@ -256,7 +320,9 @@ export class SqsDriver implements QueueDriver {
   }
 
   /** The queue URL, resolved once by name and cached. */
-  #url(queue: string, create = this.#options.createIfMissing ?? false): Promise<string> {
+  #url(queue: string, createIfMissing = this.#options.createIfMissing ?? false): Promise<string> {
+    // A subscription's queue is made by createSubscription, never on first use.
+    const create = createIfMissing && parseSubscriptionAddress(queue) === undefined
     return this.#urls.get(queue, () =>
       this.client
         .send(new GetQueueUrlCommand({ QueueName: this.sqsName(queue) }))
@@ -268,11 +334,19 @@ export class SqsDriver implements QueueDriver {
     )
   }
 
-  async #create(queue: string): Promise<string> {
+  #create(queue: string): Promise<string> {
+    return this.#createNamed(this.sqsName(queue), {})
+  }
+
+  async #createNamed(queueName: string, attributes: Record<string, string>): Promise<string> {
     const reply = await this.client.send(
       new CreateQueueCommand({
-        QueueName: this.sqsName(queue),
-        Attributes: { VisibilityTimeout: String(this.leaseSeconds), ...this.#options.queueAttributes },
+        QueueName: queueName,
+        Attributes: {
+          VisibilityTimeout: String(this.leaseSeconds),
+          ...this.#options.queueAttributes,
+          ...attributes,
+        },
       }),
     )
     return reply.QueueUrl!
@@ -300,7 +374,8 @@ function attributeBytes(attributes: Readonly<Record<string, string>>): number {
 /**
  * The mapping of a received SQS message (see the README): `content-type` (a String) is the content
  * type; `content-transfer-encoding: base64` means the body is base64 of the real bytes, and a body
- * that is not base64 is undecodable. Every other attribute is delivered, whatever its type: String
+ * that is not base64 is undecodable; `content-transfer-encoding: empty` on a one-space body is the
+ * empty text a topic published. Every other attribute is delivered, whatever its type: String
  * and Number (and their custom `.x` types) as their string value, Binary as base64 of its bytes.
  */
 export function fromSqs(m: SqsMessage): IncomingMessage {
@@ -317,8 +392,12 @@ export function fromSqs(m: SqsMessage): IncomingMessage {
     attributes[CONTENT_TYPE_ATTRIBUTE] = attributeString(contentType)
   }
   const base64 = encoding?.StringValue === 'base64'
-  if (encoding !== undefined && !base64) attributes[TRANSFER_ENCODING_ATTRIBUTE] = attributeString(encoding)
-  const raw = m.Body ?? ''
+  // SNS refuses empty messages: a topic publishes "" as one space marked `empty` (see sqs-body).
+  const empty = encoding?.StringValue === EMPTY_ENCODING && m.Body === ' '
+  if (encoding !== undefined && !base64 && !empty) {
+    attributes[TRANSFER_ENCODING_ATTRIBUTE] = attributeString(encoding)
+  }
+  const raw = empty ? '' : (m.Body ?? '')
   const bytes = base64 ? bytesFromBase64(raw) : undefined
   return {
     id: m.MessageId!,

@@ -1,7 +1,13 @@
 import { isConnectionError, QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
-const NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])
+// SNS (topics) answers NotFound; SQS names its queue errors.
+const NOT_FOUND = new Set([
+  'QueueDoesNotExist',
+  'AWS.SimpleQueueService.NonExistentQueue',
+  'NotFound',
+  'NotFoundException',
+])
 const DENIED = new Set([
   'AccessDenied',
   'AccessDeniedException',
@@ -11,6 +17,7 @@ const DENIED = new Set([
   'InvalidSecurity',
   'ExpiredToken',
   'MissingAuthenticationToken',
+  'AuthorizationError',
 ])
 const RETRYABLE = new Set([
   'ThrottlingException',
@@ -23,6 +30,7 @@ const RETRYABLE = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+  'Throttled',
 ])
 
 interface AwsLikeError {

@@ -1,3 +1,4 @@
+import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns'
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs'
 
 export interface SqsDriverOptions {
@@ -24,4 +25,11 @@ export interface SqsDriverOptions {
   prefix?: string
   /** Extra attributes for queues the driver creates (e.g. `RedrivePolicy`, `KmsMasterKeyId`). */
   queueAttributes?: Record<string, string>
+  /**
+   * Topics: your own SNS client (`@aws-sdk/client-sns`, an optional peer dependency, loaded on the
+   * first topic call). Pass `maxAttempts: 1` so retries happen once, in the portable layer.
+   */
+  snsClient?: SNSClient
+  /** Configuration for the SNS client the driver builds when `snsClient` is not given. Default: `clientConfig`. */
+  snsClientConfig?: SNSClientConfig
 }

@@ -1,11 +1,28 @@
-import { type Broker, BrokerError, type CreateQueueOptions } from './broker.js'
+import { type Broker, BrokerError, CONDITIONS, type CreateQueueOptions } from './broker.js'
 import { parseDuration } from './config.js'
 
-/** Queue management at run time, shaped like `ServiceBusAdministrationClient`'s queue methods. */
+/**
+ * Queue, topic and subscription management at run time, shaped like `ServiceBusAdministrationClient`'s
+ * methods of the same names.
+ */
 export interface EmulatorAdmin {
   createQueue(name: string, options?: CreateQueueOptions): Promise<{ name: string }>
   deleteQueue(name: string): Promise<void>
   queueExists(name: string): Promise<boolean>
+  /** A topic is created without subscriptions. */
+  createTopic(name: string): Promise<{ name: string }>
+  /** Deletes the topic and its subscriptions. */
+  deleteTopic(name: string): Promise<void>
+  topicExists(name: string): Promise<boolean>
+  /** `defaultRuleOptions` replaces the `$Default` true rule, atomically with the creation. */
+  createSubscription(
+    topicName: string,
+    subscriptionName: string,
+    options?: Pick<CreateQueueOptions, 'lockDuration' | 'maxDeliveryCount'> & {
+      defaultRuleOptions?: { name: string; filter: { sqlExpression: string } }
+    },
+  ): Promise<{ subscriptionName: string; topicName: string }>
+  deleteSubscription(topicName: string, subscriptionName: string): Promise<void>
 }
 
 /** `emu.admin`: queue management in process, without the HTTP API. */
@@ -36,25 +53,73 @@ export function emulatorAdmin(broker: Broker): EmulatorAdmin {
           } as never,
         })
       } catch (error) {
-        if (error instanceof BrokerError)
-          throw Object.assign(new Error(error.message), {
-            code: 'MessagingEntityAlreadyExists',
-            statusCode: 409,
-          })
-        throw error
+        throw adminError(error)
       }
       return { name }
     },
     async deleteQueue(name) {
-      if (!broker.deleteEntity(name)) {
-        throw Object.assign(new Error(`The messaging entity '${name}' could not be found.`), {
-          code: 'MessageEntityNotFoundError',
-          statusCode: 404,
-        })
-      }
+      if (!broker.deleteEntity(name)) throw entityNotFound(name)
     },
     async queueExists(name) {
       return broker.hasQueue(name)
     },
+    async createTopic(name) {
+      try {
+        broker.addTopic({ name })
+      } catch (error) {
+        throw adminError(error)
+      }
+      return { name }
+    },
+    async deleteTopic(name) {
+      if (!broker.hasTopic(name) || !broker.deleteEntity(name)) throw entityNotFound(name)
+    },
+    async topicExists(name) {
+      return broker.hasTopic(name)
+    },
+    async createSubscription(topicName, subscriptionName, subscriptionOptions = {}) {
+      const rule = subscriptionOptions.defaultRuleOptions
+      try {
+        broker.addSubscription(topicName, {
+          name: subscriptionName,
+          properties: {
+            lockDurationMs:
+              subscriptionOptions.lockDuration === undefined
+                ? undefined
+                : parseDuration(subscriptionOptions.lockDuration, 'lockDuration'),
+            maxDeliveryCount: subscriptionOptions.maxDeliveryCount,
+          } as never,
+          rules:
+            rule === undefined
+              ? undefined
+              : [{ type: 'sql', expression: rule.filter.sqlExpression, name: rule.name }],
+        })
+      } catch (error) {
+        throw adminError(error)
+      }
+      return { subscriptionName, topicName }
+    },
+    async deleteSubscription(topicName, subscriptionName) {
+      if (!broker.deleteSubscription(topicName, subscriptionName)) {
+        throw entityNotFound(`${topicName}/Subscriptions/${subscriptionName}`)
+      }
+    },
   }
+}
+
+/** A broker error as the SDK's admin client reports it: a `code` and an HTTP `statusCode`. */
+function adminError(error: unknown): unknown {
+  if (!(error instanceof BrokerError)) return error
+  const exists = error.condition === CONDITIONS.entityExists
+  return Object.assign(new Error(error.message), {
+    code: exists ? 'MessagingEntityAlreadyExists' : 'MessageEntityNotFoundError',
+    statusCode: exists ? 409 : 404,
+  })
+}
+
+function entityNotFound(name: string): Error {
+  return Object.assign(new Error(`The messaging entity '${name}' could not be found.`), {
+    code: 'MessageEntityNotFoundError',
+    statusCode: 404,
+  })
 }

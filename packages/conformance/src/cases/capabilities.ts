@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { FILTER_OPERATORS } from '@anyqueue/queue-core/driver'
 import type { ConformanceCase } from '../case.js'
 import { receiveOne } from '../helpers.js'
 
@@ -28,6 +29,15 @@ export const capabilityCases: ConformanceCase[] = [
       assert.ok(
         caps.staleHandles === 'ignored' || caps.staleHandles === 'may-act',
         `capabilities.staleHandles must be 'ignored' or 'may-act', got ${String(caps.staleHandles)}`,
+      )
+      const operators: readonly string[] = FILTER_OPERATORS
+      assert.ok(
+        caps.topics === false ||
+          (typeof caps.topics === 'object' &&
+            caps.topics !== null &&
+            Array.isArray(caps.topics.filters) &&
+            caps.topics.filters.every((op) => operators.includes(op))),
+        `capabilities.topics must be false or { filters: [${FILTER_OPERATORS.join(', ')} …] }, got ${JSON.stringify(caps.topics)}`,
       )
       assert.ok(
         caps.maxBatch >= 1 && caps.maxBatch <= 10,

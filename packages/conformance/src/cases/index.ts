@@ -15,6 +15,7 @@ import { nackCases } from './nack.js'
 import { payloadCases } from './payload.js'
 import { propertyCases } from './properties.js'
 import { retryCases } from './retry.js'
+import { topicCases } from './topics.js'
 
 /** The queue's own promises, one area per file. */
 export const queueCases: ConformanceCase[] = [
@@ -40,8 +41,8 @@ export const allConsumerCases: ConformanceCase[] = [
   ...consumerOptionCases,
 ]
 
-/** Every case. */
-export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases]
+/** Every case. Topics (DESIGN.md §5) apply where a driver declares them. */
+export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases, ...topicCases]
 
 /**
  * The cases any filter selects: a whole id selects that case alone; otherwise the start of ids (`ack`,

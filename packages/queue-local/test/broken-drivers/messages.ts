@@ -1,7 +1,9 @@
 import { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT, QueueError } from '@anyqueue/queue-core/driver'
 import { type BrokenDriver, entry } from './wrap.js'
 
-const parsesAsJson = (body: string) => {
+/** Bodies are text on the local driver; bytes (another backend's) never parse here. */
+const parsesAsJson = (body: string | Uint8Array) => {
+  if (typeof body !== 'string') return false
   try {
     JSON.parse(body)
     return true
