@@ -52,6 +52,8 @@ export function consume<T extends Payload>(
 ): Consumer {
   const o = resolveConsumeOptions<T>(queue, handler, options)
   const system = queue.client.driver.name
+  // A driver on its own clock (the in-memory driver's ManualClock) has the consumer's timers on it.
+  const clock = queue.client.driver.clock
 
   // Callbacks are the user's code: one that throws must not crash or stall the consumer.
   const reportError = (error: unknown, message?: Message<T>) => {
@@ -85,16 +87,21 @@ export function consume<T extends Payload>(
   let runningCount = 0
   let unsettled = 0
   const idle = { running: new Set<() => void>(), settled: new Set<() => void>() }
-  const renewer = new LeaseRenewer(queue, (run, error) => {
-    reportError(error, run.message as Message<T>)
-    run.abort(error)
-    // Someone else may hold the message now: acking or nacking it would be wrong either way.
-    run.end({ kind: 'lease-lost' })
-  })
+  const renewer = new LeaseRenewer(
+    queue,
+    (run, error) => {
+      reportError(error, run.message as Message<T>)
+      run.abort(error)
+      // Someone else may hold the message now: acking or nacking it would be wrong either way.
+      run.end({ kind: 'lease-lost' })
+    },
+    clock,
+  )
   const runner = new HandlerRunner<T>({
     handler: o.handler,
     schema: o.schema,
     timeoutMs: o.handlerTimeoutMs,
+    clock,
     around: (message, run) => traceProcess(system, queue.name, message, run),
   })
 
@@ -222,6 +229,7 @@ export function consume<T extends Payload>(
           release: releaseUnstarted,
           onError: reportError,
           onClosed: () => void consumer.stop(),
+          clock,
         }),
       ),
     ),

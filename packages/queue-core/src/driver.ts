@@ -123,12 +123,31 @@ export interface ReceiveRequest {
   signal?: AbortSignal
 }
 
+/**
+ * A time source with timers. A driver that keeps its own time (the in-memory driver's
+ * `ManualClock`) exposes it as `QueueDriver.clock`, and `consume()` then sets its own timers on it.
+ */
+export interface Clock {
+  /** Milliseconds; only differences are used. */
+  now(): number
+  /** Calls `callback` once, `ms` from now on this clock. */
+  setTimeout(callback: () => void, ms: number): unknown
+  /** Cancels a timer from `setTimeout`; unknown or fired timers are ignored. */
+  clearTimeout(timer: unknown): void
+}
+
 export interface QueueDriver extends Partial<TopicDriver> {
   /** Short, stable name used in errors and reports: `local`, `sqs`, `pubsub`, `servicebus`. */
   readonly name: string
   readonly capabilities: Capabilities
   /** The lease this driver grants on receive, in seconds (30 unless configured shorter for tests). */
   readonly leaseSeconds: number
+  /**
+   * Optional: the clock the driver's own time runs on, when it is not the real one. `consume()`
+   * keeps its lease renewals, handler time limits and pauses on it, so a test driving a manual
+   * clock runs retries and backoff without waiting. Leave it out for a real backend.
+   */
+  readonly clock?: Clock
 
   /** Creates the queue if it does not exist; resolves when it is usable. Idempotent. */
   createQueue(queue: string): Promise<void>

@@ -1,3 +1,6 @@
+import type { Clock } from '../driver.js'
+import { processClock } from './clock.js'
+
 /**
  * Keys that fall due one period after they were added, on one timer for all of them. Every key
  * shares the same period, so due times only grow in insertion order: a Map keeps them sorted for
@@ -5,12 +8,14 @@
  * renew thousands of leases without a timer per message.
  */
 export class DueList<K> {
+  readonly #clock: Clock
   readonly #periodMs: number
   readonly #onDue: (key: K) => void
   readonly #due = new Map<K, number>()
-  #timer: NodeJS.Timeout | undefined
+  #timer: unknown
 
-  constructor(periodMs: number, onDue: (key: K) => void) {
+  constructor(periodMs: number, onDue: (key: K) => void, clock: Clock = processClock) {
+    this.#clock = clock
     this.#periodMs = periodMs
     this.#onDue = onDue
   }
@@ -26,7 +31,7 @@ export class DueList<K> {
   /** (Re)schedules `key` one period from now; re-adding moves it to the back. */
   add(key: K): void {
     this.#due.delete(key)
-    this.#due.set(key, performance.now() + this.#periodMs)
+    this.#due.set(key, this.#clock.now() + this.#periodMs)
     if (this.#timer === undefined) this.#arm()
   }
 
@@ -39,19 +44,19 @@ export class DueList<K> {
   /** Forgets every key and stops the timer: nothing of this list keeps the event loop alive. */
   clear(): void {
     this.#due.clear()
-    clearTimeout(this.#timer)
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
   }
 
   #arm(): void {
     const head = this.#due.values().next()
     if (head.done) return
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, head.value - performance.now()))
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, head.value - this.#clock.now()))
   }
 
   #fire(): void {
     this.#timer = undefined
-    const now = performance.now()
+    const now = this.#clock.now()
     const due: K[] = []
     for (const [key, at] of this.#due) {
       if (at > now) break

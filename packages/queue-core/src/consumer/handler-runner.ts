@@ -1,3 +1,4 @@
+import type { Clock } from '../driver.js'
 import type { Payload } from '../payload.js'
 import type { Message } from '../queue.js'
 import { describeIssues, type StandardSchemaV1 } from '../standard-schema.js'
@@ -17,6 +18,8 @@ export interface HandlerRunnerOptions<T extends Payload> {
   schema: StandardSchemaV1<unknown, T> | undefined
   /** The time limit of one delivery, schema validation included. */
   timeoutMs: number
+  /** Where the time limit is kept; default the process's clock. */
+  clock?: Clock
   /**
    * Wraps the handler call in a tracing span; only called while a tracer provider is registered,
    * else the handler is called bare. `run` must be called exactly once.
@@ -38,7 +41,7 @@ export class HandlerRunner<T extends Payload> {
   constructor(options: HandlerRunnerOptions<T>) {
     this.#options = options
     this.#timeoutSeconds = options.timeoutMs / 1000
-    this.#deadlines = new DueList(options.timeoutMs, (cohort) => this.#timeOut(cohort))
+    this.#deadlines = new DueList(options.timeoutMs, (cohort) => this.#timeOut(cohort), options.clock)
   }
 
   /** Starts the handler of every run in `cohort`; each run ends (once) whatever its handler does. */

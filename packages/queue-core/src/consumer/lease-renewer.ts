@@ -1,3 +1,4 @@
+import type { Clock } from '../driver.js'
 import type { Queue } from '../queue.js'
 import type { Cohort } from './cohort.js'
 import { DueList } from './due-list.js'
@@ -14,12 +15,12 @@ export class LeaseRenewer {
   readonly #onLost: (run: HandlerRun, error: unknown) => void
   readonly #due: DueList<Cohort> | undefined
 
-  constructor(queue: Queue<any>, onLost: (run: HandlerRun, error: unknown) => void) {
+  constructor(queue: Queue<any>, onLost: (run: HandlerRun, error: unknown) => void, clock?: Clock) {
     this.#queue = queue
     this.#onLost = onLost
     // A driver that cannot renew leaves the lease as it is: the handler time limit still ends it.
     this.#due = queue.capabilities.renewLease
-      ? new DueList((queue.leaseSeconds * 1000) / 2, (cohort) => this.#renew(cohort))
+      ? new DueList((queue.leaseSeconds * 1000) / 2, (cohort) => this.#renew(cohort), clock)
       : undefined
   }
 

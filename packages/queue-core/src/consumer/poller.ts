@@ -1,8 +1,10 @@
+import type { Clock } from '../driver.js'
 import { isQueueError } from '../errors.js'
 import { LIMITS } from '../limits.js'
 import type { Payload } from '../payload.js'
 import type { Message, Queue } from '../queue.js'
-import { backoffDelay, sleep } from '../retry.js'
+import { backoffDelay } from '../retry.js'
+import { processClock, sleepOn } from './clock.js'
 import type { SlotGate } from './slot-gate.js'
 
 /** Longest stretch a poller runs without yielding to the event loop. */
@@ -21,6 +23,8 @@ export interface PollerOptions<T extends Payload> {
   onError: (error: unknown) => void
   /** The queue or its client was closed under the consumer: receiving can never work again. */
   onClosed: () => void
+  /** The clock of the pause after an empty or failed receive; default the process's. */
+  clock?: Clock
 }
 
 /**
@@ -31,6 +35,7 @@ export interface PollerOptions<T extends Payload> {
  */
 export async function poll<T extends Payload>(options: PollerOptions<T>): Promise<void> {
   const { queue, slots, waitSeconds, signal } = options
+  const clock = options.clock ?? processClock
   let failures = 0
   let lastYield = performance.now()
   while (!signal.aborted) {
@@ -40,7 +45,7 @@ export async function poll<T extends Payload>(options: PollerOptions<T>): Promis
       continue
     }
     let batch: Message<T>[] = []
-    const polledAt = performance.now()
+    const polledAt = clock.now()
     try {
       batch = await queue.receive({ maxMessages: want, waitSeconds, signal })
       failures = 0
@@ -48,7 +53,7 @@ export async function poll<T extends Payload>(options: PollerOptions<T>): Promis
       options.onError(error)
       slots.received(want)
       if (isQueueError(error, 'CLOSED')) return options.onClosed()
-      await sleep(backoffDelay(failures++, 200, 10_000) + 100, signal)
+      await sleepOn(clock, backoffDelay(failures++, 200, 10_000) + 100, signal)
       continue
     }
     slots.received(want - batch.length)
@@ -59,8 +64,8 @@ export async function poll<T extends Payload>(options: PollerOptions<T>): Promis
     } else if (batch.length > 0) options.deliver(batch)
     // An empty answer that came back at once (waitSeconds 0, or a driver that cannot long-poll):
     // pause briefly instead of spinning.
-    if (batch.length === 0 && performance.now() - polledAt < 100) {
-      await sleep(100, signal)
+    if (batch.length === 0 && clock.now() - polledAt < 100) {
+      await sleepOn(clock, 100, signal)
       lastYield = performance.now()
     } else if (performance.now() - lastYield > YIELD_EVERY_MS) {
       // A driver that answers without I/O would otherwise starve timers (lease renewals, time
