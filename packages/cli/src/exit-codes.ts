@@ -29,7 +29,9 @@ export function describeFailure(error: unknown): { code: number; message: string
           ? EXIT.usage
           : EXIT.failed
     const hint = error.code === 'QUEUE_NOT_FOUND' ? '; create it with: anyqueue <url> create <queue>' : ''
-    return { code, message: `${error.message.replace(/^\[anyqueue\] /, '')} (${error.code}${hint})` }
+    // The library's next step names API calls; here the command is the next step.
+    const text = error.message.replace(/^\[anyqueue\] /, '').replace(/: create it with createQueue\(.*$/, '')
+    return { code, message: `${text} (${error.code}${hint})` }
   }
   if (error instanceof UsageError) return { code: EXIT.usage, message: error.message }
   if (error instanceof RefusedError) return { code: EXIT.refused, message: error.message }

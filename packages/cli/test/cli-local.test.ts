@@ -113,7 +113,7 @@ describe('anyqueue on local:', () => {
     const missing = await anyqueue([url, 'count', 'nowhere'])
     expect(missing.code).toBe(3)
     expect(missing.stderr).toMatch(
-      /^anyqueue: \[local\] queue "nowhere" does not exist.*\(QUEUE_NOT_FOUND; create it with: anyqueue <url> create <queue>\)\n$/,
+      /^anyqueue: \[local\] queue "nowhere" does not exist in [^:]+\(QUEUE_NOT_FOUND; create it with: anyqueue <url> create <queue>\)\n$/,
     )
     expect((await anyqueue([url, 'delete', 'jobs'])).code).toBe(4)
     expect((await anyqueue([url, 'delete', 'jobs', '--yes'])).code).toBe(0)

@@ -4,6 +4,7 @@ import { toMessage } from './decode.js'
 import type { Capabilities, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+import { nameMissingQueue } from './not-found.js'
 import { encodePayload, type Payload } from './payload.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
 import { assertTopicName, createSubscription, type SubscriptionOptions, Topic, topicDriver } from './topic.js'
@@ -196,8 +197,8 @@ export class QueueClient {
    * @internal Runs one driver call of an operation already accepted (public methods check for
    * close on entry): classifies errors, retries retryable ones, and counts as in flight for close().
    */
-  execute<R>(call: () => Promise<R>): Promise<R> {
-    const run = this.#withRetry(call)
+  execute<R>(call: () => Promise<R>, queue?: string): Promise<R> {
+    const run = this.#withRetry(call, queue)
     this.#inflight.add(run)
     const forget = () => this.#inflight.delete(run)
     run.then(forget, forget)
@@ -209,14 +210,21 @@ export class QueueClient {
     this.#queues.delete(queue)
   }
 
-  /** @internal Turns anything a driver threw into a QueueError, or undefined for a bug. */
-  classify(error: unknown): QueueError | undefined {
-    if (QueueError.isInstance(error)) return error
-    try {
-      return this.driver.classifyError(error)
-    } catch {
-      return undefined
+  /**
+   * @internal Turns anything a driver threw into a QueueError, or undefined for a bug. With the
+   * `queue` of the call, a `QUEUE_NOT_FOUND` names it and says how to create it.
+   */
+  classify(error: unknown, queue?: string): QueueError | undefined {
+    let classified: QueueError | undefined
+    if (QueueError.isInstance(error)) classified = error
+    else {
+      try {
+        classified = this.driver.classifyError(error)
+      } catch {
+        return undefined
+      }
     }
+    return classified && queue !== undefined ? nameMissingQueue(classified, queue) : classified
   }
 
   /** @internal */
@@ -224,13 +232,13 @@ export class QueueClient {
     return this.#retry
   }
 
-  async #withRetry<R>(call: () => Promise<R>): Promise<R> {
+  async #withRetry<R>(call: () => Promise<R>, queue: string | undefined): Promise<R> {
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.#retry
     for (let attempt = 1; ; attempt++) {
       try {
         return await call()
       } catch (error) {
-        const classified = this.classify(error)
+        const classified = this.classify(error, queue)
         if (classified === undefined) throw error
         if (!classified.retryable || attempt >= maxAttempts) throw classified
         await sleep(backoffDelay(attempt - 1, initialDelayMs, maxDelayMs))
@@ -365,7 +373,7 @@ export class Queue<T extends Payload = Payload> {
       signal: signal ? this.#withClose(signal) : this.#closeSignal.signal,
     }
     const receiving = this.#client
-      .execute(() => this.#driver.receiveBatch(this.name, request))
+      .execute(() => this.#driver.receiveBatch(this.name, request), this.name)
       .catch((error: unknown) => {
         // A long poll cut short by close() or the caller's signal is an empty answer, not a failure.
         if (request.signal.aborted) return []
@@ -409,7 +417,7 @@ export class Queue<T extends Payload = Payload> {
     const calls: Promise<void>[] = []
     for (let i = 0; i < unique.length; i += size) {
       const chunk = unique.slice(i, i + size)
-      calls.push(this.#client.execute(() => this.#driver.ackBatch(this.name, chunk)))
+      calls.push(this.#client.execute(() => this.#driver.ackBatch(this.name, chunk), this.name))
     }
     await this.#track(Promise.all(calls))
   }
@@ -425,7 +433,9 @@ export class Queue<T extends Payload = Payload> {
       'delaySeconds',
       'nack with a delay',
     )
-    await this.#track(this.#client.execute(() => this.#driver.nack(this.name, receiptHandle, delaySeconds)))
+    await this.#track(
+      this.#client.execute(() => this.#driver.nack(this.name, receiptHandle, delaySeconds), this.name),
+    )
   }
 
   /** Restarts the message's lease from now. */
@@ -437,7 +447,9 @@ export class Queue<T extends Payload = Payload> {
         driver: this.#driver.name,
       })
     }
-    await this.#track(this.#client.execute(() => this.#driver.renewLease(this.name, receiptHandle)))
+    await this.#track(
+      this.#client.execute(() => this.#driver.renewLease(this.name, receiptHandle), this.name),
+    )
   }
 
   /**
@@ -478,11 +490,13 @@ export class Queue<T extends Payload = Payload> {
       await Promise.all(
         chunks.map(async (chunk) => {
           const outcome = await this.#client
-            .execute(() =>
-              this.#driver.sendBatch(
-                this.name,
-                chunk.map((i) => messages[i]!),
-              ),
+            .execute(
+              () =>
+                this.#driver.sendBatch(
+                  this.name,
+                  chunk.map((i) => messages[i]!),
+                ),
+              this.name,
             )
             .then(
               (r) => r,
@@ -494,7 +508,10 @@ export class Queue<T extends Payload = Payload> {
               results[index] = { ok: true, id: result.id }
               return
             }
-            const error = this.#client.classify(result?.error ?? new Error('driver returned no result'))
+            const error = this.#client.classify(
+              result?.error ?? new Error('driver returned no result'),
+              this.name,
+            )
             if (error === undefined) throw result?.error
             if (error.retryable && attempt < maxAttempts) retry.push(index)
             else results[index] = { ok: false, error }

@@ -96,6 +96,12 @@ export class FakeDriver implements QueueDriver {
     if ((error as { kind?: string }).kind === 'denied') {
       return new QueueError('PERMISSION_DENIED', 'denied', { cause: error, driver: 'fake' })
     }
+    if ((error as { kind?: string }).kind === 'missing') {
+      return new QueueError('QUEUE_NOT_FOUND', 'NoSuchQueue: The specified queue does not exist.', {
+        cause: error,
+        driver: 'fake',
+      })
+    }
     return undefined
   }
   async close() {
@@ -106,3 +112,4 @@ export class FakeDriver implements QueueDriver {
 
 export const throttled = () => Object.assign(new Error('slow down'), { kind: 'throttled' })
 export const denied = () => Object.assign(new Error('no'), { kind: 'denied' })
+export const missing = () => Object.assign(new Error('no such queue'), { kind: 'missing' })

@@ -6,6 +6,7 @@ import {
   type OutgoingMessage,
   type QueueDriver,
   QueueError,
+  queueNotFound,
   type ReceiveRequest,
   resolveLeaseSeconds,
   type SendResult,
@@ -284,13 +285,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     if (!this.#known!.has(queue)) {
       // A subscription (`topic/subscription`) is made by createSubscription, never on first use.
       if (!this.#options.createIfMissing || queue.includes('/')) {
-        throw new QueueError(
-          'QUEUE_NOT_FOUND',
-          `queue "${queue}" does not exist in ${this.#options.location}`,
-          {
-            driver: DRIVER_NAME,
-          },
-        )
+        throw queueNotFound(queue, { driver: DRIVER_NAME, detail: ` in ${this.#options.location}` })
       }
       await this.createQueue(queue)
     }

@@ -175,7 +175,14 @@ describe('local driver', () => {
     const driver = createLocalDriver({ location: at })
     expect(driver.db.status).toBe('opening')
     const client = new QueueClient(driver)
-    await expect(client.queue('nope').send('x')).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' })
+    await expect(client.queue('nope').send('x')).rejects.toMatchObject({
+      code: 'QUEUE_NOT_FOUND',
+      message: `[anyqueue] [local] queue "nope" does not exist in ${at}: create it with createQueue("nope"), or open the driver with createIfMissing: true`,
+    })
+    await expect(client.subscription('news', 'mail').receive({ waitSeconds: 0 })).rejects.toMatchObject({
+      code: 'QUEUE_NOT_FOUND',
+      message: expect.stringContaining('subscription "mail" of topic "news" does not exist'),
+    })
     await client.createQueue('nope')
     await expect(client.queue('nope').send('x')).resolves.toHaveProperty('id')
     await client.close()
