@@ -133,6 +133,20 @@ describe('anyqueue on local:', () => {
     expect(help.stdout).toMatch(/redrive.*\n.*purge/s)
   })
 
+  test('queues lists the queues of the store, sorted, human and --json', async () => {
+    const fresh = `local:${join(root, 'listing')}`
+    expect((await anyqueue([fresh, 'queues'])).stdout).toBe('(no queues)\n')
+    for (const name of ['orders', 'Jobs', 'orders-dlq']) await anyqueue([fresh, 'create', name])
+    const human = await anyqueue([fresh, 'queues'])
+    expect(human.code).toBe(0)
+    expect(human.stdout).toBe('Jobs\norders\norders-dlq\n')
+    expect(JSON.parse((await anyqueue([fresh, 'queues', '--json'])).stdout)).toEqual([
+      'Jobs',
+      'orders',
+      'orders-dlq',
+    ])
+  })
+
   test('ANYQUEUE_URL stands in for the URL argument', async () => {
     const run = await anyqueue(['create', 'from-env'], { env: { ANYQUEUE_URL: url } })
     expect(run.code).toBe(0)

@@ -16,6 +16,7 @@ import {
 import { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
 import { classifyLocalError } from './local-errors.js'
+import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
 import { QueueIndex } from './queue-index.js'
@@ -118,6 +119,11 @@ export class LocalDriver implements QueueDriver, TopicDriver {
       nextKey: key.next,
       encode: encodeMessage,
     })
+  }
+
+  /** The queues that exist (not topic subscriptions), sorted: see `local-list.ts`. */
+  listQueues(): Promise<string[]> {
+    return listLocalQueues(this.db, () => this.#open())
   }
 
   async createQueue(queue: string): Promise<void> {
