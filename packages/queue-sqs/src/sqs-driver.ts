@@ -32,6 +32,7 @@ import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from
 import { SnsTopics, subscriptionQueueName } from './sns-topics.js'
 import { bytesFromBase64, EMPTY_ENCODING, needsTransferEncoding, toBase64 } from './sqs-body.js'
 import { classifySqsError, isGoneError } from './sqs-errors.js'
+import { listSqsQueues } from './sqs-list.js'
 import type { SqsDriverOptions } from './sqs-options.js'
 
 /** SQS caps a batch request at 256 KiB in total, bodies and attributes together. */
@@ -157,6 +158,11 @@ export class SqsDriver implements QueueDriver, TopicDriver {
 
   publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
     return this.#topics.publishBatch(topic, messages)
+  }
+
+  /** The queues under the prefix, by portable name, without topic subscriptions: see `sqs-list.ts`. */
+  listQueues(): Promise<string[]> {
+    return listSqsQueues(this.client, this.#prefix)
   }
 
   async createQueue(queue: string): Promise<void> {
