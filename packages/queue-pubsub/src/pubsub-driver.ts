@@ -23,6 +23,7 @@ import {
   isNotFound,
 } from './pubsub-errors.js'
 import { filterExpression } from './pubsub-filter.js'
+import { listPubSubQueues } from './pubsub-list.js'
 import type { PubSubDriverOptions } from './pubsub-options.js'
 
 /** Pub/Sub's ack deadline bounds. */
@@ -241,6 +242,12 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
     await publisher
       .deleteTopic({ topic: `projects/${project}/topics/${id}${DEAD_LETTER_SUFFIX}` }, NO_RETRY)
       .catch(ignoreMissing)
+  }
+
+  /** The queues (topic and subscription pairs) by portable name: see `pubsub-list.ts`. */
+  async listQueues(): Promise<string[]> {
+    const { project, subscriber } = await this.#connect()
+    return listPubSubQueues(subscriber, project, this.#prefix, NO_RETRY)
   }
 
   async createQueue(queue: string): Promise<void> {
