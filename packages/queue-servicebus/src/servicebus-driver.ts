@@ -30,6 +30,7 @@ type AmqpAnnotatedMessage = ServiceBusReceivedMessage['_rawAmqpMessage']
 
 import { classifyServiceBusError, isLockGone } from './servicebus-errors.js'
 import { RULE_NAME, subscriptionRule } from './servicebus-filter.js'
+import { listServiceBusQueues } from './servicebus-list.js'
 import type {
   ServiceBusDriverOptions,
   ServiceBusQueueAdmin,
@@ -175,6 +176,11 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   /** A topic's entity name: mapped like a queue's. */
   #topicEntity(topic: string): string {
     return this.#prefix + caseSafeName(topic)
+  }
+
+  /** The queues under the prefix, by portable name (`caseSafeName` reversed): see `servicebus-list.ts`. */
+  listQueues(): Promise<string[]> {
+    return listServiceBusQueues(this.#requireAdmin('listQueues'), this.#prefix)
   }
 
   async createTopic(topic: string): Promise<void> {

@@ -11,6 +11,8 @@ export interface ServiceBusQueueAdmin {
   ): Promise<unknown>
   deleteQueue(name: string): Promise<unknown>
   queueExists(name: string): Promise<boolean>
+  /** Optional: every queue of the namespace (for `driver.listQueues()`); the SDK's admin client has it. */
+  listQueues?(): AsyncIterable<{ name: string }>
 }
 
 /**

@@ -9,6 +9,8 @@ export interface EmulatorAdmin {
   createQueue(name: string, options?: CreateQueueOptions): Promise<{ name: string }>
   deleteQueue(name: string): Promise<void>
   queueExists(name: string): Promise<boolean>
+  /** Every queue, by the name it was created with, as `ServiceBusAdministrationClient.listQueues()` yields them. */
+  listQueues(): AsyncIterable<{ name: string }>
   /** A topic is created without subscriptions. */
   createTopic(name: string): Promise<{ name: string }>
   /** Deletes the topic and its subscriptions. */
@@ -62,6 +64,9 @@ export function emulatorAdmin(broker: Broker): EmulatorAdmin {
     },
     async queueExists(name) {
       return broker.hasQueue(name)
+    },
+    async *listQueues() {
+      for (const name of broker.queueNames()) yield { name }
     },
     async createTopic(name) {
       try {
