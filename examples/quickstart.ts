@@ -4,7 +4,7 @@
 import { QueueClient } from '@anyqueue/queue-core'
 import { createLocalDriver } from '@anyqueue/queue-local'
 
-type EmailJob = { userId: number } // a `type`, not an `interface`: see "Payload types" below
+interface EmailJob { userId: number } // JSON members only: see "Payload types" in the README
 
 async function sendEmail(userId: number): Promise<void> {
   console.log(`emailing user ${userId}`) // your code

@@ -16,7 +16,6 @@ import {
 import { poll } from './consumer/poller.js'
 import { SlotGate } from './consumer/slot-gate.js'
 import { LIMITS } from './limits.js'
-import type { Payload } from './payload.js'
 import type { Message, Queue } from './queue.js'
 import { loadTracing, traceProcess } from './tracing.js'
 
@@ -45,11 +44,7 @@ export interface Consumer {
  * keeps leases alive; the `AckBatcher` batches acks; the `DeadLetterTarget` takes what is given up.
  * This function only wires them and decides what each outcome means for the message.
  */
-export function consume<T extends Payload>(
-  queue: Queue<T>,
-  handler: Handler<T>,
-  options?: ConsumeOptions<T>,
-): Consumer {
+export function consume<T>(queue: Queue<T>, handler: Handler<T>, options?: ConsumeOptions<T>): Consumer {
   const o = resolveConsumeOptions<T>(queue, handler, options)
   const system = queue.client.driver.name
   // A driver on its own clock (the in-memory driver's ManualClock) has the consumer's timers on it.

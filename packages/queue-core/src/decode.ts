@@ -16,7 +16,7 @@ import type { Message } from './queue.js'
  * A well-formed message costs what it did before: one decode (or none for a string) and, for JSON,
  * one `JSON.parse`; it is a plain object, and its raw bytes are not kept.
  */
-export function toMessage<T extends Payload>(m: IncomingMessage, driver: string): Message<T> {
+export function toMessage<T>(m: IncomingMessage, driver: string): Message<T> {
   const { body, contentType } = m
   let text: string
   if (typeof body === 'string') text = body
@@ -46,7 +46,7 @@ export function toMessage<T extends Payload>(m: IncomingMessage, driver: string)
 /** Strict: a malformed sequence throws rather than becoming U+FFFD; a BOM is kept, not eaten. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-function plain<T extends Payload>(m: IncomingMessage, payload: T): Message<T> {
+function plain<T>(m: IncomingMessage, payload: T): Message<T> {
   return {
     id: m.id,
     payload,

@@ -45,7 +45,9 @@ export {
   CONTENT_TYPE_TEXT,
   decodePayload,
   encodePayload,
+  type JsonShaped,
   type Payload,
+  type PayloadShape,
 } from './payload.js'
 export {
   assertQueueName,

@@ -4,6 +4,32 @@ import { LIMITS } from './limits.js'
 /** Any value JSON can represent exactly. A `string` payload is sent as text, anything else as JSON. */
 export type Payload = string | number | boolean | null | Payload[] | { [key: string]: Payload }
 
+/**
+ * The check a payload type passes, member by member, so an `interface` works as well as a `type`
+ * alias (an interface has no index signature, so it is never assignable to `Payload` itself):
+ * `T` mapped to itself where every member is text, a number, a boolean, null, an array or an
+ * object of such members, and to `never` at a member that is not — a function or method, a
+ * `symbol`, a `bigint`, `undefined` in a required member, a `Date` or other class with methods.
+ */
+export type JsonShaped<T> = [T] extends [Payload]
+  ? T // already a payload (every type alias that was accepted before): nothing to look into
+  : T extends string | number | boolean | null
+    ? T
+    : T extends (...args: never[]) => unknown
+      ? never
+      : T extends object
+        ? { [K in keyof T]: JsonShaped<T[K]> }
+        : never
+
+/**
+ * The constraint of `client.queue<T>()`, `client.topic<T>()` and `client.subscription<T>()`: a
+ * `Payload` (so generic code with `T extends Payload` keeps compiling), or an array or object —
+ * an interface — whose members pass `JsonShaped`. (A
+ * constraint may not be a conditional type of its own parameter, hence the mapped type at the top;
+ * it means a bare function type as the whole payload is not caught.)
+ */
+export type PayloadShape<T> = Payload | { [K in keyof T]: JsonShaped<T[K]> }
+
 export const CONTENT_TYPE_TEXT = 'text/plain; charset=utf-8'
 export const CONTENT_TYPE_JSON = 'application/json'
 

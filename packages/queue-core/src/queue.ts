@@ -5,7 +5,7 @@ import type { Capabilities, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import { nameMissingQueue } from './not-found.js'
-import { encodePayload, type Payload } from './payload.js'
+import { encodePayload, type Payload, type PayloadShape } from './payload.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
 import { assertTopicName, createSubscription, type SubscriptionOptions, Topic, topicDriver } from './topic.js'
 import { subscriptionAddress } from './topic-driver.js'
@@ -26,7 +26,7 @@ export interface SendOptions {
   attributes?: Record<string, string>
 }
 
-export interface BatchEntry<T extends Payload = Payload> extends SendOptions {
+export interface BatchEntry<T = Payload> extends SendOptions {
   payload: T
 }
 
@@ -46,7 +46,7 @@ export interface NackOptions {
   delaySeconds?: number
 }
 
-export interface Message<T extends Payload = Payload> {
+export interface Message<T = Payload> {
   id: string
   /**
    * Text comes back as the same string, JSON as an equal value. On a message whose body cannot be
@@ -111,7 +111,7 @@ export class QueueClient {
   }
 
   /** A handle on one queue. Cheap and lazy: a missing queue fails on first use with `QUEUE_NOT_FOUND`. */
-  queue<T extends Payload = Payload>(name: string): Queue<T> {
+  queue<T extends PayloadShape<T> = Payload>(name: string): Queue<T> {
     assertQueueName(name)
     this.#assertOpen('queue')
     const queue = new Queue<T>(this, name)
@@ -134,7 +134,7 @@ export class QueueClient {
   }
 
   /** A handle on one topic, to publish to (topics: see `capabilities.topics`). Cheap and lazy. */
-  topic<T extends Payload = Payload>(name: string): Topic<T> {
+  topic<T extends PayloadShape<T> = Payload>(name: string): Topic<T> {
     assertTopicName(name, 'topic')
     topicDriver(this, 'topic')
     return new Topic<T>(this, name)
@@ -174,7 +174,7 @@ export class QueueClient {
    * A subscription, consumed exactly like a queue (receive, ack, nack, renewLease, `consume()`).
    * Its `name` is the address `topic/subscription`.
    */
-  subscription<T extends Payload = Payload>(topic: string, name: string): Queue<T> {
+  subscription<T extends PayloadShape<T> = Payload>(topic: string, name: string): Queue<T> {
     assertTopicName(topic, 'topic')
     assertTopicName(name, 'subscription')
     topicDriver(this, 'subscription')
@@ -252,7 +252,7 @@ export class QueueClient {
 }
 
 /** One named queue. Every method validates its input before any I/O. */
-export class Queue<T extends Payload = Payload> {
+export class Queue<T = Payload> {
   readonly name: string
   readonly #client: QueueClient
   readonly #driver: QueueDriver

@@ -14,7 +14,7 @@ export interface PublishOptions {
   attributes?: Record<string, string>
 }
 
-export interface PublishEntry<T extends Payload = Payload> extends PublishOptions {
+export interface PublishEntry<T = Payload> extends PublishOptions {
   payload: T
 }
 
@@ -27,7 +27,7 @@ export interface SubscriptionOptions {
  * One named topic: a publish fans the message out to every subscription whose filter matches.
  * Payload rules, limits, typed errors and trace context are those of `Queue.send`.
  */
-export class Topic<T extends Payload = Payload> {
+export class Topic<T = Payload> {
   readonly name: string
   readonly #client: QueueClient
 

@@ -1,5 +1,4 @@
 import type { Clock } from '../driver.js'
-import type { Payload } from '../payload.js'
 import type { Message } from '../queue.js'
 import { describeIssues, type StandardSchemaV1 } from '../standard-schema.js'
 import { activeTracing } from '../tracing.js'
@@ -8,12 +7,9 @@ import { describeThrown } from './describe.js'
 import { DueList } from './due-list.js'
 import type { HandlerContext, HandlerRun } from './handler-run.js'
 
-export type Handler<T extends Payload> = (
-  message: Message<T>,
-  context: HandlerContext,
-) => unknown | Promise<unknown>
+export type Handler<T> = (message: Message<T>, context: HandlerContext) => unknown | Promise<unknown>
 
-export interface HandlerRunnerOptions<T extends Payload> {
+export interface HandlerRunnerOptions<T> {
   handler: Handler<T>
   schema: StandardSchemaV1<unknown, T> | undefined
   /** The time limit of one delivery, schema validation included. */
@@ -33,7 +29,7 @@ export interface HandlerRunnerOptions<T extends Payload> {
  * aborted with a `TimeoutError` and is left to finish in the background; whatever it does then is
  * ignored.
  */
-export class HandlerRunner<T extends Payload> {
+export class HandlerRunner<T> {
   readonly #options: HandlerRunnerOptions<T>
   readonly #deadlines: DueList<Cohort>
   readonly #timeoutSeconds: number

@@ -20,14 +20,14 @@ export interface BackoffOptions {
   jitter?: boolean
 }
 
-export type ConsumerEvent<T extends Payload = Payload> =
+export type ConsumerEvent<T = Payload> =
   | { type: 'received'; message: Message<T> }
   | { type: 'succeeded'; message: Message<T>; durationMs: number }
   | { type: 'failed'; message: Message<T>; error: unknown; durationMs: number }
   | { type: 'retried'; message: Message<T>; delaySeconds: number }
   | { type: 'dead-lettered'; message: Message<T>; reason: string }
 
-export interface ConsumeOptions<T extends Payload> {
+export interface ConsumeOptions<T> {
   /** Handlers running at once. Default 1. Above 10, several receives are kept in flight. */
   concurrency?: number
   /** A message whose `attempt` reached this and still fails is dead-lettered. Default 5. */
@@ -75,7 +75,7 @@ const BACKOFF_FIELDS = ['initialDelaySeconds', 'multiplier', 'maxDelaySeconds', 
 /** How many leases a handler may run by default. */
 export const DEFAULT_HANDLER_TIMEOUT_LEASES = 10
 
-export interface ResolvedOptions<T extends Payload> {
+export interface ResolvedOptions<T> {
   concurrency: number
   maxAttempts: number
   backoff: Backoff
@@ -93,7 +93,7 @@ export interface ResolvedOptions<T extends Payload> {
  * Checks every argument of `consume()` at the call, so a bad one fails there with
  * `INVALID_ARGUMENT` naming it, instead of inside the loop, where it would be retried forever.
  */
-export function resolveConsumeOptions<T extends Payload>(
+export function resolveConsumeOptions<T>(
   queue: unknown,
   handler: unknown,
   options: unknown,

@@ -1,7 +1,6 @@
 import type { Clock } from '../driver.js'
 import { isQueueError } from '../errors.js'
 import { LIMITS } from '../limits.js'
-import type { Payload } from '../payload.js'
 import type { Message, Queue } from '../queue.js'
 import { backoffDelay } from '../retry.js'
 import { processClock, sleepOn } from './clock.js'
@@ -10,7 +9,7 @@ import type { SlotGate } from './slot-gate.js'
 /** Longest stretch a poller runs without yielding to the event loop. */
 const YIELD_EVERY_MS = 5
 
-export interface PollerOptions<T extends Payload> {
+export interface PollerOptions<T> {
   queue: Queue<T>
   slots: SlotGate
   waitSeconds: number
@@ -33,7 +32,7 @@ export interface PollerOptions<T extends Payload> {
  * free; backs off after a failed receive; never spins on an empty queue; ends when `signal` aborts
  * or the queue was closed.
  */
-export async function poll<T extends Payload>(options: PollerOptions<T>): Promise<void> {
+export async function poll<T>(options: PollerOptions<T>): Promise<void> {
   const { queue, slots, waitSeconds, signal } = options
   const clock = options.clock ?? processClock
   let failures = 0
