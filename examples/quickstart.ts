@@ -4,7 +4,10 @@
 import { QueueClient } from '@anyqueue/queue-core'
 import { createLocalDriver } from '@anyqueue/queue-local'
 
-interface EmailJob { userId: number } // JSON members only: see "Payload types" in the README
+// JSON members only: see "Payload types" in the README
+interface EmailJob {
+  userId: number
+}
 
 async function sendEmail(userId: number): Promise<void> {
   console.log(`emailing user ${userId}`) // your code
