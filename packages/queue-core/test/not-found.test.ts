@@ -49,6 +49,18 @@ describe('QUEUE_NOT_FOUND names the queue and the next step', () => {
     await client.close()
   })
 
+  test('only the wording changes: a driver that calls it retryable is not corrected here', async () => {
+    const driver = new FakeDriver()
+    driver.failNext('nack', new QueueError('QUEUE_NOT_FOUND', 'gone', { driver: 'fake', retryable: true }))
+    const client = new QueueClient(driver, { retry: false })
+    await expect(client.queue('orders').nack('fake:1')).rejects.toMatchObject({
+      code: 'QUEUE_NOT_FOUND',
+      retryable: true,
+      message: `[anyqueue] [fake] queue "orders" does not exist (gone): ${NEXT_STEP}`,
+    })
+    await client.close()
+  })
+
   test('an error that already names the queue and the next step is kept as it is', async () => {
     const driver = new FakeDriver()
     const own = queueNotFound('orders', { driver: 'fake', detail: ' in /data' })
