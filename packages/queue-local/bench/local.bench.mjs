@@ -142,9 +142,7 @@ function measure(location, name, drain) {
 /** Open time and heap with a large backlog, and heap after draining all of it, against empty. */
 async function memory(root) {
   const location = join(root, 'backlog')
-  const client = new QueueClient(
-    createLocalDriver({ location, createIfMissing: true, sync: false }),
-  )
+  const client = new QueueClient(createLocalDriver({ location, createIfMissing: true, sync: false }))
   await client.createQueue('empty')
   const queue = client.queue('full')
   for (let b = 0; b < BACKLOG / 10; b++) await queue.sendBatch(tenEntries)
