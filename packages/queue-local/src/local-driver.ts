@@ -334,7 +334,8 @@ export class LocalDriver implements QueueDriver {
                 records.map((e) => ({
                   type: 'put' as const,
                   key: key.state(queue, e.seq),
-                  value: encodeState({ deliveries: e.deliveries, visibleAt: e.visibleAt }),
+                  // Visible at once after a restart: the lease's holder died with the process.
+                  value: encodeState({ deliveries: e.deliveries, visibleAt: 0 }),
                 })),
               ),
             )
