@@ -17,11 +17,10 @@ import { classifyLocalError } from './local-errors.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { type Entry, QueueIndex, READ_AHEAD } from './queue-index.js'
 import { Store } from './store.js'
+import { type Batch, WriteQueue } from './write-queue.js'
 
 /** Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease. */
 const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64})\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
-
-type Batch = Array<{ type: 'put'; key: string; value: string } | { type: 'del'; key: string }>
 
 export class LocalDriver implements QueueDriver {
   readonly name = DRIVER_NAME
@@ -39,7 +38,9 @@ export class LocalDriver implements QueueDriver {
   readonly #options: Required<LocalDriverOptions>
   readonly #store: Store
   readonly #queues = new Map<string, Promise<QueueIndex>>()
-  /** Per queue, the write of the delivered mark in flight, if any (one at a time, in order). */
+  /** Unsynced writes (delivery records, acks), gathered into shared batches. */
+  readonly #writes: WriteQueue
+  /** Per queue, the last queued write of its delivered mark. */
   readonly #markWrites = new Map<QueueIndex, Promise<void>>()
   /** Per queue, the read-ahead in flight, if any. */
   readonly #reads = new Map<QueueIndex, Promise<void>>()
@@ -62,6 +63,7 @@ export class LocalDriver implements QueueDriver {
     this.#options = { createIfMissing: false, sync: true, ...options, leaseSeconds }
     this.leaseSeconds = leaseSeconds
     this.#store = new Store(options.location)
+    this.#writes = new WriteQueue((ops) => this.#store.run((db) => db.batch(ops)))
   }
 
   /** The underlying `level` database: an escape hatch for inspection, not for writes. */
@@ -171,7 +173,7 @@ export class LocalDriver implements QueueDriver {
     }
     if (ops.length === 0) return
     // Forgotten only once deleted: an ack that fails leaves the lease to run out, not a lost message.
-    await this.#store.run((db) => db.batch(ops))
+    await this.#writes.push(ops)
     for (const entry of acked) index.remove(entry)
   }
 
@@ -187,9 +189,13 @@ export class LocalDriver implements QueueDriver {
       return
     }
     entry.stored = true
-    await this.#store.run((db) =>
-      db.put(key.state(queue, entry.seq), encodeState({ deliveries: entry.deliveries, visibleAt })),
-    )
+    await this.#writes.push([
+      {
+        type: 'put',
+        key: key.state(queue, entry.seq),
+        value: encodeState({ deliveries: entry.deliveries, visibleAt }),
+      },
+    ])
   }
 
   /** In memory only: a lease that a crash cuts short only means an early redelivery. */
@@ -212,7 +218,7 @@ export class LocalDriver implements QueueDriver {
     this.#closed = true
     for (const loading of this.#queues.values()) (await loading.catch(() => undefined))?.notify()
     await this.#opening?.catch(() => undefined)
-    await Promise.all([...this.#reads.values(), ...this.#markWrites.values()].map((p) => p.catch(() => {})))
+    await Promise.all([...this.#reads.values(), this.#writes.settled()].map((p) => p.catch(() => {})))
     await this.db.close()
   }
 
@@ -328,19 +334,7 @@ export class LocalDriver implements QueueDriver {
         missing.length > 0
           ? this.#store.run((db) => db.getMany(missing.map((e) => key.message(queue, e.seq))))
           : [],
-        records.length > 0
-          ? this.#store.run((db) =>
-              db.batch(
-                records.map((e) => ({
-                  type: 'put' as const,
-                  key: key.state(queue, e.seq),
-                  // Visible at once after a restart: the lease's holder died with the process.
-                  value: encodeState({ deliveries: e.deliveries, visibleAt: 0 }),
-                })),
-              ),
-            )
-          : undefined,
-        this.#writeMark(queue, index),
+        this.#recordDeliveries(queue, index, records),
       ])
     } catch (error) {
       // Nothing was handed out: make the messages visible again rather than sit out a lease.
@@ -374,27 +368,36 @@ export class LocalDriver implements QueueDriver {
   }
 
   /**
-   * Brings the delivered mark on disk up to the index's: one write at a time per queue, so a
-   * lower mark can never land after a higher one; receives that arrive meanwhile share the next.
+   * One write for a receive: the state records it needs, and the delivered mark if it rose. Writes
+   * land in queue order, so a receive whose first deliveries a mark already queued covers waits for
+   * that write rather than writing its own.
    */
-  async #writeMark(queue: string, index: QueueIndex): Promise<void> {
-    const wanted = index.mark
-    while (index.markOnDisk < wanted) {
-      const writing = this.#markWrites.get(index)
-      if (writing) {
-        await writing
-        continue
-      }
-      const value = index.mark
-      const write = this.#store
-        .run((db) => db.put(key.delivered(queue), hex(value)))
-        .then(() => {
-          if (value > index.markOnDisk) index.markOnDisk = value
-        })
-        .finally(() => this.#markWrites.delete(index))
+  #recordDeliveries(queue: string, index: QueueIndex, records: readonly Entry[]): Promise<void> {
+    const ops: Batch = records.map((e) => ({
+      type: 'put',
+      key: key.state(queue, e.seq),
+      // Visible at once after a restart: the lease's holder died with the process.
+      value: encodeState({ deliveries: e.deliveries, visibleAt: 0 }),
+    }))
+    const mark = index.mark
+    if (mark > index.markQueued) {
+      index.markQueued = mark
+      ops.push({ type: 'put', key: key.delivered(queue), value: hex(mark) })
+      const write = this.#writes.push(ops).then(
+        () => {
+          if (mark > index.markOnDisk) index.markOnDisk = mark
+        },
+        (error: unknown) => {
+          index.markQueued = index.markOnDisk // the next receive writes it again
+          throw error
+        },
+      )
       this.#markWrites.set(index, write)
-      await write
+      return write
     }
+    const pending = index.markOnDisk < mark ? this.#markWrites.get(index) : undefined
+    if (ops.length === 0) return pending ?? Promise.resolve()
+    return Promise.all([this.#writes.push(ops), pending]).then(() => {})
   }
 
   #clearMessages(queue: string): Promise<unknown> {

@@ -53,6 +53,8 @@ export class QueueIndex {
   mark: number
   /** The highest mark known to be on disk. */
   markOnDisk: number
+  /** The highest mark queued for writing. */
+  markQueued: number
   /** Every message below `scan` is in `entries` (or gone); from `scan` on, only delayed ones. */
   scan: number
   readonly entries = new Map<number, Entry>()
@@ -73,6 +75,7 @@ export class QueueIndex {
     this.loadedMark = mark
     this.mark = mark
     this.markOnDisk = mark
+    this.markQueued = mark
     this.scan = scan
   }
 
