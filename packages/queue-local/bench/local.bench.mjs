@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { Level } from 'level'
 import { rate, report } from '../../../scripts/bench-kit.mjs'
-import { createLocalDriver } from '../dist/index.js'
+const { createLocalDriver } = await import(process.env.BENCH_DRIVER ?? '../dist/index.js')
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
