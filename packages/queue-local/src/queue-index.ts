@@ -252,6 +252,11 @@ export class QueueIndex {
     return this.entries.size
   }
 
+  /** Items in every in-memory structure, stale ones included: what flat memory is measured by. */
+  get footprint(): number {
+    return this.entries.size + this.#leases.size + this.#ready.size + this.#waiting.size + this.#sending.size
+  }
+
   #add(
     seq: number,
     deliveries: number,
