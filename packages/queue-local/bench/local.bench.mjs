@@ -168,7 +168,7 @@ async function memoryChild(location, name, drain) {
       if (messages.length === 0) break
       await queue.ackBatch(messages)
       drained += messages.length
-      if (drained === 100_000) warm = heap()
+      if (warm === undefined && drained >= 100_000) warm = heap()
     }
   }
   const after = heap()

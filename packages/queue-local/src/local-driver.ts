@@ -297,7 +297,7 @@ export class LocalDriver implements QueueDriver {
     let reading = this.#reads.get(index)
     if (!reading) {
       reading = (async () => {
-        const range = index.unread(0)
+        const range = index.unread()
         if (!range) return
         const rows = await this.#store.run((db) =>
           db

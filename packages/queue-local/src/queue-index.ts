@@ -115,8 +115,11 @@ export class QueueIndex {
     this.#add(seq, deliveries, visibleAt, true, undefined, now)
   }
 
-  /** Where the read-ahead should read next: `[from, to)`, or undefined when all is in memory. */
-  unread(max: number): { from: number; to: number } | undefined {
+  /**
+   * Where the read-ahead should read next: `[from, to)`; undefined when all is in memory, or when
+   * `max` visible messages wait ahead of the cursor already (by default, whatever waits).
+   */
+  unread(max = Number.POSITIVE_INFINITY): { from: number; to: number } | undefined {
     const to = Math.min(this.#lowestSending(), this.nextSeq)
     if (this.scan >= to) return undefined
     const head = this.#ready.peek()

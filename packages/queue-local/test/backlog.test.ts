@@ -50,6 +50,25 @@ describe('a backlog beyond what the index holds in memory', () => {
     await client.close()
   })
 
+  test('a backlog on disk comes in full batches: the read-ahead runs before the in-memory run is short', async () => {
+    const at = location()
+    let client = open(at)
+    for (let b = 0; b < 3 * READ_AHEAD; b++) {
+      await client.queue('q').sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
+    }
+    await client.close()
+    client = open(at)
+    const sizes = new Set<number>()
+    for (;;) {
+      const messages = await client.queue('q').receive({ maxMessages: 10, waitSeconds: 0 })
+      if (messages.length === 0) break
+      sizes.add(messages.length)
+      await client.queue('q').ackBatch(messages)
+    }
+    expect([...sizes]).toEqual([10])
+    await client.close()
+  })
+
   test('attempt counts every delivery across reopens, and only the delivered ones', async () => {
     const at = location()
     let client = open(at)
