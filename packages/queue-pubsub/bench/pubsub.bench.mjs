@@ -64,7 +64,7 @@ try {
       { name: `pull 10 + acknowledge (${N / 2} each)`, ...receiveAck },
     ],
   )
-  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 300)
+  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 2_000)
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
   const loop = await consumeVsLoop(consume, (await queues()).anyqueue, {
     messages: consumerMessages,
