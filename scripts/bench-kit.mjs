@@ -127,3 +127,52 @@ export async function reportConsumer(label, consume, queue, messages, payload) {
     await consumerRows(consume, queue, messages, [1, 8, 32], payload),
   )
 }
+
+/**
+ * consume() at one concurrency against the manual loop (receive 10, ackBatch), in `rounds`
+ * alternating rounds on the same queue, filled afresh before each side's turn: each side's rate
+ * is its messages over the time of its own rounds only, so a backend that drifts hits both alike.
+ * Returns { subject: consume(), baseline: manual loop } in messages/s.
+ */
+export async function consumeVsLoop(consume, queue, { messages, concurrency, rounds, payload }) {
+  const entries = Array.from({ length: 10 }, () => ({ payload }))
+  const fill = async () => {
+    for (let b = 0; b < messages / 10; b++) await queue.sendBatch(entries)
+  }
+  const time = { subject: 0, baseline: 0 }
+  const timed = async (side, work) => {
+    await fill()
+    const started = process.hrtime.bigint()
+    await work()
+    time[side] += Number(process.hrtime.bigint() - started) / 1e9
+  }
+  for (let round = 0; round < rounds; round++) {
+    await timed('baseline', async () => {
+      for (let got = 0; got < messages; ) {
+        const batch = await queue.receive({ maxMessages: 10, waitSeconds: 1 })
+        await queue.ackBatch(batch)
+        got += batch.length
+      }
+    })
+    await timed('subject', () => drainWith(consume, queue, messages, concurrency))
+  }
+  return { subject: (messages * rounds) / time.subject, baseline: (messages * rounds) / time.baseline }
+}
+
+/** Runs consume() with a no-op handler until `messages` were handled, then stops it. */
+export async function drainWith(consume, queue, messages, concurrency) {
+  let handled = 0
+  let finish
+  const finished = new Promise((resolve) => {
+    finish = resolve
+  })
+  const consumer = consume(
+    queue,
+    () => {
+      if (++handled === messages) finish()
+    },
+    { concurrency, waitSeconds: 1 },
+  )
+  await finished
+  await consumer.stop()
+}

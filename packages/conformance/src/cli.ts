@@ -83,7 +83,20 @@ function exit(code: number): void {
   setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref()
 }
 
-main().then(exit, (error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  exit(1)
+// A driver (or a case) that leaves a promise rejected with nobody listening must not kill the run
+// before the matrix: say so, and count it as a failure.
+let strayRejections = 0
+process.on('unhandledRejection', (reason) => {
+  strayRejections++
+  process.stderr.write(
+    `anyqueue-conformance: a rejection nobody handled: ${String((reason as Error)?.stack ?? reason)}\n`,
+  )
 })
+
+main().then(
+  (code) => exit(code === 0 && strayRejections > 0 ? 1 : code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    exit(1)
+  },
+)

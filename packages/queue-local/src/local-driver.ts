@@ -13,60 +13,22 @@ import {
   type SubscriptionFilter,
   type TopicDriver,
 } from '@anyqueue/queue-core/driver'
-import { Level } from 'level'
+import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
+import { decodeMessage, decodeState, encodeMessage, encodeState, hex, key, SEQ_BLOCK, seqOf } from './keys.js'
 import { classifyLocalError } from './local-errors.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
-import { QueueIndex } from './queue-index.js'
+import { type Entry, QueueIndex, READ_AHEAD } from './queue-index.js'
+import { Store } from './store.js'
+import { type Batch, WriteQueue } from './write-queue.js'
 
 /**
- * Key layout, one database for many queues (`!` cannot occur in a queue name):
- *   Q!<queue>        the queue exists
- *   N!<queue>        next sequence number, so a seq (and thus a receipt handle) is never reused
- *   M!<queue>!<seq>  the message, written once: `id \n content-type \n enqueued-ms \n attributes \n body`
- *                    (attributes as JSON, or empty)
- *   S!<queue>!<seq>  its state (deliveries, visible-from), only once delayed or leased; a message
- *                    without one is undelivered and visible
- * Seqs are fixed-width hex, so key order is FIFO order. The body is stored raw after a small text
- * header rather than inside JSON, which would escape every quote of a JSON body.
+ * Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease; a
+ * subscription's queue is its address `topic/subscription`.
  */
-const key = {
-  queue: (q: string) => `Q!${q}`,
-  next: (q: string) => `N!${q}`,
-  message: (q: string, seq: number) => `M!${q}!${hex(seq)}`,
-  state: (q: string, seq: number) => `S!${q}!${hex(seq)}`,
-}
-const hex = (seq: number) => seq.toString(16).padStart(13, '0')
-
-/** Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease. */
 const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64})?)\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
-
-function encodeMessage(m: OutgoingMessage, id: string, enqueuedAt: number): string {
-  const attributes = Object.keys(m.attributes).length > 0 ? JSON.stringify(m.attributes) : ''
-  return `${id}\n${m.contentType ?? ''}\n${enqueuedAt}\n${attributes}\n${m.body}`
-}
-
-function decodeMessage(value: string) {
-  const ends: number[] = []
-  for (let from = 0; ends.length < 4; from = ends[ends.length - 1]! + 1) ends.push(value.indexOf('\n', from))
-  const [a, b, c, d] = ends as [number, number, number, number]
-  return {
-    id: value.slice(0, a),
-    contentType: b > a + 1 ? value.slice(a + 1, b) : undefined,
-    enqueuedAt: Number(value.slice(b + 1, c)),
-    attributes: d > c + 1 ? (JSON.parse(value.slice(c + 1, d)) as Record<string, string>) : {},
-    body: value.slice(d + 1),
-  }
-}
-
-interface StoredState {
-  d: number
-  v: number
-}
-
-type Batch = Array<{ type: 'put'; key: string; value: string } | { type: 'del'; key: string }>
 
 export class LocalDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
@@ -83,15 +45,20 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
   })
   readonly leaseSeconds: number
-  /** The underlying `level` database: an escape hatch for inspection, not for writes. */
-  readonly db: Level<string, string>
   readonly #options: Required<LocalDriverOptions>
+  readonly #store: Store
   readonly #queues = new Map<string, Promise<QueueIndex>>()
+  /** Unsynced writes (delivery records, acks), gathered into shared batches. */
+  readonly #writes: WriteQueue
+  /** Per queue, the last queued write of its delivered mark. */
+  readonly #markWrites = new Map<QueueIndex, Promise<void>>()
+  /** Per queue, the read-ahead in flight, if any. */
+  readonly #reads = new Map<QueueIndex, Promise<void>>()
+  /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
+  readonly #topics: LocalTopics
   #known: Set<string> | undefined
   #opening: Promise<void> | undefined
   #closed = false
-  /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
-  readonly #topics: LocalTopics
 
   constructor(options: LocalDriverOptions) {
     if (typeof options?.location !== 'string' || options.location === '') {
@@ -107,18 +74,21 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     })
     this.#options = { createIfMissing: false, sync: true, ...options, leaseSeconds }
     this.leaseSeconds = leaseSeconds
-    this.db = new Level<string, string>(options.location, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+    this.#store = new Store(options.location)
+    this.#writes = new WriteQueue((ops) => this.#store.run((db) => db.batch(ops)))
     this.#topics = new LocalTopics({
-      db: this.db,
+      run: (call) => this.#store.run(call),
       sync: this.#options.sync,
       open: () => this.#open(),
-      index: (queue) => this.#index(queue),
       createQueue: (queue) => this.createQueue(queue),
       deleteQueue: (queue) => this.deleteQueue(queue),
-      messageKey: key.message,
-      nextKey: key.next,
-      encode: encodeMessage,
+      sendMany: (targets) => this.#sendMany(targets),
     })
+  }
+
+  /** The underlying `level` database: an escape hatch for inspection, not for writes. */
+  get db(): Level<string, string> {
+    return this.#store.db
   }
 
   /** The queues that exist (not topic subscriptions), sorted: see `local-list.ts`. */
@@ -131,14 +101,14 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     if (this.#known!.has(queue)) return
     // Leftovers of a deletion cut short by a crash must not reappear in the new queue.
     await this.#clearMessages(queue)
-    await this.db.put(key.queue(queue), '{}', { sync: this.#options.sync })
+    await this.#store.run((db) => db.put(key.queue(queue), '{}', { sync: this.#options.sync }))
     this.#known!.add(queue)
   }
 
   /**
    * Durable once it resolves: the queue's marker goes first, in a synced write, so a crash can never
-   * bring the queue back; its messages are cleared after. The sequence counter is kept, so the
-   * queue's next lifetime never hands out a receipt handle of this one.
+   * bring the queue back; its messages are cleared after. The seq ceiling is kept, so the queue's
+   * next lifetime never hands out a receipt handle of this one.
    */
   async deleteQueue(queue: string): Promise<void> {
     await this.#open()
@@ -146,43 +116,80 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     this.#known!.delete(queue)
     this.#queues.delete(queue)
     if (loading) (await loading.catch(() => undefined))?.notify()
-    await this.db.del(key.queue(queue), { sync: true })
+    await this.#store.run((db) =>
+      db.batch(
+        [
+          { type: 'del', key: key.queue(queue) },
+          { type: 'del', key: key.delivered(queue) },
+        ],
+        { sync: true },
+      ),
+    )
     await this.#clearMessages(queue)
   }
 
-  #clearMessages(queue: string): Promise<unknown> {
-    return Promise.all(
-      ['M', 'S'].map((prefix) => this.db.clear({ gt: `${prefix}!${queue}!`, lt: `${prefix}!${queue}!~` })),
-    )
+  async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    const [ids] = await this.#sendMany([{ queue, messages }])
+    return ids!.map((id) => ({ id }))
   }
 
-  async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    const index = await this.#index(queue)
+  /**
+   * Writes messages into one or more queues in ONE batch, durable like a send: a topic's publish is
+   * in every matching subscription or in none. `ids` gives the messages their ids (a publish shares
+   * one id across its copies); otherwise each gets a fresh one. Resolves with the ids, per target.
+   */
+  async #sendMany(
+    targets: ReadonlyArray<{ queue: string; messages: readonly OutgoingMessage[]; ids?: readonly string[] }>,
+  ): Promise<string[][]> {
     const now = Date.now()
     const ops: Batch = []
-    const added: Array<{ seq: number; id: string; visibleAt: number }> = []
-    for (const m of messages) {
-      const seq = index.nextSeq++
-      const id = randomUUID()
-      const visibleAt = now + m.delaySeconds * 1000
-      ops.push({
-        type: 'put',
-        key: key.message(queue, seq),
-        value: encodeMessage(m, id, now),
+    const prepared: Array<{
+      index: QueueIndex
+      first: number
+      added: Array<{ id: string; value: string; visibleAt: number }>
+      ceiling: number | undefined
+    }> = []
+    for (const { queue, messages, ids } of targets) {
+      const index = await this.#index(queue)
+      const first = index.allocate(messages.length)
+      const added: Array<{ id: string; value: string; visibleAt: number }> = []
+      messages.forEach((m, i) => {
+        const seq = first + i
+        const id = ids?.[i] ?? randomUUID()
+        const value = encodeMessage(m, id, now)
+        const visibleAt = now + m.delaySeconds * 1000
+        ops.push({ type: 'put', key: key.message(queue, seq), value })
+        if (m.delaySeconds > 0) {
+          ops.push({
+            type: 'put',
+            key: key.state(queue, seq),
+            value: encodeState({ deliveries: 0, visibleAt }),
+          })
+        }
+        added.push({ id, value, visibleAt })
       })
-      if (m.delaySeconds > 0) {
-        const state: StoredState = { d: 0, v: visibleAt }
-        ops.push({ type: 'put', key: key.state(queue, seq), value: JSON.stringify(state) })
+      const end = first + messages.length
+      let ceiling: number | undefined
+      if (end > index.ceiling) {
+        ceiling = end + SEQ_BLOCK
+        ops.push({ type: 'put', key: key.ceiling(queue), value: String(ceiling) })
       }
-      added.push({ seq, id, visibleAt })
+      prepared.push({ index, first, added, ceiling })
     }
-    ops.push({ type: 'put', key: key.next(queue), value: String(index.nextSeq) })
-    // Visible only once durable: a receiver must never get a message whose send could still fail.
-    await this.db.batch(ops, { sync: this.#options.sync })
+    try {
+      // Visible only once durable: a receiver must never get a message whose send could still fail.
+      if (ops.length > 0) await this.#store.run((db) => db.batch(ops, { sync: this.#options.sync }))
+    } catch (error) {
+      for (const { index, first } of prepared) index.unsent(first)
+      throw error
+    }
     const after = Date.now()
-    for (const { seq, visibleAt } of added) index.insert(seq, 0, visibleAt, after)
-    index.notify()
-    return added.map(({ id }) => ({ id }))
+    for (const { index, first, added, ceiling } of prepared) {
+      if (ceiling !== undefined && ceiling > index.ceiling) index.ceiling = ceiling
+      index.sent(first, added, after)
+      index.notify()
+    }
+    return prepared.map(({ added }) => added.map(({ id }) => id))
   }
 
   async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
@@ -190,44 +197,61 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     const deadline = Date.now() + request.waitSeconds * 1000
     const leaseMs = this.leaseSeconds * 1000
     for (;;) {
+      if (index.unread(request.maxMessages)) await this.#readAhead(queue, index)
       const now = Date.now()
       const taken = index.take(request.maxMessages, now, leaseMs)
       if (taken.length > 0) return this.#deliver(queue, index, taken, now)
+      if (index.unread(request.maxMessages)) continue
       const remaining = deadline - now
       if (remaining <= 0 || request.signal?.aborted || this.#closed || !this.#queues.has(queue)) return []
       await index.wait(Math.min(remaining, index.nextVisibleIn(now)), request.signal)
     }
   }
 
+  /** One delete per message, plus its state record only where one may exist. */
   async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
     const index = await this.#index(queue)
     const ops: Batch = []
+    const acked: Entry[] = []
     for (const handle of receiptHandles) {
-      const lease = this.#lease(queue, index, handle)
-      if (!lease) continue // acked already, or redelivered since: a no-op by contract
-      index.remove(lease.seq)
-      ops.push(
-        { type: 'del', key: key.message(queue, lease.seq) },
-        { type: 'del', key: key.state(queue, lease.seq) },
-      )
+      const entry = this.#lease(queue, index, handle)
+      if (!entry) continue // acked already, or redelivered since: a no-op by contract
+      ops.push({ type: 'del', key: key.message(queue, entry.seq) })
+      if (entry.stored) ops.push({ type: 'del', key: key.state(queue, entry.seq) })
+      acked.push(entry)
     }
-    if (ops.length > 0) await this.db.batch(ops)
+    if (ops.length === 0) return
+    // Forgotten only once deleted: an ack that fails leaves the lease to run out, not a lost message.
+    await this.#writes.push(ops)
+    for (const entry of acked) index.remove(entry)
   }
 
   async nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
     const index = await this.#index(queue)
-    const lease = this.#lease(queue, index, receiptHandle)
-    if (!lease) return
+    const entry = this.#lease(queue, index, receiptHandle)
+    if (!entry) return
     const now = Date.now()
-    await this.#setVisibility(queue, index, lease, now + delaySeconds * 1000, now)
+    const visibleAt = now + delaySeconds * 1000
+    index.release(entry, visibleAt, now)
+    if (delaySeconds === 0) {
+      index.notify() // its delivery count is on disk already: nothing to write
+      return
+    }
+    entry.stored = true
+    await this.#writes.push([
+      {
+        type: 'put',
+        key: key.state(queue, entry.seq),
+        value: encodeState({ deliveries: entry.deliveries, visibleAt }),
+      },
+    ])
   }
 
+  /** In memory only: a lease that a crash cuts short only means an early redelivery. */
   async renewLease(queue: string, receiptHandle: string): Promise<void> {
     const index = await this.#index(queue)
-    const lease = this.#lease(queue, index, receiptHandle)
-    if (!lease) return
-    const now = Date.now()
-    await this.#setVisibility(queue, index, lease, now + this.leaseSeconds * 1000, now)
+    const entry = this.#lease(queue, index, receiptHandle)
+    if (entry) index.renew(entry, Date.now() + this.leaseSeconds * 1000)
   }
 
   createTopic(topic: string): Promise<void> {
@@ -259,7 +283,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   }
 
   classifyError(error: unknown): QueueError | undefined {
-    return classifyLocalError(error, this.#options.location)
+    return classifyLocalError(error, { location: this.#options.location, recovering: this.#store.recovering })
   }
 
   async close(): Promise<void> {
@@ -267,6 +291,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     this.#closed = true
     for (const loading of this.#queues.values()) (await loading.catch(() => undefined))?.notify()
     await this.#opening?.catch(() => undefined)
+    await Promise.all([...this.#reads.values(), this.#writes.settled()].map((p) => p.catch(() => {})))
     await this.db.close()
   }
 
@@ -276,7 +301,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
       try {
         await this.db.open()
       } catch (error) {
-        throw classifyLocalError(error, this.#options.location) ?? error
+        throw this.classifyError(error) ?? error
       }
       const known = new Set<string>()
       for await (const k of this.db.keys({ gt: 'Q!', lt: 'Q!~' })) known.add(k.slice(2))
@@ -304,79 +329,155 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     return loading
   }
 
+  /**
+   * Loads what a queue needs in memory: its counters and its state records (delayed messages,
+   * redeliveries) — not its backlog, which the read-ahead takes in as receives need it.
+   */
   async #load(queue: string): Promise<QueueIndex> {
-    const next = await this.db.get(key.next(queue))
-    const index = new QueueIndex(next === undefined ? 0 : Number(next))
-    const now = Date.now()
-    const states = new Map<string, StoredState>()
-    const statePrefix = `S!${queue}!`
-    for await (const [k, v] of this.db.iterator({ gt: statePrefix, lt: `${statePrefix}~` })) {
-      states.set(k.slice(statePrefix.length), JSON.parse(v) as StoredState)
-    }
-    const messagePrefix = `M!${queue}!`
-    for await (const k of this.db.keys({ gt: messagePrefix, lt: `${messagePrefix}~` })) {
-      const suffix = k.slice(messagePrefix.length)
-      const seq = Number.parseInt(suffix, 16)
-      const state = states.get(suffix)
-      index.insert(seq, state?.d ?? 0, state?.v ?? 0, now)
-      if (seq >= index.nextSeq) index.nextSeq = seq + 1
-    }
-    return index
+    return this.#store.run(async (db) => {
+      const [ceiling, mark] = await db.getMany([key.ceiling(queue), key.delivered(queue)])
+      const range = key.range('M', queue)
+      const [[head] = [], [last] = []] = await Promise.all([
+        db.keys({ ...range, limit: 1 }).all(),
+        db.keys({ ...range, limit: 1, reverse: true }).all(),
+      ])
+      const nextSeq = Math.max(
+        ceiling === undefined ? 0 : Number(ceiling),
+        last === undefined ? 0 : seqOf(last) + 1,
+      )
+      const index = new QueueIndex(
+        nextSeq,
+        mark === undefined ? 0 : Number.parseInt(mark, 16),
+        head ? seqOf(head) : nextSeq,
+      )
+      if (ceiling === undefined || Number(ceiling) < nextSeq) index.ceiling = 0 // written by the next send
+      const now = Date.now()
+      for await (const [k, v] of db.iterator(key.range('S', queue))) {
+        const { deliveries, visibleAt } = decodeState(v)
+        index.restore(seqOf(k), deliveries, visibleAt, now)
+      }
+      return index
+    })
   }
 
-  /** Reads the bodies of freshly leased messages and records the leases. */
-  async #deliver(
-    queue: string,
-    index: QueueIndex,
-    taken: ReturnType<QueueIndex['take']>,
-    now: number,
-  ): Promise<IncomingMessage[]> {
-    const states: Batch = taken.map(({ seq, entry }) => ({
-      type: 'put',
-      key: key.state(queue, seq),
-      value: JSON.stringify({ d: entry.deliveries, v: entry.visibleAt } satisfies StoredState),
-    }))
-    const [bodies] = await Promise.all([
-      this.db.getMany(taken.map(({ seq }) => key.message(queue, seq))),
-      this.db.batch(states),
-    ]).catch((error: unknown) => {
+  /** Reads the next messages of the backlog from disk, one read at a time per queue. */
+  #readAhead(queue: string, index: QueueIndex): Promise<void> {
+    let reading = this.#reads.get(index)
+    if (!reading) {
+      reading = (async () => {
+        const range = index.unread()
+        if (!range) return
+        const rows = await this.#store.run((db) =>
+          db
+            .iterator({
+              gte: key.message(queue, range.from),
+              lt: key.message(queue, range.to),
+              limit: READ_AHEAD,
+            })
+            .all(),
+        )
+        index.read(
+          rows.map(([k, v]) => [seqOf(k), v] as const),
+          range.to,
+          rows.length < READ_AHEAD,
+          Date.now(),
+        )
+      })().finally(() => this.#reads.delete(index))
+      this.#reads.set(index, reading)
+    }
+    return reading
+  }
+
+  /**
+   * Records the deliveries (the delivered mark, and a state record only where the mark cannot
+   * tell), reads the bodies not kept in memory, and only then hands the messages out.
+   */
+  async #deliver(queue: string, index: QueueIndex, taken: Entry[], now: number): Promise<IncomingMessage[]> {
+    const records = index.recordsFor(taken)
+    const missing = taken.filter((e) => e.value === undefined)
+    for (const e of records) e.stored = true
+    let bodies: Array<string | undefined> = []
+    try {
+      ;[bodies] = await Promise.all([
+        missing.length > 0
+          ? this.#store.run((db) => db.getMany(missing.map((e) => key.message(queue, e.seq))))
+          : [],
+        this.#recordDeliveries(queue, index, records),
+      ])
+    } catch (error) {
       // Nothing was handed out: make the messages visible again rather than sit out a lease.
-      for (const { seq, entry } of taken) index.reschedule(seq, entry, now, now)
+      for (const e of taken) index.release(e, now, now)
+      index.notify()
       throw error
-    })
-    return taken.map(({ seq, entry }, i) => {
-      const stored = decodeMessage(bodies[i]!)
-      return {
+    }
+    for (const [i, e] of missing.entries()) e.value = bodies[i]
+    const delivered: IncomingMessage[] = []
+    for (const e of taken) {
+      const value = e.value
+      e.value = undefined
+      if (value === undefined) {
+        // A state record outlived its message (an ack raced a redelivery's record): tidy it away.
+        index.remove(e)
+        void this.#store.run((db) => db.del(key.state(queue, e.seq))).catch(() => {})
+        continue
+      }
+      const stored = decodeMessage(value)
+      delivered.push({
         id: stored.id,
         body: stored.body,
         contentType: stored.contentType,
-        receiptHandle: `lq1.${queue}.${seq.toString(16)}.${entry.deliveries}`,
-        attempt: entry.deliveries,
+        receiptHandle: `lq1.${queue}.${e.seq.toString(16)}.${e.deliveries}`,
+        attempt: e.deliveries,
         enqueuedAt: new Date(stored.enqueuedAt),
         attributes: stored.attributes,
-      }
-    })
+      })
+    }
+    return delivered
   }
 
-  #lease(queue: string, index: QueueIndex, handle: string) {
+  /**
+   * One write for a receive: the state records it needs, and the delivered mark if it rose. Writes
+   * land in queue order, so a receive whose first deliveries a mark already queued covers waits for
+   * that write rather than writing its own.
+   */
+  #recordDeliveries(queue: string, index: QueueIndex, records: readonly Entry[]): Promise<void> {
+    const ops: Batch = records.map((e) => ({
+      type: 'put',
+      key: key.state(queue, e.seq),
+      // Visible at once after a restart: the lease's holder died with the process.
+      value: encodeState({ deliveries: e.deliveries, visibleAt: 0 }),
+    }))
+    const mark = index.mark
+    if (mark > index.markQueued) {
+      index.markQueued = mark
+      ops.push({ type: 'put', key: key.delivered(queue), value: hex(mark) })
+      const write = this.#writes.push(ops).then(
+        () => {
+          if (mark > index.markOnDisk) index.markOnDisk = mark
+        },
+        (error: unknown) => {
+          index.markQueued = index.markOnDisk // the next receive writes it again
+          throw error
+        },
+      )
+      this.#markWrites.set(index, write)
+      return write
+    }
+    const pending = index.markOnDisk < mark ? this.#markWrites.get(index) : undefined
+    if (ops.length === 0) return pending ?? Promise.resolve()
+    return Promise.all([this.#writes.push(ops), pending]).then(() => {})
+  }
+
+  #clearMessages(queue: string): Promise<unknown> {
+    return this.#store.run((db) =>
+      Promise.all([db.clear(key.range('M', queue)), db.clear(key.range('S', queue))]),
+    )
+  }
+
+  #lease(queue: string, index: QueueIndex, handle: string): Entry | undefined {
     const match = HANDLE.exec(handle)
     if (!match || match[1] !== queue) return undefined
-    const seq = Number.parseInt(match[2]!, 16)
-    const entry = index.current(seq, Number(match[3]))
-    return entry ? { seq, entry } : undefined
-  }
-
-  async #setVisibility(
-    queue: string,
-    index: QueueIndex,
-    lease: { seq: number; entry: ReturnType<QueueIndex['current']> & {} },
-    visibleAt: number,
-    now: number,
-  ): Promise<void> {
-    index.reschedule(lease.seq, lease.entry, visibleAt, now)
-    if (visibleAt <= now) index.notify()
-    const state: StoredState = { d: lease.entry.deliveries, v: visibleAt }
-    await this.db.put(key.state(queue, lease.seq), JSON.stringify(state))
+    return index.current(Number.parseInt(match[2]!, 16), Number(match[3]))
   }
 }
 

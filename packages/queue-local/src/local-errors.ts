@@ -1,23 +1,100 @@
 import { QueueError } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
-/** Level's errors carry a `code`; a failed open wraps the real reason in `cause`. */
-export function classifyLocalError(error: unknown, location: string): QueueError | undefined {
+/** LevelDB reports system errors as text (`IO error: <file>: <strerror>`): their errno names. */
+const STRERROR: ReadonlyArray<readonly [RegExp, string]> = [
+  [/No space left on device/i, 'ENOSPC'],
+  [/Read-only file system/i, 'EROFS'],
+  [/Permission denied/i, 'EACCES'],
+  [/Operation not permitted/i, 'EPERM'],
+  [/Not a directory/i, 'ENOTDIR'],
+  [/No such file or directory/i, 'ENOENT'],
+  [/Too many open files/i, 'EMFILE'],
+  [/Disk quota exceeded/i, 'EDQUOT'],
+  [/Input\/output error/i, 'EIO'],
+]
+
+const REASON: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  ENOENT: 'a part of the path does not exist',
+  EMFILE: 'too many open files',
+  EIO: 'an input/output error',
+}
+
+/** Errno names after which the store is worth reopening once space or files are freed. */
+const RECOVERABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE'])
+
+/** The system errno behind a level error, looking through `cause`. */
+export function errnoOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown }
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
+    if (typeof message === 'string') {
+      for (const [pattern, errno] of STRERROR) if (pattern.test(message)) return errno
+    }
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** A write failed in a way that leaves LevelDB unusable until reopened (its errors are sticky). */
+export function isRecoverableFault(error: unknown): boolean {
+  const errno = errnoOf(error)
+  return errno !== undefined && RECOVERABLE.has(errno)
+}
+
+export interface ClassifyContext {
+  location: string
+  /** The store is being reopened after a fault: calls caught in between may simply retry. */
+  recovering: boolean
+}
+
+/**
+ * Level's errors carry a `code`; a failed open wraps the real reason in `cause` (a Node errno from
+ * creating the folder, or LevelDB's text). The message names the location and the real reason.
+ */
+export function classifyLocalError(
+  error: unknown,
+  { location, recovering }: ClassifyContext,
+): QueueError | undefined {
   const code = levelCode(error)
   const causeCode = levelCode((error as { cause?: unknown } | undefined)?.cause)
+  const detail = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error)?.message
+  const options = (retryable: boolean) => ({ cause: error, retryable, driver: DRIVER_NAME })
   if (code === 'LEVEL_LOCKED' || causeCode === 'LEVEL_LOCKED') {
+    const message = /already held by process/.test(detail ?? '')
+      ? `the database at ${location} is already open in this process: use one driver per location (LevelDB admits one handle at a time)`
+      : `the database at ${location} is locked: another process has it open (LevelDB admits one process at a time)`
+    return new QueueError('UNAVAILABLE', message, options(false))
+  }
+  const errno = errnoOf(error)
+  if (code === 'LEVEL_DATABASE_NOT_OPEN' && recovering && errno === undefined) {
     return new QueueError(
       'UNAVAILABLE',
-      `the database at ${location} is locked: another process has it open (LevelDB admits one process at a time)`,
-      { cause: error, retryable: false, driver: DRIVER_NAME },
+      `the database at ${location} is being reopened after a fault`,
+      options(true),
+    )
+  }
+  if (errno && code?.startsWith('LEVEL_')) {
+    const opening = code === 'LEVEL_DATABASE_NOT_OPEN'
+    const what = `${opening ? 'cannot open' : 'cannot write to'} the database at ${location}: ${REASON[errno] ?? errno} (${errno})`
+    if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') {
+      return new QueueError('PERMISSION_DENIED', what, options(false))
+    }
+    const recoverable = RECOVERABLE.has(errno)
+    return new QueueError(
+      'UNAVAILABLE',
+      recoverable ? `${what}; retry once space is freed` : what,
+      options(recoverable),
     )
   }
   if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_IO_ERROR' || code === 'LEVEL_CORRUPTION') {
-    return new QueueError('UNAVAILABLE', `the database at ${location} failed: ${(error as Error).message}`, {
-      cause: error,
-      retryable: false,
-      driver: DRIVER_NAME,
-    })
+    return new QueueError('UNAVAILABLE', `the database at ${location} failed: ${detail}`, options(false))
   }
   return undefined
 }

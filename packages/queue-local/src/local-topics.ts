@@ -9,7 +9,6 @@ import {
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
-import type { QueueIndex } from './queue-index.js'
 
 /**
  * Topics in the same store. A subscription is a queue whose name is its address `topic/sub` (`/`
@@ -24,16 +23,16 @@ const subscriptionKey = (topic: string, subscription: string) => `U!${topic}!${s
 
 /** What the topics need of the local driver. */
 export interface LocalTopicHost {
-  readonly db: Level<string, string>
+  /** Runs a call on the database, as the driver does (errors classified, a full disk recovered). */
+  run<T>(call: (db: Level<string, string>) => Promise<T>): Promise<T>
   readonly sync: boolean
   open(): Promise<void>
-  /** A queue's index (its seq counter and what is visible), `QUEUE_NOT_FOUND` when missing. */
-  index(queue: string): Promise<QueueIndex>
   createQueue(queue: string): Promise<void>
   deleteQueue(queue: string): Promise<void>
-  messageKey(queue: string, seq: number): string
-  nextKey(queue: string): string
-  encode(message: OutgoingMessage, id: string, enqueuedAt: number): string
+  /** Writes messages into several queues in one durable batch; resolves with their ids per queue. */
+  sendMany(
+    targets: ReadonlyArray<{ queue: string; messages: readonly OutgoingMessage[]; ids?: readonly string[] }>,
+  ): Promise<string[][]>
 }
 
 export class LocalTopics {
@@ -49,7 +48,7 @@ export class LocalTopics {
     if (topics.has(topic)) return
     // Subscriptions left by a deletion cut short by a crash must not come back with the new topic.
     await this.#clearSubscriptions(topic)
-    await this.#host.db.put(topicKey(topic), '{}', { sync: this.#host.sync })
+    await this.#host.run((db) => db.put(topicKey(topic), '{}', { sync: this.#host.sync }))
     topics.set(topic, new Map())
   }
 
@@ -57,7 +56,7 @@ export class LocalTopics {
   async deleteTopic(topic: string): Promise<void> {
     const topics = await this.#load()
     topics.delete(topic)
-    await this.#host.db.del(topicKey(topic), { sync: true })
+    await this.#host.run((db) => db.del(topicKey(topic), { sync: true }))
     await this.#clearSubscriptions(topic)
   }
 
@@ -70,52 +69,36 @@ export class LocalTopics {
     if (subscriptions.has(subscription)) return
     // The queue first: a publish fans out to the subscription only once it is recorded, after.
     await this.#host.createQueue(subscriptionAddress(topic, subscription))
-    await this.#host.db.put(subscriptionKey(topic, subscription), JSON.stringify(filter ?? null), {
-      sync: this.#host.sync,
-    })
+    await this.#host.run((db) =>
+      db.put(subscriptionKey(topic, subscription), JSON.stringify(filter ?? null), { sync: this.#host.sync }),
+    )
     subscriptions.set(subscription, filter)
   }
 
   async deleteSubscription(topic: string, subscription: string): Promise<void> {
     const topics = await this.#load()
     topics.get(topic)?.delete(subscription)
-    await this.#host.db.del(subscriptionKey(topic, subscription), { sync: true })
+    await this.#host.run((db) => db.del(subscriptionKey(topic, subscription), { sync: true }))
     await this.#host.deleteQueue(subscriptionAddress(topic, subscription))
   }
 
   async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
     const subscriptions = [...this.#subscriptions(await this.#load(), topic)]
-    const targets = await Promise.all(
-      subscriptions.map(async ([name, filter]) => {
-        const queue = subscriptionAddress(topic, name)
-        return { queue, filter, index: await this.#host.index(queue) }
-      }),
-    )
-    const now = Date.now()
     const ids = messages.map(() => randomUUID())
-    const ops: Array<{ type: 'put'; key: string; value: string }> = []
-    const added: Array<{ index: QueueIndex; seq: number }> = []
-    for (const { queue, filter, index } of targets) {
-      const before = added.length
-      messages.forEach((m, i) => {
-        if (!matchesFilter(filter, m.attributes)) return
-        const seq = index.nextSeq++
-        ops.push({
-          type: 'put',
-          key: this.#host.messageKey(queue, seq),
-          value: this.#host.encode(m, ids[i]!, now),
-        })
-        added.push({ index, seq })
-      })
-      if (added.length > before) {
-        ops.push({ type: 'put', key: this.#host.nextKey(queue), value: String(index.nextSeq) })
-      }
-    }
-    // Visible only once durable, in every subscription at once.
-    if (ops.length > 0) await this.#host.db.batch(ops, { sync: this.#host.sync })
-    const after = Date.now()
-    for (const { index, seq } of added) index.insert(seq, 0, 0, after)
-    for (const { index } of targets) index.notify()
+    // Each copy keeps the published message's id; all copies go in one batch, in every match or none.
+    const targets = subscriptions.flatMap(([name, filter]) => {
+      const picked = messages.flatMap((m, i) => (matchesFilter(filter, m.attributes) ? [i] : []))
+      return picked.length === 0
+        ? []
+        : [
+            {
+              queue: subscriptionAddress(topic, name),
+              messages: picked.map((i) => messages[i]!),
+              ids: picked.map((i) => ids[i]!),
+            },
+          ]
+    })
+    await this.#host.sendMany(targets)
     return ids.map((id) => ({ id }))
   }
 
@@ -132,11 +115,13 @@ export class LocalTopics {
 
   async #clearSubscriptions(topic: string): Promise<void> {
     const prefix = `U!${topic}!`
-    const names: string[] = []
-    for await (const k of this.#host.db.keys({ gt: prefix, lt: `${prefix}~` }))
-      names.push(k.slice(prefix.length))
+    const names = await this.#host.run(async (db) => {
+      const found: string[] = []
+      for await (const k of db.keys({ gt: prefix, lt: `${prefix}~` })) found.push(k.slice(prefix.length))
+      return found
+    })
     for (const name of names) {
-      await this.#host.db.del(subscriptionKey(topic, name), { sync: true })
+      await this.#host.run((db) => db.del(subscriptionKey(topic, name), { sync: true }))
       await this.#host.deleteQueue(subscriptionAddress(topic, name))
     }
   }
@@ -145,13 +130,15 @@ export class LocalTopics {
   #load(): Promise<Map<string, Map<string, SubscriptionFilter | undefined>>> {
     this.#topics ??= (async () => {
       await this.#host.open()
-      const topics = new Map<string, Map<string, SubscriptionFilter | undefined>>()
-      for await (const k of this.#host.db.keys({ gt: 'T!', lt: 'T!~' })) topics.set(k.slice(2), new Map())
-      for await (const [k, v] of this.#host.db.iterator({ gt: 'U!', lt: 'U!~' })) {
-        const [topic, subscription] = k.slice(2).split('!') as [string, string]
-        topics.get(topic)?.set(subscription, (JSON.parse(v) as SubscriptionFilter | null) ?? undefined)
-      }
-      return topics
+      return this.#host.run(async (db) => {
+        const topics = new Map<string, Map<string, SubscriptionFilter | undefined>>()
+        for await (const k of db.keys({ gt: 'T!', lt: 'T!~' })) topics.set(k.slice(2), new Map())
+        for await (const [k, v] of db.iterator({ gt: 'U!', lt: 'U!~' })) {
+          const [topic, subscription] = k.slice(2).split('!') as [string, string]
+          topics.get(topic)?.set(subscription, (JSON.parse(v) as SubscriptionFilter | null) ?? undefined)
+        }
+        return topics
+      })
     })()
     this.#topics.catch(() => {
       this.#topics = undefined

@@ -1,86 +1,232 @@
 import { MinHeap } from './heap.js'
 
-/** What the index keeps per message: no body, so memory stays small however large messages are. */
+export enum Place {
+  /** Visible: in the ready heap. */
+  Ready = 0,
+  /** Leased: in the lease list. */
+  Leased = 1,
+  /** Delayed (a delayed send or nack): in the waiting heap. */
+  Waiting = 2,
+  /** Acked, or its queue deleted. */
+  Gone = 3,
+}
+
+/** What the index keeps per message in memory. */
 export interface Entry {
+  readonly seq: number
   /** Deliveries so far. The current lease's receipt handle carries this number as its token. */
   deliveries: number
   /** Epoch ms from which the message may be delivered (after a delay or a lease). */
   visibleAt: number
-  /** True while the seq sits in the ready heap. */
-  ready: boolean
+  place: Place
+  /** A state record (S!) may exist on disk, so an ack must delete it too. */
+  stored: boolean
+  /** The encoded message, kept from the send or the read-ahead until its first delivery. */
+  value: string | undefined
+  /** Not yet delivered and counted against the read-ahead budget. */
+  buffered: boolean
 }
+
+/** Most undelivered messages the index holds in memory; the rest of a backlog stays on disk. */
+export const BUFFER_LIMIT = 2_048
+/** Messages read from disk at a time, in key order, when the in-memory ones run short. */
+export const READ_AHEAD = 128
+/** Bodies larger than this are read again at delivery rather than kept in memory. */
+const KEEP_VALUE_BYTES = 16_384
 
 /**
  * The in-memory view of one queue. LevelDB admits one process per database, so within that process
- * this index is the truth and the store is its durable copy. All methods are synchronous: a message
- * is leased in the same tick it is picked, so concurrent receives can never take the same one.
+ * this index is the truth and the store is its durable copy. Memory stays flat however long the
+ * queue: messages at or above `scan` (a cursor in key order) stay on disk until a receive needs
+ * them, apart from delayed ones, which are always held (their visibility is in their state record).
+ * All methods are synchronous: a message is leased in the same tick it is picked, so concurrent
+ * receives can never take the same one.
  */
 export class QueueIndex {
+  /** The next seq a send gets. */
   nextSeq: number
+  /** The ceiling on disk (see `N!`): sends may use seqs below it without writing it. */
+  ceiling: number
+  /** The delivered mark as loaded on open: a message read from disk below it was delivered once. */
+  readonly loadedMark: number
+  /** The mark the next write of `D!` records: every seq below it was delivered, or has a record. */
+  mark: number
+  /** The highest mark known to be on disk. */
+  markOnDisk: number
+  /** The highest mark queued for writing. */
+  markQueued: number
+  /** Every message below `scan` is in `entries` (or gone); from `scan` on, only delayed ones. */
+  scan: number
   readonly entries = new Map<number, Entry>()
-  /** Visible messages, oldest seq first: FIFO. */
-  readonly #ready = new MinHeap<number>((a, b) => a < b)
-  /** Delayed and leased messages, soonest visibility first; entries may be stale. */
-  readonly #pending = new MinHeap<{ at: number; seq: number }>((a, b) => a.at < b.at)
+  /** Visible messages, oldest seq first: FIFO. May hold stale entries, skipped on pop. */
+  readonly #ready = new MinHeap<Entry>((a, b) => a.seq < b.seq)
+  /** Leased messages in order of expiry: every lease lasts the same, so that is insertion order. */
+  readonly #leases = new Map<number, Entry>()
+  /** Delayed messages, soonest first; entries may be stale. */
+  readonly #waiting = new MinHeap<{ at: number; entry: Entry }>((a, b) => a.at < b.at)
+  /** First seqs of sends whose write has not completed: the read-ahead must not pass them. */
+  readonly #sending = new Set<number>()
   readonly #waiters = new Set<() => void>()
+  #buffered = 0
 
-  constructor(nextSeq = 0) {
+  constructor(nextSeq: number, mark: number, scan: number) {
     this.nextSeq = nextSeq
+    this.ceiling = nextSeq
+    this.loadedMark = mark
+    this.mark = mark
+    this.markOnDisk = mark
+    this.markQueued = mark
+    this.scan = scan
   }
 
-  /** Adds a message (on send, or when loading from disk). */
-  insert(seq: number, deliveries: number, visibleAt: number, now: number): void {
-    const entry: Entry = { deliveries, visibleAt, ready: false }
-    this.entries.set(seq, entry)
-    this.#schedule(seq, entry, now)
+  /** Reserves `count` seqs for a send; the first one also names the send until it completes. */
+  allocate(count: number): number {
+    const first = this.nextSeq
+    this.nextSeq += count
+    this.#sending.add(first)
+    return first
   }
 
   /**
-   * Leases up to `max` visible messages, oldest first. Expired leases are reclaimed here, lazily,
-   * rather than by timers.
+   * A send's write completed: delayed messages are always held; the rest too while they extend the
+   * in-memory run and the buffer has room, else they wait on disk for the read-ahead.
    */
-  take(max: number, now: number, leaseMs: number): Array<{ seq: number; entry: Entry }> {
+  sent(first: number, messages: ReadonlyArray<{ value: string; visibleAt: number }>, now: number): void {
+    this.#sending.delete(first)
+    const absorb =
+      first === this.scan &&
+      this.#buffered + messages.length <= BUFFER_LIMIT &&
+      this.#lowestSending() >= first + messages.length
+    messages.forEach(({ value, visibleAt }, i) => {
+      const seq = first + i
+      if (visibleAt > now) this.#add(seq, 0, visibleAt, true, undefined, now)
+      else if (absorb) this.#add(seq, 0, 0, false, value, now)
+    })
+    if (absorb) this.scan = first + messages.length
+  }
+
+  /** A send's write failed: its seqs are skipped for good. */
+  unsent(first: number): void {
+    this.#sending.delete(first)
+  }
+
+  /** Adds a message that has a state record on disk (on open). */
+  restore(seq: number, deliveries: number, visibleAt: number, now: number): void {
+    this.#add(seq, deliveries, visibleAt, true, undefined, now)
+  }
+
+  /**
+   * Where the read-ahead should read next: `[from, to)`; undefined when all is in memory, or when
+   * `max` visible messages wait ahead of the cursor already (by default, whatever waits).
+   */
+  unread(max = Number.POSITIVE_INFINITY): { from: number; to: number } | undefined {
+    const to = Math.min(this.#lowestSending(), this.nextSeq)
+    if (this.scan >= to) return undefined
+    const head = this.#ready.peek()
+    // Enough visible messages ahead of the cursor already: no read yet.
+    if (this.#ready.size >= max && head !== undefined && head.seq < this.scan) return undefined
+    return { from: this.scan, to }
+  }
+
+  /** Takes in what the read-ahead found in `[from, to)`; `complete` when it read to `to`. */
+  read(rows: ReadonlyArray<readonly [number, string]>, to: number, complete: boolean, now: number): void {
+    for (const [seq, value] of rows) {
+      if (seq < this.scan || this.entries.has(seq)) continue // a delayed one, held already
+      this.#add(seq, seq < this.loadedMark ? 1 : 0, 0, false, value, now)
+    }
+    const end = complete ? to : rows[rows.length - 1]![0] + 1
+    if (end > this.scan) this.scan = end
+  }
+
+  /**
+   * Leases up to `max` visible messages, oldest first. Expired leases and due delays are promoted
+   * here, lazily, rather than by timers. Stops at the cursor while messages below it on disk are
+   * unread, so FIFO holds across the read-ahead.
+   */
+  take(max: number, now: number, leaseMs: number): Entry[] {
     this.#promote(now)
-    const taken: Array<{ seq: number; entry: Entry }> = []
-    while (taken.length < max && this.#ready.size > 0) {
-      const seq = this.#ready.pop()!
-      const entry = this.entries.get(seq)
-      if (!entry?.ready) continue
-      entry.ready = false
+    // Messages from the cursor on are on disk (or in flight): only delayed ones are held, and they
+    // wait until the read-ahead passes them.
+    const unreadFrom = this.scan < this.nextSeq ? this.scan : Number.POSITIVE_INFINITY
+    const taken: Entry[] = []
+    while (taken.length < max) {
+      const entry = this.#ready.peek()
+      if (entry === undefined || entry.seq >= unreadFrom) break
+      this.#ready.pop()
+      if (entry.place !== Place.Ready) continue
       entry.deliveries += 1
-      entry.visibleAt = now + leaseMs
-      this.#pending.push({ at: entry.visibleAt, seq })
-      taken.push({ seq, entry })
+      if (entry.buffered) {
+        entry.buffered = false
+        this.#buffered -= 1
+      }
+      this.#lease(entry, now + leaseMs)
+      taken.push(entry)
     }
     return taken
   }
 
-  /** The entry a handle names, if that handle's lease is still the latest one. */
+  /**
+   * Which taken entries need a state record for their delivery count to survive a restart, after
+   * raising the mark over the first deliveries the mark can cover.
+   */
+  recordsFor(taken: readonly Entry[]): Entry[] {
+    const limit = Math.min(this.#lowestSending(), this.nextSeq)
+    let top = -1
+    for (const e of taken) if (e.deliveries === 1 && !e.stored && e.seq > top) top = e.seq
+    // Nothing undelivered and unrecorded lies below a taken seq: the ready heap is popped in seq
+    // order, delayed messages have records, unread ones are above the cursor, sends in flight are
+    // excluded by `limit`.
+    if (top >= 0) this.mark = Math.max(this.mark, Math.min(top + 1, limit))
+    return taken.filter((e) => e.stored || e.deliveries > 1 || e.seq >= this.mark)
+  }
+
+  /** The entry a handle names, if that handle's delivery is still the latest one. */
   current(seq: number, token: number): Entry | undefined {
     const entry = this.entries.get(seq)
     return entry && entry.deliveries === token ? entry : undefined
   }
 
-  remove(seq: number): void {
-    this.entries.delete(seq)
+  /** Forgets an acked (or vanished) message. */
+  remove(entry: Entry): void {
+    if (entry.place === Place.Gone) return
+    if (entry.place === Place.Leased) this.#leases.delete(entry.seq)
+    if (entry.buffered) this.#buffered -= 1
+    entry.place = Place.Gone
+    entry.value = undefined
+    this.entries.delete(entry.seq)
   }
 
-  /** Makes the message visible at `visibleAt` (a nack, a renewal, or a rollback). */
-  reschedule(seq: number, entry: Entry, visibleAt: number, now: number): void {
-    entry.visibleAt = visibleAt
-    entry.ready = false
-    this.#schedule(seq, entry, now)
+  /** Makes the message visible at `visibleAt`: a nack, or a delivery that failed. */
+  release(entry: Entry, visibleAt: number, now: number): void {
+    if (entry.place === Place.Gone) return
+    if (entry.place === Place.Leased) this.#leases.delete(entry.seq)
+    this.#schedule(entry, visibleAt, now)
   }
 
-  /** Ms until the next delayed or leased message becomes visible, or Infinity. */
+  /** Restarts the lease from now (a renewal). */
+  renew(entry: Entry, visibleAt: number): void {
+    if (entry.place === Place.Gone) return
+    if (entry.place === Place.Leased) this.#leases.delete(entry.seq)
+    this.#lease(entry, visibleAt)
+  }
+
+  /** Ms until the next lease or delay ends, or Infinity. */
   nextVisibleIn(now: number): number {
-    for (;;) {
-      const head = this.#pending.peek()
-      if (head === undefined) return Number.POSITIVE_INFINITY
-      const entry = this.entries.get(head.seq)
-      if (entry && !entry.ready && entry.visibleAt === head.at) return Math.max(0, head.at - now)
-      this.#pending.pop()
+    let at = Number.POSITIVE_INFINITY
+    for (const entry of this.#leases.values()) {
+      at = entry.visibleAt
+      break
     }
+    for (;;) {
+      const head = this.#waiting.peek()
+      if (head === undefined) break
+      if (head.entry.place === Place.Waiting && head.entry.visibleAt === head.at) {
+        at = Math.min(at, head.at)
+        break
+      }
+      this.#waiting.pop()
+    }
+    return Math.max(0, at - now)
   }
 
   /** Resolves on the next `notify()`, after `ms`, or on abort — whichever is first. */
@@ -104,29 +250,78 @@ export class QueueIndex {
     for (const wake of [...this.#waiters]) wake()
   }
 
+  /** Messages held in memory (the rest of a backlog is on disk). */
   get size(): number {
     return this.entries.size
   }
 
-  #schedule(seq: number, entry: Entry, now: number): void {
-    if (entry.visibleAt <= now) {
-      entry.ready = true
-      this.#ready.push(seq)
+  /** Items in every in-memory structure, stale ones included: what flat memory is measured by. */
+  get footprint(): number {
+    return this.entries.size + this.#leases.size + this.#ready.size + this.#waiting.size + this.#sending.size
+  }
+
+  #add(
+    seq: number,
+    deliveries: number,
+    visibleAt: number,
+    stored: boolean,
+    value: string | undefined,
+    now: number,
+  ) {
+    const buffered = deliveries === 0 && value !== undefined
+    const entry: Entry = {
+      seq,
+      deliveries,
+      visibleAt,
+      place: Place.Gone,
+      stored,
+      value: value !== undefined && value.length <= KEEP_VALUE_BYTES ? value : undefined,
+      buffered,
+    }
+    if (buffered) this.#buffered += 1
+    this.entries.set(seq, entry)
+    this.#schedule(entry, visibleAt, now)
+  }
+
+  #lease(entry: Entry, visibleAt: number): void {
+    entry.place = Place.Leased
+    entry.visibleAt = visibleAt
+    this.#leases.set(entry.seq, entry)
+  }
+
+  #schedule(entry: Entry, visibleAt: number, now: number): void {
+    entry.visibleAt = visibleAt
+    if (visibleAt <= now) {
+      entry.place = Place.Ready
+      this.#ready.push(entry)
     } else {
-      this.#pending.push({ at: entry.visibleAt, seq })
+      entry.place = Place.Waiting
+      this.#waiting.push({ at: visibleAt, entry })
     }
   }
 
   #promote(now: number): void {
+    for (const entry of this.#leases.values()) {
+      if (entry.visibleAt > now) break
+      this.#leases.delete(entry.seq)
+      entry.place = Place.Ready
+      this.#ready.push(entry)
+    }
     for (;;) {
-      const head = this.#pending.peek()
+      const head = this.#waiting.peek()
       if (head === undefined || head.at > now) return
-      this.#pending.pop()
-      const entry = this.entries.get(head.seq)
-      if (entry && !entry.ready && entry.visibleAt === head.at) {
-        entry.ready = true
-        this.#ready.push(head.seq)
+      this.#waiting.pop()
+      const { entry } = head
+      if (entry.place === Place.Waiting && entry.visibleAt === head.at) {
+        entry.place = Place.Ready
+        this.#ready.push(entry)
       }
     }
+  }
+
+  #lowestSending(): number {
+    let lowest = Number.POSITIVE_INFINITY
+    for (const first of this.#sending) if (first < lowest) lowest = first
+    return lowest
   }
 }

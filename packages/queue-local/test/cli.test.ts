@@ -93,7 +93,9 @@ describe('anyqueue-conformance <module>', () => {
     expect(code).toBe(0)
   })
 
-  test('a missing target is "no such file", a bad one says what to export, bad usage exits 2', async () => {
+  test('a missing target is "no such file", a bad one says what to export, bad usage exits 2', {
+    timeout: 60_000,
+  }, async () => {
     const missing = await run({}, './nowhere/target.js')
     expect(missing.stderr).toMatch(/\.\/nowhere\/target\.js: no such file/)
     expect(missing.code).toBe(2)
@@ -106,7 +108,7 @@ describe('anyqueue-conformance <module>', () => {
     expect((await run({})).code).toBe(2)
   })
 
-  test('--list names every case by id', async () => {
+  test('--list names every case by id', { timeout: 30_000 }, async () => {
     const { code, stdout } = await run({}, '--list')
     expect(code).toBe(0)
     expect(stdout).toMatch(/^ack\.exactly-the-named\s+ack: deletes exactly the message named/m)

@@ -5,7 +5,7 @@
 import { pubsubBackend, resolveBackend } from '@anyqueue/conformance/backends'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { PubSub, v1 } from '@google-cloud/pubsub'
-import { portableSteps, report, reportConsumer, stepComparer } from '../../../scripts/bench-kit.mjs'
+import { consumeVsLoop, portableSteps, report, stepComparer } from '../../../scripts/bench-kit.mjs'
 import { createPubSubDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000)
@@ -64,8 +64,20 @@ try {
       { name: `pull 10 + acknowledge (${N / 2} each)`, ...receiveAck },
     ],
   )
-  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 300)
-  await reportConsumer('queue-pubsub', consume, (await queues()).anyqueue, consumerMessages, payload)
+  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 2_000)
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+  const loop = await consumeVsLoop(consume, (await queues()).anyqueue, {
+    messages: consumerMessages,
+    concurrency: 16,
+    rounds,
+    payload,
+  })
+  report(
+    `consume() vs manual loop on queue-pubsub — ${consumerMessages.toLocaleString('en-US')} messages, no-op handler, ${rounds} alternating rounds; manual loop = receive 10 + ackBatch`,
+    'consume()',
+    'manual loop',
+    [{ name: 'consume, concurrency 16', ...loop }],
+  )
 } finally {
   await client.close()
   await Promise.all([publisher.close(), subscriber.close()])

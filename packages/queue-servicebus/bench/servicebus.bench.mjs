@@ -6,7 +6,7 @@
 import { resolveBackend, servicebusBackend } from '@anyqueue/conformance/backends'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { ServiceBusClient } from '@azure/service-bus'
-import { portableSteps, report, reportConsumer, stepComparer } from '../../../scripts/bench-kit.mjs'
+import { consumeVsLoop, drainWith, portableSteps, report, stepComparer } from '../../../scripts/bench-kit.mjs'
 import { createServiceBusDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 2_000)
@@ -40,6 +40,50 @@ const raw = {
 }
 const compare = stepComparer(raw, portableSteps(payload))
 
+/**
+ * consume() at `concurrency` against the SDK's own streaming receiver with as many concurrent
+ * calls, each on its own queue filled afresh before its turn, rounds alternating.
+ */
+async function consumeVsSubscribe(messages, concurrency, rounds) {
+  const { sender, queue } = await queues()
+  const fill = async () => {
+    for (let b = 0; b < messages / 10; b++) await sender.sendMessages(Array.from({ length: 10 }, sdkMessage))
+  }
+  const time = { subject: 0, baseline: 0 }
+  const timed = async (side, work) => {
+    await fill()
+    const started = process.hrtime.bigint()
+    await work()
+    time[side] += Number(process.hrtime.bigint() - started) / 1e9
+  }
+  for (let round = 0; round < rounds; round++) {
+    await timed('baseline', async () => {
+      const receiver = sdk.createReceiver(queue.name, { maxAutoLockRenewalDurationInMs: 0 })
+      let handled = 0
+      let finish
+      const finished = new Promise((resolve) => {
+        finish = resolve
+      })
+      const subscription = receiver.subscribe(
+        {
+          async processMessage() {
+            if (++handled === messages) finish()
+          },
+          async processError({ error }) {
+            console.error('subscribe:', error)
+          },
+        },
+        { autoCompleteMessages: true, maxConcurrentCalls: concurrency },
+      )
+      await finished
+      await subscription.close()
+      await receiver.close()
+    })
+    await timed('subject', () => drainWith(consume, queue, messages, concurrency))
+  }
+  return { subject: (messages * rounds) / time.subject, baseline: (messages * rounds) / time.baseline }
+}
+
 try {
   const one = { raw: await queues(), anyqueue: (await queues()).queue }
   await compare(10, 1, 'sendOne', one) // links and tokens up before timing
@@ -52,8 +96,27 @@ try {
     { name: `sendBatch of 10 (${N / 2} each)`, ...sendTen },
     { name: `receive 10 + ackBatch (${N / 2} each)`, ...receiveAck },
   ])
-  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 1_000)
-  await reportConsumer('queue-servicebus', consume, (await queues()).queue, consumerMessages, payload)
+  const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 2_000)
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+  const loop = await consumeVsLoop(consume, (await queues()).queue, {
+    messages: consumerMessages,
+    concurrency: 16,
+    rounds,
+    payload,
+  })
+  report(
+    `consume() vs manual loop on queue-servicebus — ${consumerMessages.toLocaleString('en-US')} messages, no-op handler, ${rounds} alternating rounds; manual loop = receive 10 + ackBatch`,
+    'consume()',
+    'manual loop',
+    [{ name: 'consume, concurrency 16', ...loop }],
+  )
+  const vsSubscribe = await consumeVsSubscribe(consumerMessages, 32, rounds)
+  report(
+    `consume() vs the SDK's receiver.subscribe() (autoComplete, maxConcurrentCalls 32) — ${consumerMessages.toLocaleString('en-US')} messages, no-op handler, ${rounds} alternating rounds`,
+    'consume()',
+    'subscribe()',
+    [{ name: 'concurrency 32', ...vsSubscribe }],
+  )
 } finally {
   await client.close()
   await sdk.close()

@@ -377,6 +377,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     const entity = await this.#entity(queue)
     const receiver = entity.idle.pop() ?? this.#receiver(entity, queue)
     let received: ServiceBusReceivedMessage[]
+    let reclaiming = false
     try {
       received = await receiver.receiveMessages(request.maxMessages, {
         // The SDK needs a round trip to learn the queue is empty: give a short poll that long.
@@ -384,11 +385,15 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
         abortSignal: request.signal,
       })
     } catch (error) {
-      if ((error as Error).name === 'AbortError') return []
+      if ((error as Error).name === 'AbortError') {
+        reclaiming = true
+        void this.#reclaim(entity, queue, receiver)
+        return []
+      }
       this.#forget(queue, error)
       throw error
     } finally {
-      if (entity.receivers.has(receiver)) entity.idle.push(receiver)
+      if (!reclaiming && entity.receivers.has(receiver)) entity.idle.push(receiver)
     }
     const now = Date.now()
     for (const [token, m] of entity.live) {
@@ -529,6 +534,43 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     const receiver = this.#newReceiver(queue)
     entity.receivers.add(receiver)
     return receiver
+  }
+
+  /**
+   * After an aborted receive. The SDK gives such a receive up without draining its link: the credit
+   * it granted stays open, and what the queue delivers on it later reaches no one and stays locked
+   * for a whole lease. A short receive on the same link takes those deliveries and drains the
+   * credit; they go straight back (abandoned, as a consumer that stops releases what it did not
+   * start), and the receiver rejoins the pool. Should that fail, the link is closed instead.
+   */
+  async #reclaim(entity: Entity, queue: string, receiver: ServiceBusReceiver): Promise<void> {
+    try {
+      const stray = await receiver.receiveMessages(LIMITS.maxBatch, { maxWaitTimeInMs: 50 })
+      await Promise.all(
+        stray.map((m) => {
+          entity.live.set(m.lockToken!, m)
+          return this.#settle(entity, m.lockToken!, 'abandon').catch(() => {})
+        }),
+      )
+      if (entity.receivers.has(receiver)) entity.idle.push(receiver)
+    } catch {
+      this.#discard(entity, queue, receiver)
+    }
+  }
+
+  /** Takes a receiver out of the pool for good, replacing it as the entity's settling receiver. */
+  #discard(entity: Entity, queue: string, receiver: ServiceBusReceiver): void {
+    if (!entity.receivers.delete(receiver)) return
+    if (entity.receiver === receiver) {
+      // Settling and renewing go by lock token: any open receiver of the entity serves.
+      let next = entity.idle.at(-1)
+      if (!next) {
+        next = this.#receiver(entity, queue)
+        entity.idle.push(next)
+      }
+      entity.receiver = next
+    }
+    void receiver.close().catch(() => {})
   }
 
   #newReceiver(queue: string): ServiceBusReceiver {

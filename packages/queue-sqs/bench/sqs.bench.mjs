@@ -13,7 +13,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import { portableSteps, report, reportConsumer, stepComparer } from '../../../scripts/bench-kit.mjs'
+import { consumeVsLoop, portableSteps, report, stepComparer } from '../../../scripts/bench-kit.mjs'
 import { createSqsDriver } from '../dist/index.js'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000)
@@ -88,7 +88,19 @@ try {
     { name: `receive 10 + ackBatch (${N / 2} each)`, ...receiveAck },
   ])
   const consumerMessages = Number(process.env.BENCH_CONSUMER_MESSAGES ?? 300)
-  await reportConsumer('queue-sqs', consume, (await queues()).queue, consumerMessages, payload)
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+  const loop = await consumeVsLoop(consume, (await queues()).queue, {
+    messages: consumerMessages,
+    concurrency: 16,
+    rounds,
+    payload,
+  })
+  report(
+    `consume() vs manual loop on queue-sqs — ${consumerMessages.toLocaleString('en-US')} messages, no-op handler, ${rounds} alternating rounds; manual loop = receive 10 + ackBatch`,
+    'consume()',
+    'manual loop',
+    [{ name: 'consume, concurrency 16', ...loop }],
+  )
 } finally {
   await client.close()
   sdk.destroy()

@@ -62,7 +62,7 @@ export const mutants: Mutant[] = [
     name: 'dead-letter-drops-own-attributes',
     breaks: "a dead letter loses the message's own attributes",
     file: 'dead-letters.js',
-    find: '.slice(0, 5);',
+    find: '.slice(0, 5 - Object.keys(extra).length);',
     replace: '.slice(0, 0);',
     mustFail: 'consumer.max-attempts-dead-letter',
   },
@@ -261,7 +261,7 @@ export const mutants: Mutant[] = [
   {
     name: 'received-attributes-dropped',
     breaks: 'received messages come without their attributes',
-    file: 'queue.js',
+    file: 'decode.js',
     find: 'attributes: m.attributes,',
     replace: 'attributes: {},',
     mustFail: 'payload.attributes-round-trip',
@@ -375,7 +375,7 @@ export const mutants: Mutant[] = [
   {
     name: 'attempt-not-passed-on',
     breaks: 'the Queue layer reports every delivery as attempt 1',
-    file: 'queue.js',
+    file: 'decode.js',
     find: 'attempt: m.attempt,',
     replace: 'attempt: 1,',
     mustFail: 'lease.comes-back',

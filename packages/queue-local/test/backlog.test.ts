@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { QueueClient } from '@anyqueue/queue-core'
+import { afterAll, describe, expect, test } from 'vitest'
+import { createLocalDriver } from '../src/index.js'
+import { BUFFER_LIMIT, READ_AHEAD } from '../src/queue-index.js'
+
+const root = mkdtempSync(join(tmpdir(), 'anyqueue-local-backlog-'))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+let folders = 0
+const location = () => join(root, `db${++folders}`)
+const open = (at: string) =>
+  new QueueClient(createLocalDriver({ location: at, createIfMissing: true, sync: false }))
+
+async function receiveAll(client: QueueClient, ack: boolean) {
+  const queue = client.queue<number>('q')
+  const got: Array<{ payload: number; attempt: number }> = []
+  for (;;) {
+    const messages = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
+    if (messages.length === 0) return got
+    got.push(...messages.map((m) => ({ payload: m.payload, attempt: m.attempt })))
+    if (ack) await queue.ackBatch(messages)
+  }
+}
+
+describe('a backlog beyond what the index holds in memory', () => {
+  test('FIFO, none lost or duplicated, across the read-ahead and with delayed messages in between', {
+    timeout: 30_000,
+  }, async () => {
+    const at = location()
+    let client = open(at)
+    const total = BUFFER_LIMIT + 3 * READ_AHEAD + 7
+    const delayed = new Set<number>()
+    for (let b = 0; b < total; b += 10) {
+      const entries = Array.from({ length: Math.min(10, total - b) }, (_, i) => {
+        const n = b + i
+        if (n % 97 === 5) delayed.add(n)
+        return { payload: n, delaySeconds: n % 97 === 5 ? 1 : 0 }
+      })
+      await client.queue('q').sendBatch(entries)
+    }
+    await client.close()
+    client = open(at) // the backlog is on disk, not in memory
+    const first = await receiveAll(client, true)
+    expect(first.map((m) => m.payload)).toEqual([...Array(total).keys()].filter((n) => !delayed.has(n)))
+    await new Promise((r) => setTimeout(r, 1_100))
+    const later = await receiveAll(client, true)
+    expect(later.map((m) => m.payload)).toEqual([...delayed])
+    await client.close()
+  })
+
+  test('a backlog on disk comes in full batches: the read-ahead runs before the in-memory run is short', async () => {
+    const at = location()
+    let client = open(at)
+    for (let b = 0; b < 3 * READ_AHEAD; b++) {
+      await client.queue('q').sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
+    }
+    await client.close()
+    client = open(at)
+    const sizes = new Set<number>()
+    for (;;) {
+      const messages = await client.queue('q').receive({ maxMessages: 10, waitSeconds: 0 })
+      if (messages.length === 0) break
+      sizes.add(messages.length)
+      await client.queue('q').ackBatch(messages)
+    }
+    expect([...sizes]).toEqual([10])
+    await client.close()
+  })
+
+  test('attempt counts every delivery across reopens, and only the delivered ones', async () => {
+    const at = location()
+    let client = open(at)
+    const queue = () => client.queue<number>('q')
+    for (let b = 0; b < 5; b++)
+      await queue().sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
+    const leased = await Promise.all([1, 2].map(() => queue().receive({ maxMessages: 10, waitSeconds: 0 })))
+    await client.close()
+    client = open(at)
+    const second = await queue().receive({ maxMessages: 10, waitSeconds: 0 }) // redeliveries first (FIFO)
+    await queue().nack(second[0]!, { delaySeconds: 0 })
+    await client.close()
+    client = open(at)
+    const all = await receiveAll(client, true)
+    const attempt = new Map(all.map((m) => [m.payload, m.attempt]))
+    expect(all.length).toBe(50)
+    const firstLeased = leased.flat().map((m) => m.payload)
+    expect(firstLeased.length).toBe(20)
+    for (let n = 0; n < 50; n++) {
+      const expected = second.some((m) => m.payload === n) ? 3 : firstLeased.includes(n) ? 2 : 1
+      expect({ n, attempt: attempt.get(n) }).toEqual({ n, attempt: expected })
+    }
+    await client.close()
+  })
+
+  test('concurrent sends and receives: after a reopen every unacked delivery counts once, no more', async () => {
+    const at = location()
+    let client = open(at)
+    const queue = client.queue<number>('q')
+    const delivered = new Set<number>()
+    const receiving = (async () => {
+      for (let idle = 0; idle < 20; ) {
+        const got = await Promise.all([1, 2, 3].map(() => queue.receive({ maxMessages: 7, waitSeconds: 0 })))
+        if (got.flat().length === 0) idle++
+        for (const m of got.flat()) delivered.add(m.payload)
+        await new Promise((r) => setImmediate(r))
+      }
+    })()
+    await Promise.all(
+      Array.from({ length: 30 }, (_, b) =>
+        queue.sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i }))),
+      ),
+    )
+    await receiving
+    await client.close()
+    client = open(at)
+    const all = await receiveAll(client, true)
+    expect(all.length).toBe(300)
+    for (const m of all)
+      expect({ n: m.payload, attempt: m.attempt }).toEqual({
+        n: m.payload,
+        attempt: delivered.has(m.payload) ? 2 : 1,
+      })
+    await client.close()
+  })
+})
