@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], maxConcurrency: 20 },
+  test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], maxConcurrency: 10 },
 })

@@ -36,7 +36,7 @@ export interface Consumer {
  * Runs `handler` for every message of `queue`: success acks; a thrown error is retried after a
  * backoff (a nack with delay, or the lease running out where the driver cannot delay a nack);
  * after `maxAttempts` the message is dead-lettered with the reason and acked. Leases of running
- * handlers are renewed at half-lease, up to the handler time limit. A message is never acked
+ * handlers are renewed every third of a lease, up to the handler time limit. A message is never acked
  * unless its handler succeeded.
  *
  * The pieces, each in its own file under `consumer/`: pollers receive into free handler slots

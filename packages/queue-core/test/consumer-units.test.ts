@@ -125,7 +125,7 @@ describe('describeThrown', () => {
 describe('LeaseRenewer', () => {
   test('renews the runs of a cohort still running, reports a failed renewal as lost, and stops for good', async () => {
     const driver = new FakeDriver()
-    driver.leaseSeconds = 0.1 // renew every 50 ms
+    driver.leaseSeconds = 0.15 // renew every 50 ms
     const queue = new QueueClient(driver, { retry: false }).queue('q')
     const lost: Array<[string, unknown]> = []
     const renewer = new LeaseRenewer(queue, (run, error) => lost.push([run.message.id, error]))

@@ -5,7 +5,8 @@ import { DueList } from './due-list.js'
 import type { HandlerRun } from './handler-run.js'
 
 /**
- * Keeps the leases of running handlers alive: every half-lease, each cohort still tracked renews
+ * Keeps the leases of running handlers alive: every third of a lease (so a renewal has two thirds of
+ * it to arrive on a busy machine), each cohort still tracked renews
  * the messages whose runs have not ended, all on one timer. A renewal that fails reports that run
  * as lost (someone else may hold its message now). `stop()` ends every renewal at once, and no
  * timer of it is left behind.
@@ -20,7 +21,7 @@ export class LeaseRenewer {
     this.#onLost = onLost
     // A driver that cannot renew leaves the lease as it is: the handler time limit still ends it.
     this.#due = queue.capabilities.renewLease
-      ? new DueList((queue.leaseSeconds * 1000) / 2, (cohort) => this.#renew(cohort), clock)
+      ? new DueList((queue.leaseSeconds * 1000) / 3, (cohort) => this.#renew(cohort), clock)
       : undefined
   }
 
