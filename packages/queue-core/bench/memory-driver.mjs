@@ -19,6 +19,7 @@ export function createMemoryDriver() {
       maxBatch: 10,
       minLeaseSeconds: 1,
       staleHandles: 'ignored',
+      untypedBody: 'text',
       topics: false,
     }),
     async createQueue() {},

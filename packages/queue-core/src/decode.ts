@@ -1,4 +1,4 @@
-import type { IncomingMessage } from './driver.js'
+import type { Capabilities, IncomingMessage } from './driver.js'
 import { QueueError } from './errors.js'
 import { isJsonContentType, type Payload } from './payload.js'
 import type { Message } from './queue.js'
@@ -8,6 +8,9 @@ import type { Message } from './queue.js'
  *
  * - a text body (a string, or bytes that are valid UTF-8) is text, unless its content type is JSON
  *   (`application/json`, any parameters): then it is the JSON value it holds;
+ * - a body with no content type at all follows the driver's `capabilities.untypedBody`: `'text'`, it
+ *   is text; `'json-or-text'`, it is the JSON value it holds when it parses as JSON, else text —
+ *   the convention of SDKs that JSON-encode what they send and mark nothing;
  * - bytes that are not valid UTF-8, a JSON content type over a body that is not JSON, or a body the
  *   driver could not hand up faithfully (`IncomingMessage.undecodable`) make an undecodable message:
  *   still delivered, its `decodeError` an `INVALID_PAYLOAD` naming why, its `rawBody` the bytes as
@@ -16,7 +19,11 @@ import type { Message } from './queue.js'
  * A well-formed message costs what it did before: one decode (or none for a string) and, for JSON,
  * one `JSON.parse`; it is a plain object, and its raw bytes are not kept.
  */
-export function toMessage<T>(m: IncomingMessage, driver: string): Message<T> {
+export function toMessage<T>(
+  m: IncomingMessage,
+  driver: string,
+  untypedBody: Capabilities['untypedBody'] = 'text',
+): Message<T> {
   const { body, contentType } = m
   let text: string
   if (typeof body === 'string') text = body
@@ -30,9 +37,10 @@ export function toMessage<T>(m: IncomingMessage, driver: string): Message<T> {
   if (m.undecodable !== undefined) {
     return new UndecodableMessage(m, body, m.undecodable, driver) as Message<any>
   }
-  if (contentType === undefined || !isJsonContentType(contentType)) {
-    return plain(m, text as T)
+  if (contentType === undefined) {
+    return plain(m, (untypedBody === 'json-or-text' ? jsonOrText(text) : text) as T)
   }
+  if (!isJsonContentType(contentType)) return plain(m, text as T)
   let payload: Payload
   try {
     payload = JSON.parse(text) as Payload
@@ -41,6 +49,15 @@ export function toMessage<T>(m: IncomingMessage, driver: string): Message<T> {
     return new UndecodableMessage(m, text, why, driver) as Message<any>
   }
   return plain(m, payload as T)
+}
+
+/** The JSON value `text` holds, or `text` itself when it is not JSON. */
+function jsonOrText(text: string): Payload {
+  try {
+    return JSON.parse(text) as Payload
+  } catch {
+    return text
+  }
 }
 
 /** Strict: a malformed sequence throws rather than becoming U+FFFD; a BOM is kept, not eaten. */

@@ -1,5 +1,28 @@
+import type { Capabilities } from './driver.js'
 import { QueueError } from './errors.js'
 import { LIMITS } from './limits.js'
+
+const UNTYPED_BODIES: readonly Capabilities['untypedBody'][] = ['text', 'json-or-text']
+
+/**
+ * Validates a driver's `untypedBody` option (what a body without a content type arrives as, see
+ * `Capabilities.untypedBody`) and fills the driver's default.
+ */
+export function resolveUntypedBody(
+  value: unknown,
+  fallback: Capabilities['untypedBody'],
+  driver: string,
+): Capabilities['untypedBody'] {
+  if (value === undefined) return fallback
+  if (!UNTYPED_BODIES.includes(value as Capabilities['untypedBody'])) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `untypedBody must be 'text' or 'json-or-text', got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+      { field: 'untypedBody', driver },
+    )
+  }
+  return value as Capabilities['untypedBody']
+}
 
 /**
  * Validates a driver's `leaseSeconds` option against the backend's bounds and fills the portable

@@ -6,7 +6,7 @@
 import type { QueueError } from './errors.js'
 import type { TopicCapabilities, TopicDriver } from './topic-driver.js'
 
-export { isConnectionError, PromiseCache, resolveLeaseSeconds } from './driver-kit.js'
+export { isConnectionError, PromiseCache, resolveLeaseSeconds, resolveUntypedBody } from './driver-kit.js'
 export {
   ERROR_CODES,
   isQueueError,
@@ -62,6 +62,14 @@ export interface Capabilities {
    */
   staleHandles: 'ignored' | 'may-act'
   /**
+   * What a body with no content type — another producer's — arrives as: `'text'`, always the text it
+   * holds; `'json-or-text'`, the JSON value it holds when it parses as JSON, else that text (the
+   * convention of SDKs that JSON-encode what they send without marking it, as the Service Bus SDK's
+   * default body and Pub/Sub's `publishMessage({ json })` do). anyqueue's own messages always carry
+   * a content type, so this never changes what an anyqueue producer sent.
+   */
+  untypedBody: 'text' | 'json-or-text'
+  /**
    * Topics and subscriptions (DESIGN.md §5): the filter operators the driver expresses natively,
    * or `false` when it has no topics. A driver that declares them implements `TopicDriver`.
    */
@@ -104,7 +112,7 @@ export interface IncomingMessage {
    * The message is still delivered, as undecodable (see `Message.decodeError`).
    */
   undecodable?: string
-  /** The content-type attribute, or undefined when the producer set none (delivered as text). */
+  /** The content-type attribute, or undefined when the producer set none (see `Capabilities.untypedBody`). */
   contentType: string | undefined
   /** Opaque to callers; must satisfy the driver's `isReceiptHandle`. */
   receiptHandle: string

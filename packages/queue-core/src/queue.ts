@@ -380,8 +380,8 @@ export class Queue<T = Payload> {
         throw error
       })
     const incoming = await this.#track(receiving)
-    const driver = this.#driver.name
-    return incoming.map((m) => toMessage<T>(m, driver))
+    const { name: driver, capabilities } = this.#driver
+    return incoming.map((m) => toMessage<T>(m, driver, capabilities.untypedBody))
   }
 
   /** Deletes the message for good. Acking twice, or after the lease expired, is a safe no-op. */

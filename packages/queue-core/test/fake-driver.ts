@@ -20,6 +20,7 @@ export class FakeDriver implements QueueDriver {
     maxBatch: 10,
     minLeaseSeconds: 1,
     staleHandles: 'ignored',
+    untypedBody: 'text',
     topics: false,
   }
   leaseSeconds = 30

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import type { OutgoingMessage } from '../src/driver.js'
+import { type OutgoingMessage, resolveUntypedBody } from '../src/driver.js'
 import {
   CONTENT_TYPE_JSON,
   consume,
@@ -105,6 +105,77 @@ describe('receive: what another producer sent arrives faithfully or as a typed f
       'payload',
       'receiptHandle',
     ])
+  })
+})
+
+describe('untypedBody: what a body without a content type arrives as', () => {
+  function withMapping(untypedBody: 'text' | 'json-or-text') {
+    const parts = setup()
+    parts.driver.capabilities = { ...parts.driver.capabilities, untypedBody }
+    return parts
+  }
+  const parses = (text: string) => {
+    try {
+      JSON.parse(text)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  test("property: under 'json-or-text', any JSON text arrives as its value, as text or as bytes", async () => {
+    const { queue, driver } = withMapping('json-or-text')
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.boolean(), async (value, asBytes) => {
+        const text = JSON.stringify(value)
+        driver.stored.push(foreign(asBytes ? new TextEncoder().encode(text) : text))
+        const [m] = await queue.receive({ waitSeconds: 0 })
+        expect(m!.decodeError).toBeUndefined()
+        expect(m!.payload).toStrictEqual(JSON.parse(text))
+      }),
+      { seed: 20261123, numRuns: 300 },
+    )
+  })
+
+  test("property: under 'json-or-text', text that is not JSON arrives unchanged; under 'text', all text does", async () => {
+    const json = withMapping('json-or-text')
+    const text = withMapping('text')
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme' }), async (body) => {
+        text.driver.stored.push(foreign(body))
+        expect((await text.queue.receive({ waitSeconds: 0 }))[0]!.payload).toBe(body)
+        if (parses(body)) return
+        json.driver.stored.push(foreign(body))
+        expect((await json.queue.receive({ waitSeconds: 0 }))[0]!.payload).toBe(body)
+      }),
+      { seed: 20261123, numRuns: 300 },
+    )
+  })
+
+  test('a content type always wins over the mapping: text/plain stays text, invalid JSON under JSON stays undecodable', async () => {
+    const { queue, driver } = withMapping('json-or-text')
+    driver.stored.push(foreign('42', 'text/plain'))
+    driver.stored.push(foreign('{"a":', CONTENT_TYPE_JSON))
+    const [typed, invalid] = await queue.receive({ maxMessages: 2, waitSeconds: 0 })
+    expect(typed!.payload).toBe('42')
+    expect(invalid!.decodeError?.message).toMatch(/is not valid JSON/)
+  })
+
+  test('a driver option outside the two mappings is a typed error naming the field', () => {
+    expect(resolveUntypedBody(undefined, 'json-or-text', 'x')).toBe('json-or-text')
+    expect(resolveUntypedBody('text', 'json-or-text', 'x')).toBe('text')
+    for (const bad of ['json', 'TEXT', '', 1, null]) {
+      expect(() => resolveUntypedBody(bad, 'text', 'x')).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'untypedBody', driver: 'x' }),
+      )
+    }
+  })
+
+  test('bytes that are not UTF-8 are undecodable under either mapping', async () => {
+    const { queue, driver } = withMapping('json-or-text')
+    driver.stored.push(foreign(new Uint8Array([0x34, 0x32, 0xff])))
+    const [m] = await queue.receive({ waitSeconds: 0 })
+    expect(m!.decodeError?.message).toMatch(/is not valid UTF-8/)
   })
 })
 

@@ -9,6 +9,7 @@ import {
   queueNotFound,
   type ReceiveRequest,
   resolveLeaseSeconds,
+  resolveUntypedBody,
   type SendResult,
   type SubscriptionFilter,
   type TopicDriver,
@@ -32,18 +33,7 @@ const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64})?)\.([0-9a-f]
 
 export class LocalDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
-  readonly capabilities: Capabilities = Object.freeze({
-    persistent: true,
-    fifo: true,
-    delay: 900,
-    nackDelay: 43_200,
-    renewLease: true,
-    deadLetter: false,
-    maxBatch: LIMITS.maxBatch,
-    minLeaseSeconds: 1,
-    staleHandles: 'ignored',
-    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
-  })
+  readonly capabilities: Capabilities
   readonly leaseSeconds: number
   readonly #options: Required<LocalDriverOptions>
   readonly #store: Store
@@ -72,7 +62,26 @@ export class LocalDriver implements QueueDriver, TopicDriver {
       max: LIMITS.maxNackDelaySeconds,
       driver: DRIVER_NAME,
     })
-    this.#options = { createIfMissing: false, sync: true, ...options, leaseSeconds }
+    this.capabilities = Object.freeze({
+      persistent: true,
+      fifo: true,
+      delay: 900,
+      nackDelay: 43_200,
+      renewLease: true,
+      deadLetter: false,
+      maxBatch: LIMITS.maxBatch,
+      minLeaseSeconds: 1,
+      staleHandles: 'ignored',
+      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+    })
+    this.#options = {
+      createIfMissing: false,
+      sync: true,
+      ...options,
+      leaseSeconds,
+      untypedBody: this.capabilities.untypedBody,
+    }
     this.leaseSeconds = leaseSeconds
     this.#store = new Store(options.location)
     this.#writes = new WriteQueue((ops) => this.#store.run((db) => db.batch(ops)))

@@ -14,4 +14,10 @@ export interface LocalDriverOptions {
    * and nacks are never synced: losing one in a crash only means an extra redelivery.
    */
   sync?: boolean
+  /**
+   * What a body without a content type — another producer's — arrives as: `'text'`, the text it
+   * holds; `'json-or-text'`, the JSON value it holds when it parses as JSON, else that text.
+   * Default `'text'`. anyqueue's own messages carry a content type and are never affected.
+   */
+  untypedBody?: 'text' | 'json-or-text'
 }

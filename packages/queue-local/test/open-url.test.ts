@@ -35,3 +35,16 @@ test('local: without createIfMissing a missing queue is QUEUE_NOT_FOUND; a bad s
   const bad = await openQueueClient(`local:${join(root, 'x')}?sync=maybe`).catch((e: unknown) => e)
   expect((bad as { field?: string }).field).toBe('url?sync')
 })
+
+test('local: untypedBody from the URL reaches the capabilities; a value outside the two is INVALID_ARGUMENT', async () => {
+  const client = await openQueueClient(`local:${join(root, 'untyped')}?untypedBody=json-or-text`)
+  expect(client.driver.capabilities.untypedBody).toBe('json-or-text')
+  await client.close()
+  const plain = await openQueueClient(`local:${join(root, 'untyped')}`)
+  expect(plain.driver.capabilities.untypedBody).toBe('text')
+  await plain.close()
+  const bad = await openQueueClient(`local:${join(root, 'untyped')}?untypedBody=json`).catch(
+    (e: unknown) => e,
+  )
+  expect(bad).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'untypedBody' })
+})

@@ -43,6 +43,7 @@ export class MemoryDriver implements QueueDriver, TopicDriver {
     maxBatch: LIMITS.maxBatch,
     minLeaseSeconds: 1,
     staleHandles: 'ignored',
+    untypedBody: 'text',
     topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
   })
   readonly leaseSeconds: number

@@ -14,6 +14,7 @@ registerScheme('pubsub', (url, params) =>
       clientConfig: url.hostname ? { projectId: url.hostname } : undefined,
       leaseSeconds: params.integer('leaseSeconds'),
       createIfMissing: params.boolean('createIfMissing'),
+      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
       prefix: params.string('prefix'),
       maxDeliveryAttempts: params.integer('maxDeliveryAttempts'),
     }),

@@ -9,6 +9,7 @@ import {
   QueueError,
   type ReceiveRequest,
   resolveLeaseSeconds,
+  resolveUntypedBody,
   type SendResult,
   type SubscriptionFilter,
   type TopicDriver,
@@ -102,6 +103,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
       maxBatch: LIMITS.maxBatch,
       minLeaseSeconds: MIN_LEASE,
       staleHandles: 'may-act',
+      untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
       topics: Object.freeze({
         filters: this.pubsub.isEmulator
           ? Object.freeze([] as const)

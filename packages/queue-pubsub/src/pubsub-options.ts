@@ -28,4 +28,11 @@ export interface PubSubDriverOptions {
    * creates (5 to 100). Default 100. The policy also makes Pub/Sub report `deliveryAttempt`.
    */
   maxDeliveryAttempts?: number
+  /**
+   * What a body without a content type — another producer's — arrives as: `'text'`, the text it
+   * holds; `'json-or-text'`, the JSON value it holds when it parses as JSON, else that text.
+   * Default `'json-or-text'`, so `publishMessage({ json })`, which marks nothing, arrives as the value it
+   * published; choose `'text'` when other producers send plain text that may happen to parse as JSON. anyqueue's own messages carry a content type and are never affected.
+   */
+  untypedBody?: 'text' | 'json-or-text'
 }

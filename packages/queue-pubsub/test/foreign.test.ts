@@ -93,15 +93,38 @@ describe('pubsub: a raw client reads what anyqueue sent', () => {
 })
 
 describe('pubsub: what another producer publishes arrives as the README maps it', () => {
-  test('publishMessage({ json }) sets no content type: it arrives as its exact JSON text', async ({
+  test('publishMessage({ json }) sets no content type: it arrives as the value it published', async ({
     skip,
   }) => {
     if (skipReason) return skip(skipReason)
     const queue = await freshQueue()
-    await raw.topic(PREFIX + queue.name).publishMessage({ json: { order: 17, items: [1, 2] } })
-    const m = await receiveOne(queue)
-    expect(m.payload).toBe('{"order":17,"items":[1,2]}')
-    expect(JSON.parse(m.payload as string)).toEqual({ order: 17, items: [1, 2] })
+    const topic = raw.topic(PREFIX + queue.name)
+    await topic.publishMessage({ json: { order: 17, items: [1, 2] }, attributes: { n: '1' } })
+    await topic.publishMessage({ data: Buffer.from('plain words'), attributes: { n: '2' } })
+    const got = [await receiveOne(queue), await receiveOne(queue)]
+    expect(got.find((m) => m.attributes.n === '1')!.payload).toEqual({ order: 17, items: [1, 2] })
+    expect(got.find((m) => m.attributes.n === '2')!.payload).toBe('plain words')
+  })
+
+  test("untypedBody: 'text' keeps an unmarked body as its exact text", async ({ skip }) => {
+    if (skipReason) return skip(skipReason)
+    const queue = await freshQueue()
+    const textClient = new QueueClient(
+      createPubSubDriver({
+        clientConfig: backend!.connection,
+        leaseSeconds: 10,
+        prefix: PREFIX,
+        untypedBody: 'text',
+      }),
+    )
+    try {
+      expect(textClient.driver.capabilities.untypedBody).toBe('text')
+      await raw.topic(PREFIX + queue.name).publishMessage({ json: { order: 17 } })
+      const m = await receiveOne(textClient.queue(queue.name))
+      expect(m.payload).toBe('{"order":17}')
+    } finally {
+      await textClient.close()
+    }
   })
 
   test('with a content-type attribute it arrives as the JSON value', async ({ skip }) => {

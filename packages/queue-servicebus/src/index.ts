@@ -27,6 +27,7 @@ registerScheme('servicebus', (url, params) => {
       adminConnectionString: params.string('adminConnectionString'),
       leaseSeconds: params.integer('leaseSeconds'),
       createIfMissing: params.boolean('createIfMissing'),
+      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
       prefix: params.string('prefix'),
     }),
   )

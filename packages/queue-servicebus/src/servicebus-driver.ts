@@ -10,6 +10,7 @@ import {
   QueueError,
   type ReceiveRequest,
   resolveLeaseSeconds,
+  resolveUntypedBody,
   type SendResult,
   type SubscriptionFilter,
   type TopicDriver,
@@ -96,18 +97,7 @@ interface Entity {
 
 export class ServiceBusDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
-  readonly capabilities: Capabilities = Object.freeze({
-    persistent: true,
-    fifo: false,
-    delay: LIMITS.maxNackDelaySeconds,
-    nackDelay: LIMITS.maxNackDelaySeconds,
-    renewLease: true,
-    deadLetter: true,
-    maxBatch: LIMITS.maxBatch,
-    minLeaseSeconds: LOCK_SECONDS.min,
-    staleHandles: 'ignored',
-    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
-  })
+  readonly capabilities: Capabilities
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */
   readonly client: ServiceBusClient
@@ -120,6 +110,19 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   readonly #topicSenders = new Map<string, ServiceBusSender>()
 
   constructor(options: ServiceBusDriverOptions = {}) {
+    this.capabilities = Object.freeze({
+      persistent: true,
+      fifo: false,
+      delay: LIMITS.maxNackDelaySeconds,
+      nackDelay: LIMITS.maxNackDelaySeconds,
+      renewLease: true,
+      deadLetter: true,
+      maxBatch: LIMITS.maxBatch,
+      minLeaseSeconds: LOCK_SECONDS.min,
+      staleHandles: 'ignored',
+      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
+    })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: LOCK_SECONDS.min,
       max: LOCK_SECONDS.max,

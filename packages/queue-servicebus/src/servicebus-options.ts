@@ -70,4 +70,12 @@ export interface ServiceBusDriverOptions {
    * (`lockDuration` from `leaseSeconds`, `maxDeliveryCount: 2000`).
    */
   queueOptions?: Record<string, unknown>
+  /**
+   * What a body without a content type — another producer's — arrives as: `'text'`, the text it
+   * holds; `'json-or-text'`, the JSON value it holds when it parses as JSON, else that text.
+   * Default `'json-or-text'`, the SDK's own convention: it JSON-encodes every body that is not
+   * bytes (the string `hello` travels as `"hello"`) and its receivers parse it back (`skipParsingBodyAsJson`
+   * is its `'text'`). anyqueue's own messages carry a content type and are never affected.
+   */
+  untypedBody?: 'text' | 'json-or-text'
 }

@@ -118,13 +118,38 @@ describe('servicebus: what another producer sends arrives as the README maps it'
     expect(Buffer.from(m.rawBody!)).toEqual(bytes)
   })
 
-  test("the SDK's default { body: object } (JSON bytes in a data section, no content type) arrives as that JSON text, unparsed", async () => {
+  test("the SDK's default body (JSON in a data section, no content type) arrives as the value it sent", async () => {
     const queue = await freshQueue()
-    await sendRaw(queue, { body: { order: 17 } })
+    // The SDK JSON-encodes every body that is not bytes, strings included: 'hello' travels as "hello".
+    for (const body of [{ order: 17 }, 'hello', 42, [true, null]]) await sendRaw(queue, { body })
     await sendRaw(queue, { body: 'text', contentType: 'application/json' })
-    const [a, b] = [await receiveOne(queue), await receiveOne(queue)]
-    expect(a.payload).toBe('{"order":17}')
-    expect(b.payload).toBe('text') // JSON.stringify("text") under a JSON content type is the JSON string
+    await sendRaw(queue, { body: Buffer.from('raw words, not JSON') })
+    const got = []
+    for (let i = 0; i < 6; i++) got.push((await receiveOne(queue)).payload)
+    expect(got).toEqual([{ order: 17 }, 'hello', 42, [true, null], 'text', 'raw words, not JSON'])
+  })
+
+  test("untypedBody: 'text' (the SDK's skipParsingBodyAsJson) keeps an unmarked body as its exact text", async () => {
+    const queue = await freshQueue()
+    const textClient = new QueueClient(
+      createServiceBusDriver({
+        connectionString: emulator.connectionString,
+        admin: emulator.admin,
+        leaseSeconds: 5,
+        untypedBody: 'text',
+      }),
+    )
+    try {
+      await sendRaw(queue, { body: { order: 17 } })
+      await sendRaw(queue, { body: 'hello' })
+      const q = textClient.queue(queue.name)
+      expect([(await receiveOne(q)).payload, (await receiveOne(q)).payload]).toEqual([
+        '{"order":17}',
+        '"hello"',
+      ])
+    } finally {
+      await textClient.close()
+    }
   })
 
   test('typed application properties map to strings by the rule; none is dropped', async () => {

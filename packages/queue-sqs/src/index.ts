@@ -17,6 +17,7 @@ registerScheme('sqs', (url, params) => {
       clientConfig: definedOptions({ region: params.string('region'), endpoint }),
       leaseSeconds: params.integer('leaseSeconds'),
       createIfMissing: params.boolean('createIfMissing'),
+      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
       prefix: params.string('prefix'),
     }),
   )

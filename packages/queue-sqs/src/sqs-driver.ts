@@ -9,6 +9,7 @@ import {
   QueueError,
   type ReceiveRequest,
   resolveLeaseSeconds,
+  resolveUntypedBody,
   type SendResult,
   type SubscriptionFilter,
   type TopicDriver,
@@ -45,20 +46,7 @@ const PREFIX = /^[A-Za-z0-9_-]{0,16}$/
 
 export class SqsDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
-  readonly capabilities: Capabilities = Object.freeze({
-    persistent: true,
-    fifo: false,
-    delay: 900,
-    // SQS keeps a received message invisible for at most 12 h in all: a nack delay of up to 10 h leaves
-    // a handler 2 h (renewals included) before its nack could pass that ceiling.
-    nackDelay: 36_000,
-    renewLease: true,
-    deadLetter: true,
-    maxBatch: LIMITS.maxBatch,
-    minLeaseSeconds: 1,
-    staleHandles: 'may-act',
-    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
-  })
+  readonly capabilities: Capabilities
   readonly leaseSeconds: number
   /** The SDK client: an escape hatch for anything anyqueue does not cover. */
   readonly client: SQSClient
@@ -69,6 +57,21 @@ export class SqsDriver implements QueueDriver, TopicDriver {
   readonly #topics: SnsTopics
 
   constructor(options: SqsDriverOptions = {}) {
+    this.capabilities = Object.freeze({
+      persistent: true,
+      fifo: false,
+      delay: 900,
+      // SQS keeps a received message invisible for at most 12 h in all: a nack delay of up to 10 h leaves
+      // a handler 2 h (renewals included) before its nack could pass that ceiling.
+      nackDelay: 36_000,
+      renewLease: true,
+      deadLetter: true,
+      maxBatch: LIMITS.maxBatch,
+      minLeaseSeconds: 1,
+      staleHandles: 'may-act',
+      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+    })
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
       max: LIMITS.maxNackDelaySeconds,

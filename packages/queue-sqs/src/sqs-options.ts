@@ -32,4 +32,10 @@ export interface SqsDriverOptions {
   snsClient?: SNSClient
   /** Configuration for the SNS client the driver builds when `snsClient` is not given. Default: `clientConfig`. */
   snsClientConfig?: SNSClientConfig
+  /**
+   * What a body without a content type — another producer's — arrives as: `'text'`, the text it
+   * holds; `'json-or-text'`, the JSON value it holds when it parses as JSON, else that text.
+   * Default `'text'`: SQS bodies are text, and its SDKs send strings as they are. anyqueue's own messages carry a content type and are never affected.
+   */
+  untypedBody?: 'text' | 'json-or-text'
 }

@@ -30,6 +30,10 @@ export const capabilityCases: ConformanceCase[] = [
         caps.staleHandles === 'ignored' || caps.staleHandles === 'may-act',
         `capabilities.staleHandles must be 'ignored' or 'may-act', got ${String(caps.staleHandles)}`,
       )
+      assert.ok(
+        caps.untypedBody === 'text' || caps.untypedBody === 'json-or-text',
+        `capabilities.untypedBody must be 'text' or 'json-or-text', got ${String(caps.untypedBody)}`,
+      )
       const operators: readonly string[] = FILTER_OPERATORS
       assert.ok(
         caps.topics === false ||

@@ -8,7 +8,7 @@ import {
 } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
 import type { CaseContext } from '../context.js'
-import { drain, receiveOne } from '../helpers.js'
+import { drain, receiveOne, receiveUntil } from '../helpers.js'
 import type { ForeignMessage } from '../target.js'
 import { eventually, PATIENCE, quiet } from './consumer.js'
 
@@ -104,12 +104,37 @@ export const foreignCases: ConformanceCase[] = [
   },
   {
     id: 'foreign.json-no-content-type',
-    name: 'foreign: JSON without a content type arrives as text, unchanged (the mapping never guesses)',
+    name: 'foreign: a body without a content type arrives as capabilities.untypedBody says — text unchanged, or the JSON value it holds',
     requires: [needs.sendForeign],
     async run(ctx) {
-      const body = '{"order":17,"items":[1,2]}'
-      assertDecoded(await roundTrip(ctx, { body }), body, 'foreign JSON without a content type')
-      assertDecoded(await roundTrip(ctx, { body: '42' }), '42', 'the foreign text "42"')
+      const json = { order: 17, items: [1, 2], note: unicode }
+      const bodies: [string, Payload][] = [
+        [JSON.stringify(json), json],
+        ['42', 42],
+        ['"quoted"', 'quoted'],
+        ['null', null],
+        [' [true, false] ', [true, false]],
+        // Not JSON: text either way.
+        ['hello', 'hello'],
+        ['{"order":17,', '{"order":17,'],
+      ]
+      const mapping = ctx.driver.capabilities.untypedBody
+      const queue = await ctx.queue()
+      for (const [i, [body]] of bodies.entries()) {
+        await sendForeign(ctx, queue.name, { body, attributes: { case: String(i) } })
+      }
+      const got = await receiveUntil(
+        queue,
+        20_000,
+        (seen) => new Set(seen.map((m) => m.id)).size >= bodies.length,
+      )
+      for (const m of got) await queue.ack(m)
+      for (const [i, [body, value]] of bodies.entries()) {
+        const m = got.find((m) => m.attributes.case === String(i))
+        const what = `the foreign body ${JSON.stringify(body)} without a content type (untypedBody: '${mapping}')`
+        assert.ok(m, `${what} never arrived`)
+        assertDecoded(m, mapping === 'json-or-text' ? value : body, what)
+      }
     },
   },
   {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Payload } from '@anyqueue/queue-core'
 import type { ConformanceCase } from '../case.js'
-import { drain, expectNeverFor, expectQueueError, receiveOne } from '../helpers.js'
+import { drain, expectNeverFor, expectQueueError, receiveOne, receiveUntil } from '../helpers.js'
 
 const unicode = 'héllo wörld — 你好 — مرحبا — 🎉👩🏽‍💻 — e\u0301 — \u0000nul'
 
@@ -176,17 +176,37 @@ export const payloadCases: ConformanceCase[] = [
   },
   {
     id: 'payload.foreign-text',
-    name: 'a message without a content type (another producer) arrives as text',
+    name: 'a message sent through the driver without a content type (another producer) arrives as capabilities.untypedBody says',
     async run(ctx) {
       const queue = await ctx.queue()
-      const body = '{"from":"another tool"}'
-      const [result] = await ctx.client.driver.sendBatch(queue.name, [
-        { body, contentType: undefined, bytes: Buffer.byteLength(body), delaySeconds: 0, attributes: {} },
-      ])
-      assert.ok(result && 'id' in result, 'the raw send failed')
-      const m = await receiveOne(queue)
-      assert.equal(m.payload, body, 'it should be delivered as the same text, not parsed or dropped')
-      await queue.ack(m)
+      const json = '{"from":"another tool"}'
+      const text = 'plain words from another tool'
+      const results = await ctx.client.driver.sendBatch(
+        queue.name,
+        [json, text].map((body) => ({
+          body,
+          contentType: undefined,
+          bytes: Buffer.byteLength(body),
+          delaySeconds: 0,
+          attributes: { body: body === json ? 'json' : 'text' },
+        })),
+      )
+      assert.ok(
+        results.every((r) => 'id' in r),
+        'the raw send failed',
+      )
+      const got = await receiveUntil(queue, 20_000, (seen) => seen.length >= 2)
+      for (const m of got) await queue.ack(m)
+      const mapping = ctx.driver.capabilities.untypedBody
+      const byKind = (kind: string) => got.find((m) => m.attributes.body === kind)?.payload
+      assert.equal(byKind('text'), text, 'text without a content type must arrive as the same text')
+      assert.deepStrictEqual(
+        byKind('json'),
+        mapping === 'json-or-text' ? { from: 'another tool' } : json,
+        mapping === 'json-or-text'
+          ? 'JSON without a content type must arrive as its value under untypedBody: json-or-text'
+          : 'JSON without a content type must arrive as the same text under untypedBody: text, not parsed or dropped',
+      )
     },
   },
 ]

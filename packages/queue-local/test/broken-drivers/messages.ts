@@ -63,6 +63,20 @@ export const messageDrivers: BrokenDriver[] = [
       )
     },
   })),
+  // Declares untypedBody 'json-or-text', yet stamps a body without a content type as text, so the JSON
+  // another producer sent unmarked (Pub/Sub's `json`, the Service Bus SDK's default) stays a string.
+  entry(
+    'untyped-json-stamped-as-text',
+    ['payload.foreign-text', 'foreign.json-no-content-type'],
+    (real) => ({
+      async receiveBatch(queue, request) {
+        return (await real.receiveBatch(queue, request)).map((m) =>
+          m.contentType === undefined ? { ...m, contentType: CONTENT_TYPE_TEXT } : m,
+        )
+      },
+    }),
+    { options: { untypedBody: 'json-or-text' } },
+  ),
   // Off by one on the size limit: 65,536 bytes refused, as if the limit were exclusive.
   entry('refuses-exactly-65536-bytes', 'payload.size-limit-accepted', (real) => ({
     async sendBatch(queue, messages) {

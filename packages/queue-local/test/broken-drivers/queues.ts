@@ -187,6 +187,11 @@ export const queueDrivers: BrokenDriver[] = [
     const { staleHandles: _, ...older } = real.capabilities
     return { capabilities: older as Capabilities }
   }),
+  // Capabilities: a field missing (a manifest from before untypedBody).
+  entry('capabilities-without-untyped-body', 'capabilities.explicit', (real) => {
+    const { untypedBody: _, ...older } = real.capabilities
+    return { capabilities: older as Capabilities }
+  }),
   // Capabilities: maxBatch 11.
   entry('capabilities-max-batch-11', 'capabilities.explicit', (real) => ({
     capabilities: { ...real.capabilities, maxBatch: 11 },

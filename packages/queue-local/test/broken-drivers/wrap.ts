@@ -48,6 +48,8 @@ export interface BrokenOptions {
   loadMessages?: number
   /** Passed to the real driver (only the auto-create bug sets it). */
   createIfMissing?: boolean
+  /** Passed to the real driver: what a body without a content type arrives as. */
+  untypedBody?: 'text' | 'json-or-text'
 }
 
 /** The local driver with some members replaced; `real` is the driver underneath. */
@@ -65,6 +67,7 @@ export function broken(
         location: join(root, name, store),
         leaseSeconds: LEASE_SECONDS,
         createIfMissing: options.createIfMissing ?? false,
+        untypedBody: options.untypedBody,
       })
       const overrides = patch(real, store)
       return new Proxy(real, {
