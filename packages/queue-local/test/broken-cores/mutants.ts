@@ -40,7 +40,9 @@ export const mutants: Mutant[] = [
     file: 'consumer/dead-letter-target.js',
     find: 'await sendToDeadLetter(await this.queue(), this.#source, message, reason);\n        await this.#source.ack(message);',
     replace: 'await sendToDeadLetter(await this.queue(), this.#source, message, reason);',
-    mustFail: ['consumer.max-attempts-dead-letter', 'consumer.dead-letter-reason'],
+    // consumer.dead-letter-reason notices the second copy only when the lease runs out before it
+    // stops looking, which the machine's load decides: only the case that waits for it counts.
+    mustFail: 'consumer.max-attempts-dead-letter',
   },
   {
     name: 'dead-letter-attempts-off-by-one',
