@@ -12,3 +12,5 @@ export const ENQUEUED_PROPERTY = 'content-enqueued-at'
  * delayed nack's copy, a redrive): every subscription's rule lets it through only to that one.
  */
 export const SUBSCRIPTION_PROPERTY = 'content-subscription'
+/** High enough that the portable consumer's `maxAttempts` decides when a message is dead. */
+export const MAX_DELIVERY_COUNT = 2_000

@@ -1,6 +1,6 @@
 import { QUEUE_NAME_PATTERN, QueueError } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
-import { caseSafeName } from './servicebus-driver.js'
+import { caseSafeName } from './servicebus-names.js'
 import type { ServiceBusQueueAdmin } from './servicebus-options.js'
 
 /**

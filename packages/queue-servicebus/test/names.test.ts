@@ -1,8 +1,8 @@
 import { QUEUE_NAME_PATTERN } from '@anyqueue/queue-core'
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
-import { caseSafeName } from '../src/servicebus-driver.js'
 import { portableQueueName } from '../src/servicebus-list.js'
+import { caseSafeName } from '../src/servicebus-names.js'
 
 const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/).filter((n) => QUEUE_NAME_PATTERN.test(n))
 
