@@ -15,33 +15,29 @@ import {
   type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { PubSub, v1 } from '@google-cloud/pubsub'
-import { CONTENT_TYPE_ATTRIBUTE, DEAD_LETTER_SUFFIX, DRIVER_NAME, HANDLE_PREFIX } from './constants.js'
-import {
-  classifyPubSubError,
-  isAlreadyExists,
-  isDeadlineExceeded,
-  isInvalidArgument,
-  isNotFound,
-} from './pubsub-errors.js'
-import { filterExpression } from './pubsub-filter.js'
+import { DRIVER_NAME, HANDLE_PREFIX } from './constants.js'
+import { abortable, sleep } from './pubsub-abort.js'
+import { classifyPubSubError, isDeadlineExceeded, isInvalidArgument, isNotFound } from './pubsub-errors.js'
 import { listPubSubQueues } from './pubsub-list.js'
+import { ackId, toIncoming, toPubSub } from './pubsub-message.js'
 import type { PubSubDriverOptions } from './pubsub-options.js'
+import {
+  type Clients,
+  createDeadLettered,
+  deleteDeadLettered,
+  ignoreMissing,
+  keepExisting,
+  NO_RETRY,
+} from './pubsub-resources.js'
+import { PubSubTopics } from './pubsub-topics.js'
 
 /** Pub/Sub's ack deadline bounds. */
 const MIN_LEASE = 10
 const MAX_LEASE = 600
-/** google-gax retries by default; the portable layer retries, so every call turns that off. */
-const NO_RETRY = { retry: { retryCodes: [] as number[] }, timeout: 30_000 }
 /** Below this much wait left, poll with `returnImmediately` rather than risk a pull cut by its deadline. */
 const BLOCKING_PULL_MIN_MS = 5_000
 const POLL_INTERVAL_MS = 200
 const PREFIX = /^(?!goog)[A-Za-z][A-Za-z0-9_-]{0,23}$/
-
-interface Clients {
-  project: string
-  publisher: v1.PublisherClient
-  subscriber: v1.SubscriberClient
-}
 
 interface ReadyQueue {
   topic: string
@@ -66,6 +62,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   readonly #prefix: string
   readonly #maxDeliveryAttempts: number
   readonly #ready = new PromiseCache<string, ReadyQueue>()
+  readonly #topics: PubSubTopics
   #clients: Promise<Clients> | undefined
 
   constructor(options: PubSubDriverOptions = {}) {
@@ -110,6 +107,14 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
           : Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const),
       }),
     })
+    this.#topics = new PubSubTopics({
+      prefix,
+      leaseSeconds,
+      maxDeliveryAttempts,
+      connect: () => this.#connect(),
+      resourceName: (queue) => this.resourceName(queue),
+      forget: (queue) => this.#ready.delete(queue),
+    })
   }
 
   /**
@@ -125,125 +130,32 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
 
   /** The Pub/Sub topic id of a portable topic: `<prefix><topic>.topic`. */
   topicName(topic: string): string {
-    return `${this.#prefix}${topic}.topic`
+    return this.#topics.topicName(topic)
   }
 
-  async createTopic(topic: string): Promise<void> {
-    const { project, publisher } = await this.#connect()
-    await publisher
-      .createTopic({ name: `projects/${project}/topics/${this.topicName(topic)}` }, NO_RETRY)
-      .catch((error: unknown) => {
-        if (!isAlreadyExists(error)) throw error
-      })
+  /** Topics and subscriptions: see `pubsub-topics.ts`. */
+  createTopic(topic: string): Promise<void> {
+    return this.#topics.createTopic(topic)
   }
 
-  /**
-   * Pub/Sub detaches a deleted topic's subscriptions rather than deleting them: the driver deletes
-   * every subscription of the topic (and their dead-letter topics) first.
-   */
-  async deleteTopic(topic: string): Promise<void> {
-    const { project, publisher } = await this.#connect()
-    const name = `projects/${project}/topics/${this.topicName(topic)}`
-    let subscriptions: string[]
-    try {
-      ;[subscriptions] = await publisher.listTopicSubscriptions({ topic: name }, NO_RETRY)
-    } catch (error) {
-      if (isNotFound(error)) return
-      throw error
-    }
-    const ownPrefix = `projects/${project}/subscriptions/${this.#prefix}${topic}.sub.`
-    for (const subscription of subscriptions) {
-      if (!subscription.startsWith(ownPrefix)) continue
-      this.#ready.delete(`${topic}/${subscription.slice(ownPrefix.length)}`)
-      await this.#deleteSubscriptionNamed(subscription.slice(subscription.lastIndexOf('/') + 1))
-    }
-    await publisher.deleteTopic({ topic: name }, NO_RETRY).catch((error: unknown) => {
-      if (!isNotFound(error)) throw error
-    })
+  deleteTopic(topic: string): Promise<void> {
+    return this.#topics.deleteTopic(topic)
   }
 
-  /**
-   * A subscription with the filter as its filter expression, and its own dead-letter topic and
-   * subscription (Pub/Sub counts delivery attempts only under a dead-letter policy).
-   */
-  async createSubscription(
+  createSubscription(
     topic: string,
     subscription: string,
     filter: SubscriptionFilter | undefined,
   ): Promise<void> {
-    const expression = filterExpression(filter)
-    const { project, publisher, subscriber } = await this.#connect()
-    const topicName = `projects/${project}/topics/${this.topicName(topic)}`
-    try {
-      await publisher.getTopic({ topic: topicName }, NO_RETRY)
-    } catch (error) {
-      if (isNotFound(error)) {
-        throw new QueueError(
-          'QUEUE_NOT_FOUND',
-          `topic "${topic}" does not exist: create it with createTopic()`,
-          {
-            driver: DRIVER_NAME,
-            cause: error,
-          },
-        )
-      }
-      throw error
-    }
-    const id = this.resourceName(`${topic}/${subscription}`)
-    const name = `projects/${project}/subscriptions/${id}`
-    const deadLetterTopic = `projects/${project}/topics/${id}${DEAD_LETTER_SUFFIX}`
-    const keepExisting = (error: unknown) => {
-      if (!isAlreadyExists(error)) throw error
-    }
-    await publisher.createTopic({ name: deadLetterTopic }, NO_RETRY).catch(keepExisting)
-    await subscriber
-      .createSubscription(
-        { name: name + DEAD_LETTER_SUFFIX, topic: deadLetterTopic, ackDeadlineSeconds: this.leaseSeconds },
-        NO_RETRY,
-      )
-      .catch(keepExisting)
-    await subscriber
-      .createSubscription(
-        {
-          name,
-          topic: topicName,
-          ackDeadlineSeconds: this.leaseSeconds,
-          deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: this.#maxDeliveryAttempts },
-          ...(expression === undefined ? {} : { filter: expression }),
-        },
-        NO_RETRY,
-      )
-      .catch(keepExisting)
+    return this.#topics.createSubscription(topic, subscription, filter)
   }
 
-  async deleteSubscription(topic: string, subscription: string): Promise<void> {
-    this.#ready.delete(`${topic}/${subscription}`)
-    await this.#deleteSubscriptionNamed(this.resourceName(`${topic}/${subscription}`))
+  deleteSubscription(topic: string, subscription: string): Promise<void> {
+    return this.#topics.deleteSubscription(topic, subscription)
   }
 
-  /** Publishes to the topic: Pub/Sub fans it out to the subscriptions whose filter matches. */
-  async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    const { project, publisher } = await this.#connect()
-    const [reply] = await publisher.publish(
-      { topic: `projects/${project}/topics/${this.topicName(topic)}`, messages: messages.map(toPubSub) },
-      NO_RETRY,
-    )
-    return (reply.messageIds ?? []).map((id) => ({ id }))
-  }
-
-  async #deleteSubscriptionNamed(id: string): Promise<void> {
-    const { project, publisher, subscriber } = await this.#connect()
-    const ignoreMissing = (error: unknown) => {
-      if (!isNotFound(error)) throw error
-    }
-    for (const name of [id, id + DEAD_LETTER_SUFFIX]) {
-      await subscriber
-        .deleteSubscription({ subscription: `projects/${project}/subscriptions/${name}` }, NO_RETRY)
-        .catch(ignoreMissing)
-    }
-    await publisher
-      .deleteTopic({ topic: `projects/${project}/topics/${id}${DEAD_LETTER_SUFFIX}` }, NO_RETRY)
-      .catch(ignoreMissing)
+  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
+    return this.#topics.publishBatch(topic, messages)
   }
 
   /** The queues (topic and subscription pairs) by portable name: see `pubsub-list.ts`. */
@@ -257,22 +169,13 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   }
 
   async deleteQueue(queue: string): Promise<void> {
-    const { project, publisher, subscriber } = await this.#connect()
+    const clients = await this.#connect()
     this.#ready.delete(queue)
     const id = this.resourceName(queue)
-    const ignoreMissing = (error: unknown) => {
-      if (!isNotFound(error)) throw error
-    }
-    for (const name of [id, id + DEAD_LETTER_SUFFIX]) {
-      await subscriber
-        .deleteSubscription({ subscription: `projects/${project}/subscriptions/${name}` }, NO_RETRY)
-        .catch(ignoreMissing)
-    }
-    for (const name of [id, id + DEAD_LETTER_SUFFIX]) {
-      await publisher
-        .deleteTopic({ topic: `projects/${project}/topics/${name}` }, NO_RETRY)
-        .catch(ignoreMissing)
-    }
+    await deleteDeadLettered(clients, id)
+    await clients.publisher
+      .deleteTopic({ topic: `projects/${clients.project}/topics/${id}` }, NO_RETRY)
+      .catch(ignoreMissing)
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
@@ -450,38 +353,17 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
 
   /** Creates the topic, the dead-letter topic and both subscriptions; existing ones are kept. */
   async #create(queue: string): Promise<ReadyQueue> {
-    const { project, publisher, subscriber } = await this.#connect()
+    const clients = await this.#connect()
     const id = this.resourceName(queue)
-    const topic = `projects/${project}/topics/${id}`
-    const deadLetterTopic = topic + DEAD_LETTER_SUFFIX
-    const subscription = `projects/${project}/subscriptions/${id}`
-    const keepExisting = (error: unknown) => {
-      if (!isAlreadyExists(error)) throw error
-    }
-    await publisher.createTopic({ name: topic }, NO_RETRY).catch(keepExisting)
-    await publisher.createTopic({ name: deadLetterTopic }, NO_RETRY).catch(keepExisting)
-    await subscriber
-      .createSubscription(
-        {
-          name: subscription + DEAD_LETTER_SUFFIX,
-          topic: deadLetterTopic,
-          ackDeadlineSeconds: this.leaseSeconds,
-        },
-        NO_RETRY,
-      )
-      .catch(keepExisting)
-    await subscriber
-      .createSubscription(
-        {
-          name: subscription,
-          topic,
-          ackDeadlineSeconds: this.leaseSeconds,
-          deadLetterPolicy: { deadLetterTopic, maxDeliveryAttempts: this.#maxDeliveryAttempts },
-        },
-        NO_RETRY,
-      )
-      .catch(keepExisting)
-    return { topic, subscription, adjustDeadline: false }
+    const topic = `projects/${clients.project}/topics/${id}`
+    await clients.publisher.createTopic({ name: topic }, NO_RETRY).catch(keepExisting)
+    await createDeadLettered(clients, {
+      id,
+      topic,
+      ackDeadlineSeconds: this.leaseSeconds,
+      maxDeliveryAttempts: this.#maxDeliveryAttempts,
+    })
+    return { topic, subscription: `projects/${clients.project}/subscriptions/${id}`, adjustDeadline: false }
   }
 
   /** Runs a call on a queue; a queue that vanished is forgotten so the next call checks it again. */
@@ -493,90 +375,6 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
       throw error
     }
   }
-}
-
-function toPubSub(m: OutgoingMessage) {
-  return {
-    data: Buffer.from(m.body, 'utf8'),
-    attributes:
-      m.contentType === undefined
-        ? { ...m.attributes }
-        : { ...m.attributes, [CONTENT_TYPE_ATTRIBUTE]: m.contentType },
-  }
-}
-
-type Received = import('@google-cloud/pubsub').protos.google.pubsub.v1.IReceivedMessage
-
-function toIncoming(received: Received): IncomingMessage {
-  const message = received.message ?? {}
-  const publishTime = message.publishTime
-  const enqueuedAt = publishTime
-    ? new Date(Number(publishTime.seconds ?? 0) * 1000 + Math.floor((publishTime.nanos ?? 0) / 1e6))
-    : new Date()
-  const { [CONTENT_TYPE_ATTRIBUTE]: contentType, ...attributes } = message.attributes ?? {}
-  return {
-    id: message.messageId ?? '',
-    // Pub/Sub data is bytes: handed up as they are, for the portable layer's strict UTF-8 decode.
-    body: toBytes(message.data),
-    contentType,
-    receiptHandle: HANDLE_PREFIX + (received.ackId ?? ''),
-    // Pub/Sub reports deliveryAttempt only under a dead-letter policy; without one it is 0.
-    attempt: received.deliveryAttempt && received.deliveryAttempt > 0 ? received.deliveryAttempt : 1,
-    enqueuedAt,
-    attributes,
-  }
-}
-
-/** The gRPC client gives a Buffer; a base64 string only over the REST fallback. */
-function toBytes(data: Uint8Array | string | null | undefined): Uint8Array | string {
-  if (data === null || data === undefined) return ''
-  return typeof data === 'string' ? Buffer.from(data, 'base64') : data
-}
-
-const ackId = (receiptHandle: string) => receiptHandle.slice(HANDLE_PREFIX.length)
-
-/** Resolves with `promise`, or with [] once `signal` aborts; a late result goes to `onLate`. */
-function abortable<T>(
-  promise: Promise<T[]>,
-  signal: AbortSignal | undefined,
-  onLate: (late: T[]) => void,
-): Promise<T[]> {
-  if (!signal) return promise
-  if (signal.aborted) {
-    promise.then(onLate, () => {})
-    return Promise.resolve([])
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      promise.then(onLate, () => {})
-      resolve([])
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        resolve()
-      },
-      { once: true },
-    )
-  })
 }
 
 function invalidOption(field: string, what: string, value: unknown, limit: number): QueueError {
