@@ -17,8 +17,9 @@ import {
   topicEntry,
 } from './atom.js'
 import { type Credentials, tokenProblem } from './auth.js'
-import type { Broker, Entity } from './broker.js'
+import type { Broker } from './broker.js'
 import { ConfigError } from './config.js'
+import type { Entity } from './entity.js'
 import { compileRule, type Rule } from './rules.js'
 
 // The management REST API ServiceBusAdministrationClient speaks (ATOM XML over HTTP(S), as on

@@ -1,6 +1,6 @@
 import { XMLParser } from 'fast-xml-parser'
-import type { Entity } from './broker.js'
 import { type CorrelationField, type EntityProperties, parseDuration, type RuleFilter } from './config.js'
+import type { Entity } from './entity.js'
 import type { Rule } from './rules.js'
 
 // The ATOM XML of Service Bus's management REST API: the entries ServiceBusAdministrationClient

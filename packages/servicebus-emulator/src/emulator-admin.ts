@@ -1,5 +1,6 @@
-import { type Broker, BrokerError, CONDITIONS, type CreateQueueOptions } from './broker.js'
+import type { Broker, CreateQueueOptions } from './broker.js'
 import { parseDuration } from './config.js'
+import { BrokerError, CONDITIONS } from './errors.js'
 
 /**
  * Queue, topic and subscription management at run time, shaped like `ServiceBusAdministrationClient`'s

@@ -1,4 +1,4 @@
-export { Broker, type CreateQueueOptions, type Entity, type StoredMessage } from './broker.js'
+export { Broker, type CreateQueueOptions } from './broker.js'
 export {
   ConfigError,
   DEFAULT_PROPERTIES,
@@ -12,6 +12,7 @@ export {
   type Topology,
 } from './config.js'
 export type { EmulatorAdmin } from './emulator-admin.js'
+export type { Entity } from './entity.js'
 export {
   type EmulatorOptions,
   MAX_MESSAGE_SIZE,
@@ -19,4 +20,5 @@ export {
   startEmulator,
 } from './server.js'
 export { SqlError } from './sql.js'
+export type { StoredMessage } from './stored-message.js'
 export type { TlsOptions } from './tls.js'

@@ -11,11 +11,13 @@ import {
   withPropertyFields,
 } from './amqp.js'
 import { type Credentials, tokenProblem } from './auth.js'
-import { type Broker, BrokerError, CONDITIONS, STATE_CODE, type StoredMessage } from './broker.js'
+import type { Broker } from './broker.js'
+import { BrokerError, CONDITIONS } from './errors.js'
 import { RAW_MESSAGE } from './rhea-internals.js'
 import { addRule, listRules, removeRule } from './rule-manager.js'
 import { sessionMismatch } from './session-links.js'
 import type { Sessions } from './sessions.js'
+import { STATE_CODE, type StoredMessage } from './stored-message.js'
 
 // The `$management` node of every entity, and `$cbs`: request/response over AMQP. Status codes go
 // out as AMQP `int`, as Service Bus sends them: clients in C, .NET and Java reject a `uint`.

@@ -1,6 +1,6 @@
 import type { Sender } from 'rhea'
 import { plain, types } from './amqp.js'
-import type { Entity } from './broker.js'
+import type { Entity } from './entity.js'
 import { BrokerError, CONDITIONS } from './errors.js'
 import { linkOf } from './rhea-internals.js'
 import { type SessionLock, sessionLockLost } from './sessions.js'
