@@ -1,44 +1,30 @@
 // Against a real SQS API (moto or LocalStack, as the conformance suite resolves it): listQueues
 // maps names back and leaves topic subscriptions out; a missing queue names itself.
-import {
-  type Backend,
-  inCI,
-  resolveBackend,
-  type SqsConnection,
-  sqsBackend,
-} from '@anyqueue/conformance/backends'
+import { type SqsConnection, sqsBackend } from '@anyqueue/conformance/backends'
+import { fileBackend, missingQueueNamedTest } from '@anyqueue/conformance/vitest'
 import { QueueClient } from '@anyqueue/queue-core'
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { createSqsDriver } from '../src/index.js'
 
-let backend: Backend<SqsConnection> | undefined
-let unavailable = ''
-beforeAll(async () => {
-  try {
-    backend = await resolveBackend(sqsBackend, { log: false })
-  } catch (error) {
-    if (inCI()) throw error
-    unavailable = (error as Error).message.replaceAll('\n', ' ')
-  }
-}, 120_000)
-afterAll(() => backend?.stop())
+const backend = fileBackend(sqsBackend, { log: false })
 
 // A prefix per run keeps a shared backend's other queues out of the listing.
 const prefix = `l${Date.now().toString(36).slice(-6)}-`
+const open = (connection: SqsConnection) => createSqsDriver({ clientConfig: connection, prefix })
 
 describe('sqs', () => {
   test('listQueues: portable names under the prefix, sorted; subscriptions, FIFO and other queues left out', {
     timeout: 60_000,
   }, async ({ skip }) => {
-    if (!backend) return skip(unavailable)
-    const client = new QueueClient(createSqsDriver({ clientConfig: backend.connection, prefix }))
+    const { connection } = backend.require(skip)
+    const client = new QueueClient(open(connection))
     try {
       expect(await client.driver.listQueues!()).toEqual([])
       for (const name of ['orders', 'Jobs', 'orders-dlq', 'a-b-0123456789ab']) await client.createQueue(name)
       await client.createTopic('news')
       await client.createSubscription('news', 'mail')
-      const raw = new SQSClient(backend.connection)
+      const raw = new SQSClient(connection)
       await raw.send(
         new CreateQueueCommand({ QueueName: `${prefix}x.fifo`, Attributes: { FifoQueue: 'true' } }),
       )
@@ -52,22 +38,5 @@ describe('sqs', () => {
     }
   })
 
-  test('a missing queue: QUEUE_NOT_FOUND names it and says how to create it', { timeout: 30_000 }, async ({
-    skip,
-  }) => {
-    if (!backend) return skip(unavailable)
-    const client = new QueueClient(createSqsDriver({ clientConfig: backend.connection, prefix }))
-    try {
-      const error = await client
-        .queue('nowhere')
-        .send('x')
-        .catch((e: unknown) => e)
-      expect(error).toMatchObject({ code: 'QUEUE_NOT_FOUND', driver: 'sqs' })
-      expect((error as Error).message).toMatch(
-        /^\[anyqueue\] \[sqs\] queue "nowhere" does not exist \(.+\): create it with createQueue\("nowhere"\), or open the driver with createIfMissing: true$/,
-      )
-    } finally {
-      await client.close()
-    }
-  })
+  missingQueueNamedTest(backend, open, { via: 'send', timeoutMs: 30_000 })
 })
