@@ -10,6 +10,7 @@ import { consume, type Message, QueueClient } from '@anyqueue/queue-core'
 import {
   DeleteMessageCommand,
   GetQueueUrlCommand,
+  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -93,65 +94,62 @@ describe('sqs: a raw SDK consumer reads what anyqueue sent', () => {
   })
 })
 
+/** A message another producer sends with SQS's own attribute types, and what anyqueue makes of it. */
+interface ForeignSend {
+  name: string
+  body: string
+  attributes: Record<string, MessageAttributeValue>
+  check(m: Message): void
+}
+
+const foreignSends: ForeignSend[] = [
+  {
+    name: 'Number and Binary attributes arrive as strings (the number as sent, the bytes in base64), none dropped',
+    body: 'typed attributes',
+    attributes: {
+      count: { DataType: 'Number', StringValue: '1.50' },
+      price: { DataType: 'Number.eur', StringValue: '-3' },
+      blob: { DataType: 'Binary', BinaryValue: new Uint8Array([0, 1, 254, 255]) },
+      label: { DataType: 'String.tag', StringValue: 'x' },
+    },
+    check(m) {
+      expect(m.payload).toBe('typed attributes')
+      expect(m.attributes).toEqual({ count: '1.50', price: '-3', blob: 'AAH+/w==', label: 'x' })
+    },
+  },
+  {
+    name: 'content-transfer-encoding: base64 over a body that is not base64 is undecodable, never garbled',
+    body: 'not base64 at all!',
+    attributes: { 'content-transfer-encoding': { DataType: 'String', StringValue: 'base64' } },
+    check(m) {
+      expect(m.decodeError?.message).toMatch(/content-transfer-encoding: base64 but is not base64/)
+      expect(Buffer.from(m.rawBody!).toString()).toBe('not base64 at all!')
+    },
+  },
+  {
+    name: 'another content-transfer-encoding is not ours: it is delivered as an attribute, the body as text',
+    body: 'eA==',
+    attributes: { 'content-transfer-encoding': { DataType: 'String', StringValue: '7bit' } },
+    check(m) {
+      expect(m.payload).toBe('eA==')
+      expect(m.attributes).toEqual({ 'content-transfer-encoding': '7bit' })
+    },
+  },
+]
+
 describe('sqs: what another producer sends arrives as the README maps it', () => {
-  test('Number and Binary attributes arrive as strings (the number as sent, the bytes in base64), none dropped', async ({
-    skip,
-  }) => {
-    if (skipReason) return skip(skipReason)
-    const { queue, url } = await freshQueue()
-    await raw.send(
-      new SendMessageCommand({
-        QueueUrl: url,
-        MessageBody: 'typed attributes',
-        MessageAttributes: {
-          count: { DataType: 'Number', StringValue: '1.50' },
-          price: { DataType: 'Number.eur', StringValue: '-3' },
-          blob: { DataType: 'Binary', BinaryValue: new Uint8Array([0, 1, 254, 255]) },
-          label: { DataType: 'String.tag', StringValue: 'x' },
-        },
-      }),
-    )
-    const m = await receiveOne(queue)
-    await queue.ack(m)
-    expect(m.payload).toBe('typed attributes')
-    expect(m.attributes).toEqual({ count: '1.50', price: '-3', blob: 'AAH+/w==', label: 'x' })
-  })
-
-  test('content-transfer-encoding: base64 over a body that is not base64 is undecodable, never garbled', async ({
-    skip,
-  }) => {
-    if (skipReason) return skip(skipReason)
-    const { queue, url } = await freshQueue()
-    await raw.send(
-      new SendMessageCommand({
-        QueueUrl: url,
-        MessageBody: 'not base64 at all!',
-        MessageAttributes: { 'content-transfer-encoding': { DataType: 'String', StringValue: 'base64' } },
-      }),
-    )
-    const m = await receiveOne(queue)
-    await queue.ack(m)
-    expect(m.decodeError?.message).toMatch(/content-transfer-encoding: base64 but is not base64/)
-    expect(Buffer.from(m.rawBody!).toString()).toBe('not base64 at all!')
-  })
-
-  test('another content-transfer-encoding is not ours: it is delivered as an attribute, the body as text', async ({
-    skip,
-  }) => {
-    if (skipReason) return skip(skipReason)
-    const { queue, url } = await freshQueue()
-    await raw.send(
-      new SendMessageCommand({
-        QueueUrl: url,
-        MessageBody: 'eA==',
-        MessageAttributes: { 'content-transfer-encoding': { DataType: 'String', StringValue: '7bit' } },
-      }),
-    )
-    const m = await receiveOne(queue)
-    await queue.ack(m)
-    expect(m.payload).toBe('eA==')
-    expect(m.attributes).toEqual({ 'content-transfer-encoding': '7bit' })
-  })
+  for (const { name, body, attributes, check } of foreignSends) {
+    test(name, async ({ skip }) => {
+      if (skipReason) return skip(skipReason)
+      const { queue, url } = await freshQueue()
+      await raw.send(
+        new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageAttributes: attributes }),
+      )
+      const m = await receiveOne(queue)
+      await queue.ack(m)
+      check(m)
+    })
+  }
 
   test('a 200 KiB message from another producer is delivered intact, and consume() can dead-letter a bad one', async ({
     skip,
