@@ -88,31 +88,9 @@ export async function consumerRows(consume, queue, messages, concurrencies, payl
   const rows = []
   for (const concurrency of concurrencies) {
     await fill()
-    const baseline = await rate(messages, async () => {
-      for (let got = 0; got < messages; ) {
-        const batch = await queue.receive({ maxMessages: 10, waitSeconds: 1 })
-        await queue.ackBatch(batch)
-        got += batch.length
-      }
-    })
+    const baseline = await rate(messages, () => drainLoop(queue, messages))
     await fill()
-    let handled = 0
-    const subject = await rate(messages, async () => {
-      let finish
-      const finished = new Promise((resolve) => {
-        finish = resolve
-      })
-      const consumer = consume(
-        queue,
-        () => {
-          if (++handled === messages) finish()
-        },
-        { concurrency, waitSeconds: 1 },
-      )
-      await finished
-      await consumer.stop()
-    })
-    handled = 0
+    const subject = await rate(messages, () => drainWith(consume, queue, messages, concurrency))
     rows.push({ name: `consume, concurrency ${concurrency}`, subject, baseline })
   }
   return rows
@@ -147,16 +125,19 @@ export async function consumeVsLoop(consume, queue, { messages, concurrency, rou
     time[side] += Number(process.hrtime.bigint() - started) / 1e9
   }
   for (let round = 0; round < rounds; round++) {
-    await timed('baseline', async () => {
-      for (let got = 0; got < messages; ) {
-        const batch = await queue.receive({ maxMessages: 10, waitSeconds: 1 })
-        await queue.ackBatch(batch)
-        got += batch.length
-      }
-    })
+    await timed('baseline', () => drainLoop(queue, messages))
     await timed('subject', () => drainWith(consume, queue, messages, concurrency))
   }
   return { subject: (messages * rounds) / time.subject, baseline: (messages * rounds) / time.baseline }
+}
+
+/** The manual loop: receives 10 at a time and acks each batch until `messages` were received. */
+export async function drainLoop(queue, messages) {
+  for (let got = 0; got < messages; ) {
+    const batch = await queue.receive({ maxMessages: 10, waitSeconds: 1 })
+    await queue.ackBatch(batch)
+    got += batch.length
+  }
 }
 
 /** Runs consume() with a no-op handler until `messages` were handled, then stops it. */
