@@ -48,16 +48,51 @@ export function toMessage<T>(
     const why = `has content type ${JSON.stringify(contentType)} but is not valid JSON (${(error as Error).message})`
     return new UndecodableMessage(m, text, why, driver) as Message<any>
   }
+  const overflow = overflowIn(text, payload)
+  if (overflow !== undefined) {
+    const why = `holds a number too large for a JavaScript number at ${overflow} (it would read as Infinity)`
+    return new UndecodableMessage(m, text, why, driver) as Message<any>
+  }
   return plain(m, payload as T)
 }
 
-/** The JSON value `text` holds, or `text` itself when it is not JSON. */
+/**
+ * Where `value` (parsed from `text`) holds a number JSON.parse turned into ±Infinity — `1e400` —
+ * which no payload may hold (send refuses it), or undefined. Only a literal with a 3-digit
+ * exponent or 309 digits can overflow, so most texts are never walked.
+ */
+function overflowIn(text: string, value: unknown): string | undefined {
+  return MAY_OVERFLOW.test(text) ? infinityAt(value, 'payload') : undefined
+}
+
+const MAY_OVERFLOW = /\d[eE]\+?\d{3}|\d{309}/
+
+function infinityAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path
+  if (typeof value !== 'object' || value === null) return undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = infinityAt(value[i], `${path}[${i}]`)
+      if (at !== undefined) return at
+    }
+    return undefined
+  }
+  for (const [key, inner] of Object.entries(value)) {
+    const at = infinityAt(inner, `${path}.${key}`)
+    if (at !== undefined) return at
+  }
+  return undefined
+}
+
+/** The JSON value `text` holds, or `text` itself when it is not JSON (or overflows a number). */
 function jsonOrText(text: string): Payload {
+  let value: Payload
   try {
-    return JSON.parse(text) as Payload
+    value = JSON.parse(text) as Payload
   } catch {
     return text
   }
+  return overflowIn(text, value) === undefined ? value : text
 }
 
 /** Strict: a malformed sequence throws rather than becoming U+FFFD; a BOM is kept, not eaten. */

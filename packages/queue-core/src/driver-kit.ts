@@ -1,6 +1,30 @@
+import { describeArgument } from './arguments.js'
 import type { Capabilities } from './driver.js'
 import { QueueError } from './errors.js'
 import { LIMITS } from './limits.js'
+
+/**
+ * `INVALID_ARGUMENT` for a driver option that is not one of `keys` — `createIfMising: true` would
+ * otherwise be dropped without a word — naming it and listing the options. Drivers call it first.
+ */
+export function rejectUnknownOptions(options: unknown, keys: readonly string[], driver: string): void {
+  if (options === undefined) return
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new QueueError('INVALID_ARGUMENT', `options must be an object, got ${describeArgument(options)}`, {
+      field: 'options',
+      driver,
+    })
+  }
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `options.${key} is not an option of the ${driver} driver; its options are ${keys.join(', ')}`,
+        { field: `options.${key}`, driver },
+      )
+    }
+  }
+}
 
 const UNTYPED_BODIES: readonly Capabilities['untypedBody'][] = ['text', 'json-or-text']
 

@@ -6,7 +6,13 @@
 import type { QueueError } from './errors.js'
 import type { TopicCapabilities, TopicDriver } from './topic-driver.js'
 
-export { isConnectionError, PromiseCache, resolveLeaseSeconds, resolveUntypedBody } from './driver-kit.js'
+export {
+  isConnectionError,
+  PromiseCache,
+  rejectUnknownOptions,
+  resolveLeaseSeconds,
+  resolveUntypedBody,
+} from './driver-kit.js'
 export {
   ERROR_CODES,
   isQueueError,

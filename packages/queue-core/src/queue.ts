@@ -308,7 +308,7 @@ export class Queue<T = Payload> {
     const single = entries.length === 1
     const encoded: OutgoingMessage[] = Array.from(entries, (item, i) => {
       const field = single ? '' : `messages[${i}].`
-      const entry = readOptions(item, single ? 'message' : `messages[${i}]`, ENTRY_FIELDS, true)
+      const entry = readOptions(item, single ? 'message' : `messages[${i}]`, ENTRY_FIELDS, true, 'ignore')
       const { body, contentType, bytes } = encodePayload(entry.payload, `${field}payload`)
       const delaySeconds = this.#checkDelay(
         entry.delaySeconds as number | undefined,

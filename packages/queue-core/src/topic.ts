@@ -67,6 +67,7 @@ export class Topic<T = Payload> {
         single ? 'message' : `messages[${i}]`,
         ['payload', 'attributes', 'delaySeconds'],
         true,
+        'ignore',
       )
       refuseDelay(entry.delaySeconds, `${field}delaySeconds`)
       const { body, contentType, bytes } = encodePayload(entry.payload, `${field}payload`)

@@ -64,6 +64,29 @@ test('options are validated with typed errors', () => {
   )
 })
 
+test('options are checked at the call: an unknown option, a dead-letter queue that cannot be, the queue itself', () => {
+  const driver = new FakeDriver()
+  driver.capabilities = { ...driver.capabilities, topics: { filters: [] } }
+  const client = new QueueClient(driver)
+  const queue = client.queue('q')
+  expect(() => consume(queue, () => {}, { maxAtempts: 2 } as never)).toThrow(
+    expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'options.maxAtempts' }),
+  )
+  // The default `<name>-dlq` is no queue name for a subscription, nor for a name of 61+ characters.
+  const deadLetter = expect.objectContaining({ code: 'INVALID_ARGUMENT', field: 'deadLetterQueue' })
+  expect(() => consume(client.subscription('orders', 'crm'), () => {})).toThrow(deadLetter)
+  expect(() => consume(client.queue('q'.repeat(61)), () => {})).toThrow(deadLetter)
+  expect(() => consume(queue, () => {}, { deadLetterQueue: client.queue('q') })).toThrow(deadLetter)
+  // Each is fine with a dead-letter queue of its own; 60 characters keep their default.
+  const dlq = client.queue('orders-crm-dlq')
+  const consumers = [
+    consume(client.subscription('orders', 'crm'), () => {}, { deadLetterQueue: dlq }),
+    consume(client.queue('q'.repeat(61)), () => {}, { deadLetterQueue: dlq }),
+    consume(client.queue('q'.repeat(60)), () => {}),
+  ]
+  return Promise.all(consumers.map((c) => c.stop()))
+})
+
 test('a backoff beyond the driver’s longest nack delay is capped, and the event says so', async () => {
   for (const [nackDelay, expected] of [
     [5, 5], // capped at the driver's maximum

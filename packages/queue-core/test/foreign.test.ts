@@ -161,6 +161,20 @@ describe('untypedBody: what a body without a content type arrives as', () => {
     expect(invalid!.decodeError?.message).toMatch(/is not valid JSON/)
   })
 
+  test('a number too large for JavaScript (1e400) is never read as Infinity: undecodable, or kept as text', async () => {
+    const { queue, driver } = withMapping('json-or-text')
+    driver.stored.push(foreign('{"n":1e400}', CONTENT_TYPE_JSON))
+    driver.stored.push(foreign('[1, -1E+999]', CONTENT_TYPE_JSON))
+    driver.stored.push(foreign('{"s":"1e400","n":1e300}', CONTENT_TYPE_JSON))
+    driver.stored.push(foreign('1e400'))
+    const [object, array, fine, untyped] = await queue.receive({ maxMessages: 4, waitSeconds: 0 })
+    expect(object!.decodeError?.message).toMatch(/too large for a JavaScript number at payload\.n\b/)
+    expect(new TextDecoder().decode(object!.rawBody)).toBe('{"n":1e400}')
+    expect(array!.decodeError?.message).toMatch(/at payload\[1\]/)
+    expect(fine!.payload).toEqual({ s: '1e400', n: 1e300 })
+    expect(untyped!.payload).toBe('1e400')
+  })
+
   test('a driver option outside the two mappings is a typed error naming the field', () => {
     expect(resolveUntypedBody(undefined, 'json-or-text', 'x')).toBe('json-or-text')
     expect(resolveUntypedBody('text', 'json-or-text', 'x')).toBe('text')

@@ -60,6 +60,22 @@ describe('validation happens before any I/O', () => {
     expect(driver.calls).toEqual([])
   })
 
+  test('an option that is not one (a typo) is INVALID_ARGUMENT naming it; a message entry may carry more', async () => {
+    const { queue, driver, client } = setup()
+    const typo = (field: string) => ({ code: 'INVALID_ARGUMENT', field })
+    await expect(queue.send('x', { delay: 5 } as never)).rejects.toMatchObject(typo('options.delay'))
+    await expect(queue.receive({ maxMesages: 3 } as never)).rejects.toMatchObject(typo('options.maxMesages'))
+    expect(() => new QueueClient(driver, { retries: false } as never)).toThrow(
+      expect.objectContaining(typo('options.retries')),
+    )
+    expect(driver.calls).toEqual([])
+    // A received message sent on as it is: its other fields are not options, and are left alone.
+    await queue.send('forwarded')
+    const [m] = await queue.receive()
+    await expect(queue.sendBatch([m as never])).resolves.toHaveLength(1)
+    await client.close()
+  })
+
   test('handles the driver does not recognise are INVALID_RECEIPT_HANDLE', async () => {
     const { queue, driver } = setup()
     await expect(queue.ack('nope')).rejects.toMatchObject({ code: 'INVALID_RECEIPT_HANDLE' })

@@ -8,6 +8,7 @@ import {
   QueueError,
   queueNotFound,
   type ReceiveRequest,
+  rejectUnknownOptions,
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
@@ -24,6 +25,15 @@ import { LocalTopics } from './local-topics.js'
 import { type Entry, QueueIndex, READ_AHEAD } from './queue-index.js'
 import { Store } from './store.js'
 import { type Batch, WriteQueue } from './write-queue.js'
+
+/** Every option `LocalDriverOptions` has: anything else is a typo, refused by name. */
+const OPTION_KEYS = [
+  'location',
+  'leaseSeconds',
+  'createIfMissing',
+  'sync',
+  'untypedBody',
+] as const satisfies readonly (keyof LocalDriverOptions)[]
 
 /**
  * Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease; a
@@ -51,6 +61,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   #closed = false
 
   constructor(options: LocalDriverOptions) {
+    rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
     if (typeof options?.location !== 'string' || options.location === '') {
       throw new QueueError('INVALID_ARGUMENT', 'location must be a folder path', {
         field: 'location',

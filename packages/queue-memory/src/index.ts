@@ -12,6 +12,7 @@ registerScheme('memory', (_url, params) =>
     definedOptions({
       leaseSeconds: params.integer('leaseSeconds'),
       createIfMissing: params.boolean('createIfMissing'),
+      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
     }),
   ),
 )

@@ -9,7 +9,9 @@ import {
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
+  rejectUnknownOptions,
   resolveLeaseSeconds,
+  resolveUntypedBody,
   type SendResult,
   type SubscriptionFilter,
   subscriptionAddress,
@@ -26,6 +28,14 @@ import { MemoryQueue, type StoredMessage } from './memory-queue.js'
  */
 const HANDLE = /^mq1\.([A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64})?)\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
 
+/** Every option `MemoryDriverOptions` has: anything else is a typo, refused by name. */
+const OPTION_KEYS = [
+  'leaseSeconds',
+  'clock',
+  'createIfMissing',
+  'untypedBody',
+] as const satisfies readonly (keyof MemoryDriverOptions)[]
+
 /**
  * Queues in this process's memory: nothing survives the driver, nothing is shared with another
  * driver. Made for application tests, where it keeps the whole contract (leases, delays, FIFO,
@@ -33,19 +43,7 @@ const HANDLE = /^mq1\.([A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64})?)\.([0-9a-f]
  */
 export class MemoryDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
-  readonly capabilities: Capabilities = Object.freeze({
-    persistent: false,
-    fifo: true,
-    delay: 900,
-    nackDelay: LIMITS.maxNackDelaySeconds,
-    renewLease: true,
-    deadLetter: false,
-    maxBatch: LIMITS.maxBatch,
-    minLeaseSeconds: 1,
-    staleHandles: 'ignored',
-    untypedBody: 'text',
-    topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
-  })
+  readonly capabilities: Capabilities
   readonly leaseSeconds: number
   /** The driver's time source (the system clock unless one was passed in). */
   readonly clock: Clock
@@ -57,6 +55,20 @@ export class MemoryDriver implements QueueDriver, TopicDriver {
   #closed = false
 
   constructor(options: MemoryDriverOptions = {}) {
+    rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
+    this.capabilities = Object.freeze({
+      persistent: false,
+      fifo: true,
+      delay: 900,
+      nackDelay: LIMITS.maxNackDelaySeconds,
+      renewLease: true,
+      deadLetter: false,
+      maxBatch: LIMITS.maxBatch,
+      minLeaseSeconds: 1,
+      staleHandles: 'ignored',
+      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+    })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
       max: LIMITS.maxNackDelaySeconds,

@@ -13,4 +13,10 @@ export interface MemoryDriverOptions {
   clock?: Clock
   /** Create a queue on first use instead of failing with `QUEUE_NOT_FOUND`. Default false. */
   createIfMissing?: boolean
+  /**
+   * What a body without a content type arrives as: `'text'` (default), the exact text;
+   * `'json-or-text'`, the JSON value when it parses as JSON, else the text — to test code that will
+   * meet another producer's unmarked JSON on Pub/Sub or Service Bus.
+   */
+  untypedBody?: 'text' | 'json-or-text'
 }

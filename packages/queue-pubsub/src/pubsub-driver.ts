@@ -8,6 +8,7 @@ import {
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
+  rejectUnknownOptions,
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
@@ -46,6 +47,17 @@ interface ReadyQueue {
   adjustDeadline: boolean
 }
 
+/** Every option `PubSubDriverOptions` has: anything else is a typo, refused by name. */
+const OPTION_KEYS = [
+  'pubsub',
+  'clientConfig',
+  'leaseSeconds',
+  'createIfMissing',
+  'prefix',
+  'maxDeliveryAttempts',
+  'untypedBody',
+] as const satisfies readonly (keyof PubSubDriverOptions)[]
+
 export class PubSubDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
   /**
@@ -66,6 +78,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   #clients: Promise<Clients> | undefined
 
   constructor(options: PubSubDriverOptions = {}) {
+    rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: MIN_LEASE,
       max: MAX_LEASE,

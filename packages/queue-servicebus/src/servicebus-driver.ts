@@ -8,6 +8,7 @@ import {
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
+  rejectUnknownOptions,
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
@@ -28,6 +29,20 @@ import { ServiceBusTopics } from './servicebus-topics.js'
 /** Service Bus lock tokens are GUIDs. */
 const LOCK_TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const PREFIX = /^[A-Za-z0-9_.-]{0,16}$/
+/** Every option `ServiceBusDriverOptions` has: anything else is a typo, refused by name. */
+const OPTION_KEYS = [
+  'connectionString',
+  'client',
+  'clientOptions',
+  'admin',
+  'adminConnectionString',
+  'leaseSeconds',
+  'createIfMissing',
+  'prefix',
+  'queueOptions',
+  'untypedBody',
+] as const satisfies readonly (keyof ServiceBusDriverOptions)[]
+
 /** Service Bus's own bounds on a lock duration. */
 const LOCK_SECONDS = { min: 5, max: 300 } as const
 
@@ -46,6 +61,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   readonly #topics: ServiceBusTopics
 
   constructor(options: ServiceBusDriverOptions = {}) {
+    rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
     this.capabilities = Object.freeze({
       persistent: true,
       fifo: false,

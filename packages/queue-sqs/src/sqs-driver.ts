@@ -8,6 +8,7 @@ import {
   type QueueDriver,
   QueueError,
   type ReceiveRequest,
+  rejectUnknownOptions,
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
@@ -40,6 +41,19 @@ import type { SqsDriverOptions } from './sqs-options.js'
 const MAX_REQUEST_BYTES = 262_144
 /** A generous allowance per entry for its id, delay and attribute names and types. */
 const ENTRY_OVERHEAD_BYTES = 256
+/** Every option `SqsDriverOptions` has: anything else is a typo, refused by name. */
+const OPTION_KEYS = [
+  'client',
+  'clientConfig',
+  'leaseSeconds',
+  'createIfMissing',
+  'prefix',
+  'queueAttributes',
+  'snsClient',
+  'snsClientConfig',
+  'untypedBody',
+] as const satisfies readonly (keyof SqsDriverOptions)[]
+
 /** Real handles are a few hundred characters of base64; moto's are 185 letters. */
 const RECEIPT_HANDLE = /^[A-Za-z0-9+/=_\-.:~]{20,2048}$/
 const PREFIX = /^[A-Za-z0-9_-]{0,16}$/
@@ -57,6 +71,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
   readonly #topics: SnsTopics
 
   constructor(options: SqsDriverOptions = {}) {
+    rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
     this.capabilities = Object.freeze({
       persistent: true,
       fifo: false,

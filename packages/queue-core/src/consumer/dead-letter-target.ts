@@ -1,6 +1,7 @@
 import { sendToDeadLetter } from '../dead-letters.js'
 import { PromiseCache } from '../driver-kit.js'
 import type { Message, Queue } from '../queue.js'
+import { defaultDeadLetterName } from './options.js'
 
 /**
  * Where a consumer's exhausted messages go: the queue the caller named, or `<name>-dlq` on the
@@ -18,7 +19,7 @@ export class DeadLetterTarget {
 
   queue(): Promise<Queue<any>> {
     if (this.#named) return Promise.resolve(this.#named)
-    const name = `${this.#source.name}-dlq`
+    const name = defaultDeadLetterName(this.#source.name)
     return this.#created.get(name, async () => {
       await this.#source.client.createQueue(name)
       return this.#source.client.queue(name)

@@ -1,6 +1,6 @@
 import { describeArgument, isQueue, readOptions } from '../arguments.js'
 import { QueueError } from '../errors.js'
-import { LIMITS } from '../limits.js'
+import { LIMITS, QUEUE_NAME_PATTERN } from '../limits.js'
 import type { Payload } from '../payload.js'
 import type { Message, Queue } from '../queue.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
@@ -108,7 +108,7 @@ export function resolveConsumeOptions<T>(
     concurrency: wholeNumber(o.concurrency, 1, 'concurrency', 1),
     maxAttempts: wholeNumber(o.maxAttempts, 5, 'maxAttempts', 1),
     backoff: toBackoff(o.backoff),
-    deadLetterQueue: optional(o.deadLetterQueue, 'deadLetterQueue', isQueue, 'a Queue'),
+    deadLetterQueue: deadLetterQueueOf(queue as Queue<T>, o.deadLetterQueue),
     schema: optional(
       o.schema,
       'schema',
@@ -129,6 +129,40 @@ export function resolveConsumeOptions<T>(
     onError: optional(o.onError, 'onError', (v) => typeof v === 'function', 'a function'),
     onEvent: optional(o.onEvent, 'onEvent', (v) => typeof v === 'function', 'a function'),
   }
+}
+
+/**
+ * The dead-letter queue the caller named, checked; or undefined for the default `<name>-dlq`, when
+ * that is a valid queue name. A subscription (`topic/name`) or a name of 61 to 64 characters has no
+ * valid default, and a dead-letter queue that is the consumed queue itself would feed the consumer
+ * its own failures: both fail here, at the call, not on every failed message forever after.
+ */
+function deadLetterQueueOf(queue: Queue<any>, named: unknown): Queue<any> | undefined {
+  if (named === undefined) {
+    const name = defaultDeadLetterName(queue.name)
+    if (!QUEUE_NAME_PATTERN.test(name)) {
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `deadLetterQueue must be given for "${queue.name}": its default "${name}" is not a valid queue name (1 to 64 of A-Z, a-z, 0-9, "_" and "-"); pass deadLetterQueue: client.queue('<a name of yours>')`,
+        { field: 'deadLetterQueue', limit: 64 },
+      )
+    }
+    return undefined
+  }
+  if (!isQueue(named)) throw invalid('deadLetterQueue', 'must be a Queue', named)
+  if (named.client === queue.client && named.name === queue.name) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `deadLetterQueue must not be "${queue.name}", the queue being consumed: its failures would come straight back to it`,
+      { field: 'deadLetterQueue' },
+    )
+  }
+  return named
+}
+
+/** The dead-letter queue a consumer of `name` uses when none is given. */
+export function defaultDeadLetterName(name: string): string {
+  return `${name}-dlq`
 }
 
 function toBackoff(option: unknown): Backoff {
