@@ -60,7 +60,7 @@ export function resolveLeaseSeconds(
   if (!Number.isInteger(leaseSeconds) || leaseSeconds < bounds.min || leaseSeconds > bounds.max) {
     throw new QueueError(
       'INVALID_ARGUMENT',
-      `leaseSeconds must be a whole number from ${bounds.min} to ${bounds.max}, got ${String(leaseSeconds)}`,
+      `leaseSeconds must be a whole number from ${bounds.min} to ${bounds.max}, got ${describeArgument(leaseSeconds)}`,
       { field: 'leaseSeconds', limit: bounds.max, driver: bounds.driver },
     )
   }

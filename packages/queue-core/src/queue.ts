@@ -286,6 +286,7 @@ export class Queue<T = Payload> {
 
   /** Sends one message; resolves with its id once the backend accepted it durably. */
   async send(payload: T, options: SendOptions = {}): Promise<{ id: string }> {
+    this.#assertOpen('send')
     const { delaySeconds, attributes } = readOptions(options, 'options', ['delaySeconds', 'attributes'])
     const [result] = await this.sendBatch([{ payload, delaySeconds, attributes } as BatchEntry<T>])
     if (!result!.ok) throw result!.error
@@ -621,7 +622,7 @@ export function checkAttributes(
       throw new QueueError(
         'INVALID_ARGUMENT',
         `${field} name ${JSON.stringify(name)} must be a letter then up to 63 of A-Z, a-z, 0-9, "_", "-", and not start with aws, amazon, goog, x-opt- or content-`,
-        { field: `${field}.${name}` },
+        { field: `${field}.${name}`, ...(name.length > 64 && { limit: 64 }) },
       )
     }
     let v: unknown

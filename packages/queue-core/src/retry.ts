@@ -1,3 +1,4 @@
+import { describeArgument, readOptions } from './arguments.js'
 import { QueueError } from './errors.js'
 
 /** How the portable layer retries errors a driver classified as retryable. */
@@ -27,12 +28,28 @@ export function resolveRetry(options: RetryOptions | false | undefined): Resolve
       },
     )
   }
+  const o = readOptions(options, 'retry', ['maxAttempts', 'initialDelayMs', 'maxDelayMs'])
+  const maxAttempts = o.maxAttempts ?? 4
+  if (
+    !Number.isInteger(maxAttempts) ||
+    (maxAttempts as number) < 1 ||
+    (maxAttempts as number) > MAX_RETRY_ATTEMPTS
+  ) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `retry.maxAttempts must be a whole number from 1 to ${MAX_RETRY_ATTEMPTS}, got ${describeArgument(maxAttempts)}`,
+      { field: 'retry.maxAttempts', limit: MAX_RETRY_ATTEMPTS },
+    )
+  }
   return {
-    maxAttempts: Math.floor(checkNumber(options?.maxAttempts, 4, 'retry.maxAttempts', 1)),
-    initialDelayMs: checkNumber(options?.initialDelayMs, 100, 'retry.initialDelayMs', 0),
-    maxDelayMs: checkNumber(options?.maxDelayMs, 2_000, 'retry.maxDelayMs', 0),
+    maxAttempts: maxAttempts as number,
+    initialDelayMs: checkNumber(o.initialDelayMs, 100, 'retry.initialDelayMs', 0),
+    maxDelayMs: checkNumber(o.maxDelayMs, 2_000, 'retry.maxDelayMs', 0),
   }
 }
+
+/** Tries of one call, the first included: more is a loop, not a retry policy. */
+const MAX_RETRY_ATTEMPTS = 1_000
 
 /** Up to a day: a longer backoff is a mistake, and larger values overflow Node's timers. */
 const MAX_RETRY_SETTING = 86_400_000
@@ -42,7 +59,7 @@ function checkNumber(value: unknown, fallback: number, field: string, min: numbe
   if (typeof value !== 'number' || !(value >= min && value <= MAX_RETRY_SETTING)) {
     throw new QueueError(
       'INVALID_ARGUMENT',
-      `${field} must be a number from ${min} to ${MAX_RETRY_SETTING}`,
+      `${field} must be a number of milliseconds from ${min} to ${MAX_RETRY_SETTING}, got ${describeArgument(value)}`,
       {
         field,
         limit: MAX_RETRY_SETTING,

@@ -76,6 +76,29 @@ describe('validation happens before any I/O', () => {
     await client.close()
   })
 
+  test('errors say what was wrong: the value as given, the limit, the call that was made', async () => {
+    const { queue, client } = setup()
+    expect(() => new QueueClient(new FakeDriver(), { retry: { maxAttempts: 1.5 } })).toThrow(
+      expect.objectContaining({
+        field: 'retry.maxAttempts',
+        limit: 1_000,
+        message: expect.stringMatching(/got 1\.5/),
+      }),
+    )
+    expect(() => new QueueClient(new FakeDriver(), { retry: { maxAttemps: 2 } as never })).toThrow(
+      expect.objectContaining({ field: 'retry.maxAttemps' }),
+    )
+    await expect(queue.send('x', { attributes: { ['a'.repeat(65)]: 'v' } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      limit: 64,
+    })
+    await client.close()
+    await expect(queue.send('x')).rejects.toMatchObject({
+      code: 'CLOSED',
+      message: expect.stringMatching(/send\(\)/),
+    })
+  })
+
   test('handles the driver does not recognise are INVALID_RECEIPT_HANDLE', async () => {
     const { queue, driver } = setup()
     await expect(queue.ack('nope')).rejects.toMatchObject({ code: 'INVALID_RECEIPT_HANDLE' })

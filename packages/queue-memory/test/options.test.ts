@@ -27,3 +27,10 @@ test('every option in the README is an option; a typo is INVALID_ARGUMENT naming
     driver: 'memory',
   })
 })
+
+test('a value of the wrong type is shown as given: leaseSeconds "5" is not the number 5', () => {
+  expect(refusal({ leaseSeconds: '5' })).toMatchObject({
+    field: 'leaseSeconds',
+    message: expect.stringContaining('got "5"'),
+  })
+})
