@@ -4,7 +4,7 @@ import { formatMatrix } from './format.js'
 import { loadTarget, TargetLoadError } from './load-target.js'
 import { runConformance } from './run.js'
 
-const usage = `usage: anyqueue-conformance <module> [--case <id|prefix|text>]… [--concurrency <n>] [--timeout <s>]
+const usage = `usage: anyqueue-conformance <module> [--case <id|area|text>]… [--concurrency <n>] [--timeout <s>]
        anyqueue-conformance --list
 
 Runs the anyqueue conformance suite against the driver a module exports, and prints the matrix.
