@@ -24,10 +24,7 @@ export async function loadTarget(specifier: string): Promise<ConformanceTarget> 
     throw new TargetLoadError(`${specifier}: no such file (looked for ${path})`)
   }
   if (isFile && TYPESCRIPT.has(extname(path))) await enableTypeScript(specifier)
-  const module = (await import(isFile ? pathToFileURL(path).href : specifier)) as {
-    default?: unknown
-    target?: unknown
-  }
+  const module = await importTarget(specifier, isFile ? pathToFileURL(path).href : specifier)
   const exported = module.target ?? module.default
   const target: ConformanceTarget | undefined =
     typeof exported === 'function'
@@ -43,6 +40,25 @@ export async function loadTarget(specifier: string): Promise<ConformanceTarget> 
   // A file can be opened again by a child process: the cases that kill one need exactly that.
   return isFile && !target.process ? { ...target, process: { module: path } } : target
 }
+
+/**
+ * The module itself: whatever its import throws (a module that throws at its top level, does not
+ * parse, or is not installed) is the target failing to load, said in one line that names it.
+ */
+async function importTarget(
+  specifier: string,
+  url: string,
+): Promise<{ default?: unknown; target?: unknown }> {
+  try {
+    return (await import(url)) as { default?: unknown; target?: unknown }
+  } catch (error) {
+    const reason =
+      error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : firstLine(String(error))
+    throw new TargetLoadError(`${specifier} cannot be loaded: ${reason}`, { cause: error })
+  }
+}
+
+const firstLine = (text: string) => text.split('\n', 1)[0]!.trim()
 
 async function enableTypeScript(specifier: string): Promise<void> {
   if ((process.features as { typescript?: unknown }).typescript) return

@@ -45,18 +45,37 @@ export const allConsumerCases: ConformanceCase[] = [
 export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases, ...topicCases]
 
 /**
- * The cases any filter selects: a whole id selects that case alone; otherwise the start of ids (`ack`,
- * `ack.stale`) or text in the name. No filter: every case.
+ * The cases the filters select, in suite order; no filter: every case. Each filter selects by the
+ * most precise of these rules that matches any case, so a word that names an area never also picks
+ * cases whose names merely contain it (`ack` is in "back" and "nack"):
+ * 1. a whole id (`ack.twice`) selects that case;
+ * 2. an area (`ack`, or `ack.`) selects the cases whose ids start with `ack.`;
+ * 3. the start of an id (`ack.stale`) selects the cases whose ids start so;
+ * 4. otherwise, text in the name (`redrive`) selects the cases whose promise mentions it.
+ * An empty filter selects nothing.
  */
 export function selectCases(
   filters: readonly string[],
   from: readonly ConformanceCase[] = cases,
 ): ConformanceCase[] {
   if (filters.length === 0) return [...from]
-  const exact = new Set(filters.filter((f) => from.some((c) => c.id === f)))
-  return from.filter((c) =>
-    filters.some((f) => (exact.has(f) ? c.id === f : c.id.startsWith(f) || c.name.includes(f))),
-  )
+  const matches = filters.map((filter) => filterRule(filter, from))
+  return from.filter((c) => matches.some((match) => match(c)))
+}
+
+type CaseMatch = (c: ConformanceCase) => boolean
+
+/** The first of `selectCases`' rules that `filter` matches a case by; none: a rule matching nothing. */
+function filterRule(filter: string, from: readonly ConformanceCase[]): CaseMatch {
+  if (filter === '') return () => false
+  const area = filter.endsWith('.') ? filter : `${filter}.`
+  const rules: CaseMatch[] = [
+    (c) => c.id === filter,
+    (c) => c.id.startsWith(area),
+    (c) => c.id.startsWith(filter),
+    (c) => c.name.includes(filter),
+  ]
+  return rules.find((rule) => from.some(rule)) ?? (() => false)
 }
 
 const ids = new Set<string>()
