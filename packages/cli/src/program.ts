@@ -33,7 +33,7 @@ export function buildProgram(withClient: Runner): Command {
       'Look at and move messages on any anyqueue backend.\n\n' +
         'The URL picks the backend: local:./data, memory:, sqs://?region=eu-west-1, pubsub://my-project,\n' +
         'servicebus://… (or set ANYQUEUE_URL). Exit codes: 0 ok, 1 backend failure, 2 usage,\n' +
-        '3 queue not found, 4 refused without --yes.',
+        '3 queue (or local: store) not found, 4 refused without --yes.',
     )
     .version(VERSION, '-V, --version', 'print the version of @anyqueue/cli')
     .option('--json', 'print JSON (one value per line) instead of text')
