@@ -3,7 +3,7 @@
 // the same `QueueDriver` interface (see @anyqueue/queue-memory's source for a complete one, and run
 // @anyqueue/conformance against it to prove it keeps the contract).
 //
-//   npx tsx examples/custom-driver.ts
+//   npx -y pnpm@10 -C examples example custom-driver.ts
 import { openQueueClient } from '@anyqueue/queue-core'
 import {
   type IncomingMessage,

@@ -1,7 +1,7 @@
 // Errors you can act on: every failure is a QueueError with a stable code; isQueueError(e, code)
 // narrows it. A queue must exist before use — create it (idempotent) or open with createIfMissing.
 //
-//   npx tsx examples/errors.ts 'sqs://127.0.0.1:5000?region=us-east-1'
+//   npx -y pnpm@10 -C examples example errors.ts 'sqs://127.0.0.1:5000?region=us-east-1'
 import { isQueueError, LIMITS, openQueueClient } from '@anyqueue/queue-core'
 
 const client = await openQueueClient(process.argv[2] ?? 'local:./data')

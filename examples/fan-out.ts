@@ -1,7 +1,7 @@
 // Fan-out: publish `user.created` once; the welcome email, the CRM and analytics each get their own
 // copy, in their own subscription, acked on its own. The CRM only wants sign-ups from the EU.
 //
-//   npx tsx examples/fan-out.ts 'local:./data?createIfMissing=true'   (or memory:, sqs://…)
+//   npx -y pnpm@10 -C examples example fan-out.ts 'local:./data?createIfMissing=true'   (or memory:, sqs://…)
 import { openQueueClient } from '@anyqueue/queue-core'
 
 type UserCreated = { userId: number; email: string }

@@ -2,7 +2,7 @@
 // and leaves the rest in the queue for the next process. Nothing acknowledged is lost, nothing
 // unfinished is acked.
 //
-//   npx tsx examples/graceful-shutdown.ts 'local:./data?createIfMissing=true'
+//   npx -y pnpm@10 -C examples example graceful-shutdown.ts 'local:./data?createIfMissing=true'
 import { consume, countMessages, openQueueClient } from '@anyqueue/queue-core'
 
 const client = await openQueueClient(process.argv[2] ?? 'local:./data?createIfMissing=true')

@@ -1,7 +1,7 @@
 // A job queue with retries: jobs go in, a consumer runs them with bounded concurrency, a failure is
 // retried after a backoff, and a job that keeps failing ends up in the dead-letter queue.
 //
-//   npx tsx examples/job-queue.ts 'local:./data?createIfMissing=true'   (or memory:, sqs://…)
+//   npx -y pnpm@10 -C examples example job-queue.ts 'local:./data?createIfMissing=true'   (or memory:, sqs://…)
 import { consume, openQueueClient } from '@anyqueue/queue-core'
 
 // A `type`, not an `interface`: payload types must be JSON, and TypeScript only treats an object

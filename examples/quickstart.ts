@@ -1,6 +1,6 @@
 // The root README's example, verbatim (the install test checks that README.md still contains it).
 //
-//   npx tsx examples/quickstart.ts
+//   npx -y pnpm@10 -C examples example quickstart.ts
 import { QueueClient } from '@anyqueue/queue-core'
 import { createLocalDriver } from '@anyqueue/queue-local'
 

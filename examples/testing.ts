@@ -1,7 +1,7 @@
 // Testing application code without a backend: the memory driver, and a clock you move instead of
 // waiting. (In a test runner, put the same lines in a test; `vi.useFakeTimers()` works too.)
 //
-//   npx tsx examples/testing.ts
+//   npx -y pnpm@10 -C examples example testing.ts
 import assert from 'node:assert/strict'
 import { type Queue, QueueClient } from '@anyqueue/queue-core'
 import { createMemoryDriver, ManualClock } from '@anyqueue/queue-memory'

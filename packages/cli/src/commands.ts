@@ -186,15 +186,31 @@ function ownAttributes(m: Message): Record<string, string> {
   )
 }
 
-/** Parses `name=value` attribute options. */
+/** Parses `name=value` attribute options; a name given twice is an error, never a silent pick. */
 export function parseAttributes(pairs: readonly string[]): Record<string, string> {
-  const attributes: Record<string, string> = {}
+  const attributes = new Map<string, string>()
   for (const pair of pairs) {
     const at = pair.indexOf('=')
     if (at <= 0) throw new UsageError(`--attribute takes name=value, got "${pair}"`)
-    attributes[pair.slice(0, at)] = pair.slice(at + 1)
+    const name = pair.slice(0, at)
+    const value = pair.slice(at + 1)
+    const earlier = attributes.get(name)
+    if (earlier !== undefined) {
+      throw new UsageError(
+        `attribute "${name}" is given twice (${name}=${earlier} and ${name}=${value}): give each name once`,
+      )
+    }
+    attributes.set(name, value)
   }
-  return attributes
+  return Object.fromEntries(attributes)
+}
+
+/**
+ * The body read from stdin (`send <queue> -`) without the one line ending that `echo`, a heredoc
+ * or a file's last line adds: exactly one trailing `\n` or `\r\n` goes, anything before it stays.
+ */
+export function stdinBody(text: string): string {
+  return text.replace(/\r?\n$/, '')
 }
 
 /** The body of `send`: text as given, or with `--type json` a JSON value. */

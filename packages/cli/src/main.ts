@@ -1,6 +1,13 @@
-import { KNOWN_SCHEMES, openQueueClient, type QueueClient } from '@anyqueue/queue-core'
+import {
+  KNOWN_SCHEMES,
+  openQueueClient,
+  type QueueClient,
+  QueueError,
+  registeredSchemes,
+} from '@anyqueue/queue-core'
 import { CommanderError } from 'commander'
 import { describeFailure, EXIT, UsageError } from './exit-codes.js'
+import { assertLocalStoreExists } from './local-store.js'
 import { Output } from './output.js'
 import { buildProgram, COMMANDS } from './program.js'
 import { noProgress, progressBar } from './progress.js'
@@ -16,8 +23,9 @@ export interface MainOptions {
 }
 
 /**
- * Runs one `anyqueue` command line (without `node` and the script) and resolves with its exit
- * code. Never calls `process.exit`, so it can be tested in-process.
+ * Runs one `anyqueue` command line and resolves with its exit code. `argv` is the arguments only,
+ * without `node` and the script path: `main(process.argv.slice(2))`. Never calls `process.exit`,
+ * so it can be tested in-process.
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const stdout = options.stdout ?? process.stdout
@@ -30,12 +38,14 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const signal = options.signal ?? interrupted.signal
 
   const { url, rest } = splitUrl(argv, env.ANYQUEUE_URL)
+  let commandName = ''
   const program = buildProgram(async (global, run) => {
     if (!url) {
       throw new UsageError(
         'no queue URL: give one first (anyqueue local:./data count jobs) or set ANYQUEUE_URL',
       )
     }
+    assertLocalStoreExists(url, commandName)
     client = await (options.open ?? openByUrl)(url)
     const showProgress = global.progress ?? Boolean(stderr.isTTY && !global.json)
     await run({
@@ -44,6 +54,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       progress: (label) => (showProgress ? progressBar(stderr, label) : noProgress),
       signal,
     })
+  })
+  program.hook('preAction', (_program, action) => {
+    commandName = action.name()
   })
   program.configureOutput({
     writeOut: (text) => stdout.write(text),
@@ -54,7 +67,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return EXIT.ok
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage
-    const { code, message } = describeFailure(error)
+    const { code, message } = describeFailure(error, { scheme: url ? schemeOf(url) : undefined })
     stderr.write(`anyqueue: ${message}\n`)
     return code
   } finally {
@@ -70,10 +83,38 @@ function splitUrl(argv: readonly string[], fallback: string | undefined) {
   return { url: argv[first], rest: [...argv.slice(0, first), ...argv.slice(first + 1)] }
 }
 
+function schemeOf(url: string): string {
+  return url.slice(0, Math.max(0, url.indexOf(':')))
+}
+
 async function openByUrl(url: string): Promise<QueueClient> {
-  const scheme = url.slice(0, Math.max(0, url.indexOf(':')))
+  const scheme = schemeOf(url)
   const known = KNOWN_SCHEMES[scheme]
-  // Imported from here, where the CLI's own adapters resolve; openQueueClient names what is missing.
-  if (known) await import(known.package).catch(() => undefined)
+  if (known && !registeredSchemes().includes(scheme)) {
+    // Imported from here, so an adapter resolves from where the CLI is installed, not from the
+    // current folder: that is where a CLI user must install it.
+    const failure = await import(known.package).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    if (!registeredSchemes().includes(scheme))
+      throw adapterMissing(scheme, known.package, known.install, failure)
+  }
   return openQueueClient(url)
+}
+
+/** For a CLI user, the fix is installing the adapter beside the CLI, not importing it. */
+function adapterMissing(scheme: string, adapter: string, install: string, failure: unknown): QueueError {
+  const packages = install.split(' ').slice(2)
+  const reason = failure instanceof Error ? (failure.message.split('\n')[0] ?? '') : ''
+  // The adapter itself is absent (the usual case), or it is there but failed to load (its SDK is missing, …).
+  const broken =
+    reason !== '' && !reason.includes(`'${adapter}'`) ? ` (loading ${adapter} failed: ${reason})` : ''
+  return new QueueError(
+    'NOT_SUPPORTED',
+    `no driver for "${scheme}:" URLs${broken}: the CLI loads ${adapter} from where the CLI is installed, so install ${packages.join(' and ')} there: ` +
+      `npm install -g ${packages.join(' ')} beside a global anyqueue, npm install ${packages.join(' ')} in the project whose anyqueue you run, ` +
+      `or npx ${['@anyqueue/cli', ...packages].map((p) => `-p ${p}`).join(' ')} anyqueue <url> <command>`,
+    { field: 'url', ...(failure !== undefined && { cause: failure }) },
+  )
 }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
 import * as commands from './commands.js'
+import { VERSION } from './version.js'
 
 export interface GlobalOptions {
   json?: boolean
@@ -32,8 +33,9 @@ export function buildProgram(withClient: Runner): Command {
       'Look at and move messages on any anyqueue backend.\n\n' +
         'The URL picks the backend: local:./data, memory:, sqs://?region=eu-west-1, pubsub://my-project,\n' +
         'servicebus://… (or set ANYQUEUE_URL). Exit codes: 0 ok, 1 backend failure, 2 usage,\n' +
-        '3 queue not found, 4 refused without --yes.',
+        '3 queue (or local: store) not found, 4 refused without --yes.',
     )
+    .version(VERSION, '-V, --version', 'print the version of @anyqueue/cli')
     .option('--json', 'print JSON (one value per line) instead of text')
     .option('--progress', 'show a progress bar on long commands even when stderr is not a terminal')
     .option('--no-progress', 'never show a progress bar')
@@ -55,7 +57,7 @@ export function buildProgram(withClient: Runner): Command {
     .action((queue: string, o: { max: number }) =>
       withClient(global(), (ctx) => commands.peek(ctx, queue, o.max)),
     )
-  command('send', 'send one message; "-" reads the body from stdin')
+  command('send', 'send one message; "-" reads the body from stdin, less one trailing newline')
     .argument('<queue>')
     .argument('<body>')
     .option('-t, --type <type>', 'text or json', 'text')
@@ -63,7 +65,7 @@ export function buildProgram(withClient: Runner): Command {
     .option('-a, --attribute <name=value...>', 'application attributes', [])
     .action((queue: string, body: string, o: { type: string; delay?: number; attribute: string[] }) =>
       withClient(global(), async (ctx) => {
-        const text = body === '-' ? await readStdin() : body
+        const text = body === '-' ? commands.stdinBody(await readStdin()) : body
         await commands.send(ctx, queue, commands.parseBody(text, o.type), {
           ...(o.delay !== undefined && { delaySeconds: o.delay }),
           ...(o.attribute.length > 0 && { attributes: commands.parseAttributes(o.attribute) }),

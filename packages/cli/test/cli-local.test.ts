@@ -1,9 +1,10 @@
 // End to end: the real `anyqueue` bin in child processes, against the local driver.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createLocalDriver } from '@anyqueue/queue-local'
 import { afterAll, describe, expect, test } from 'vitest'
 
 const bin = fileURLToPath(new URL('../bin/anyqueue.js', import.meta.url))
@@ -134,6 +135,7 @@ describe('anyqueue on local:', () => {
   })
 
   test('queues lists the queues of the store, sorted, human and --json', async () => {
+    mkdirSync(join(root, 'listing')) // an empty folder: the store is made in it on opening
     const fresh = `local:${join(root, 'listing')}`
     expect((await anyqueue([fresh, 'queues'])).stdout).toBe('(no queues)\n')
     for (const name of ['orders', 'Jobs', 'orders-dlq']) await anyqueue([fresh, 'create', name])
@@ -147,9 +149,88 @@ describe('anyqueue on local:', () => {
     ])
   })
 
+  test('send - drops exactly one trailing newline of stdin (\\n or \\r\\n), nothing more', async () => {
+    await anyqueue([url, 'create', 'lines'])
+    for (const stdin of ['line\n', 'two\n\n', 'crlf\r\n', 'none']) {
+      expect((await anyqueue([url, 'send', 'lines', '-'], { stdin })).code).toBe(0)
+    }
+    const sent = (await anyqueue([url, 'receive', 'lines', '-n', '10', '--json'])).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).payload)
+    expect(sent).toEqual(['line', 'two\n', 'crlf', 'none'])
+  })
+
   test('ANYQUEUE_URL stands in for the URL argument', async () => {
     const run = await anyqueue(['create', 'from-env'], { env: { ANYQUEUE_URL: url } })
     expect(run.code).toBe(0)
     expect((await anyqueue([url, 'count', 'from-env'])).stdout.trim()).toBe('0')
+  })
+})
+
+describe('a mistyped local: path', () => {
+  const typo = join(root, 'typo')
+
+  test('every command but create (and send with createIfMissing) fails with exit 3 and creates nothing', async () => {
+    for (const args of [
+      ['count', 'jobs'],
+      ['peek', 'jobs'],
+      ['queues'],
+      ['receive', 'jobs'],
+      ['tail', 'jobs', '--no-ack', '-w', '1', '-n', '1'],
+      ['send', 'jobs', 'x'],
+    ]) {
+      const run = await anyqueue([`local:${typo}`, ...args])
+      expect(run.code, args.join(' ')).toBe(3)
+      expect(run.stderr, args.join(' ')).toBe(
+        `anyqueue: no local store at ${typo}: check the path, or make one there with: anyqueue local:${typo} create <queue>\n`,
+      )
+      expect(existsSync(typo), args.join(' ')).toBe(false)
+    }
+    expect((await anyqueue([`local:${typo}?createIfMissing=true`, 'count', 'jobs'])).code).toBe(3)
+    expect(existsSync(typo)).toBe(false) // read-only stays read-only, whatever the URL allows
+  })
+
+  test('create and send with createIfMissing make the store, as asked', async () => {
+    expect((await anyqueue([`local:${typo}-sent?createIfMissing=true`, 'send', 'jobs', 'x'])).code).toBe(0)
+    expect((await anyqueue([`local:${typo}-made`, 'create', 'jobs'])).code).toBe(0)
+    expect((await anyqueue([`local:${typo}-sent`, 'count', 'jobs'])).stdout).toBe('1\n')
+    expect((await anyqueue([`local:${typo}-made`, 'count', 'jobs'])).stdout).toBe('0\n')
+  })
+})
+
+describe('what the CLI says about itself and its setup', () => {
+  test('--version and -V print the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    for (const flag of ['--version', '-V']) {
+      const run = await anyqueue([flag])
+      expect(run.code).toBe(0)
+      expect(run.stdout).toBe(`${version}\n`)
+    }
+  })
+
+  test('a cloud URL without its adapter says to install it beside the CLI, not to import it', async () => {
+    const run = await anyqueue(['sqs://?region=eu-west-1', 'count', 'jobs'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('install @anyqueue/queue-sqs and @aws-sdk/client-sqs there')
+    expect(run.stderr).toContain(
+      'npx -p @anyqueue/cli -p @anyqueue/queue-sqs -p @aws-sdk/client-sqs anyqueue',
+    )
+    expect(run.stderr).not.toMatch(/import/)
+  })
+
+  test('a local: store another process holds open is UNAVAILABLE, exit 1, saying so (the README shows it)', async () => {
+    const location = join(root, 'held')
+    const app = createLocalDriver({ location, createIfMissing: true })
+    await app.createQueue('jobs') // this test process is "the app": it holds the store open
+    try {
+      const run = await anyqueue([`local:${location}`, 'count', 'jobs'])
+      expect(run.code).toBe(1)
+      expect(run.stderr).toBe(
+        `anyqueue: [local] the database at ${location} is locked: another process has it open (LevelDB admits one process at a time) (UNAVAILABLE)\n`,
+      )
+    } finally {
+      await app.close()
+    }
   })
 })

@@ -6,7 +6,7 @@ import type { QueueDriver } from '@anyqueue/queue-core/driver'
 import { createMemoryDriver } from '@anyqueue/queue-memory'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { parseAttributes, parseBody } from '../src/commands.js'
+import { parseAttributes, parseBody, stdinBody } from '../src/commands.js'
 import { EXIT, main } from '../src/index.js'
 
 function sink() {
@@ -111,6 +111,19 @@ describe('anyqueue on memory:', () => {
   })
 })
 
+describe('memory: from the command line', () => {
+  test('a missing queue does not suggest `create`: each run has its own, empty store', async () => {
+    const out = sink()
+    const err = sink()
+    const code = await main(['memory:', 'count', 'jobs'], { stdout: out.stream, stderr: err.stream })
+    expect(code).toBe(EXIT.notFound)
+    expect(err.text()).toMatch(
+      /QUEUE_NOT_FOUND; a memory: store lives only in the one process that opened it/,
+    )
+    expect(err.text()).not.toMatch(/create/)
+  })
+})
+
 describe('argument parsing', () => {
   test('property: any JSON value sent with --type json arrives equal; text stays text', () => {
     fc.assert(
@@ -132,5 +145,36 @@ describe('argument parsing', () => {
       { seed: 20261123, numRuns: 300 },
     )
     for (const bad of ['novalue', '=x', '']) expect(() => parseAttributes([bad]), bad).toThrow(/name=value/)
+  })
+
+  test('property: a name given twice is an error naming it and both values, wherever the repeat is', () => {
+    const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,20}$/)
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { minLength: 1, maxLength: 5 }),
+        fc.nat(),
+        fc.string(),
+        fc.string(),
+        (names, pick, first, second) => {
+          const twice = names[pick % names.length]!
+          const pairs = [...names.map((n) => `${n}=${n === twice ? first : 'v'}`), `${twice}=${second}`]
+          expect(() => parseAttributes(pairs)).toThrow(
+            `attribute "${twice}" is given twice (${twice}=${first} and ${twice}=${second})`,
+          )
+        },
+      ),
+      { seed: 20261123, numRuns: 300 },
+    )
+  })
+
+  test('property: stdin loses exactly one trailing \\n or \\r\\n, never anything else', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\n', '\r', '\t', 'é') }), (text) => {
+        expect(stdinBody(`${text}\r\n`)).toBe(text)
+        if (!text.endsWith('\r')) expect(stdinBody(`${text}\n`)).toBe(text)
+        if (!text.endsWith('\n')) expect(stdinBody(text)).toBe(text)
+      }),
+      { seed: 20261123, numRuns: 300 },
+    )
   })
 })
