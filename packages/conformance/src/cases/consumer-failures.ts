@@ -114,7 +114,7 @@ export const consumerFailureCases: ConformanceCase[] = [
       const deadLetterQueue = await ctx.queue()
       await queue.send({ customer: 42 })
       const reported: string[] = []
-      ctx.consume(queue, (_, c) => c.deadLetter('customer 42 is closed'), {
+      const consumer = ctx.consume(queue, (_, c) => c.deadLetter('customer 42 is closed'), {
         ...quiet,
         deadLetterQueue,
         onEvent: (e) => {
@@ -134,6 +134,8 @@ export const consumerFailureCases: ConformanceCase[] = [
         ['customer 42 is closed'],
         'onEvent should report the dead letter with its reason',
       )
+      // Stopped first: a running consumer would take a message that came back before this look did.
+      await consumer.stop()
       await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
     },
   },
@@ -147,7 +149,7 @@ export const consumerFailureCases: ConformanceCase[] = [
       ctx.driver.inject({ method: 'sendBatch', queue: deadLetterQueue.name, error: denied })
       await queue.send('poison')
       let calls = 0
-      ctx.consume(
+      const consumer = ctx.consume(
         queue,
         () => {
           calls++
@@ -174,6 +176,7 @@ export const consumerFailureCases: ConformanceCase[] = [
         calls >= 2,
         'the message was dead-lettered without coming back after the failed dead-letter send',
       )
+      await consumer.stop() // a running consumer would take a message that came back before this look did
       await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
     },
   },

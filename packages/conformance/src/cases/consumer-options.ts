@@ -23,18 +23,33 @@ export const consumerOptionCases: ConformanceCase[] = [
       })
       const started = new Set<number>()
       const done = new Set<number>()
-      ctx.consume(
+      const handles = new Set<string>()
+      const consumer = ctx.consume(
         queue,
         async (m) => {
           started.add(m.payload)
           await gate // every handler ends in the same tick
           done.add(m.payload)
+          handles.add(m.receiptHandle)
         },
         { ...quiet, concurrency: 16 },
       )
       await eventually(PATIENCE, '16 handlers running at once', () => started.size >= 16)
       release()
       await eventually(PATIENCE, `all ${total} handled`, () => done.size >= total)
+      // Every delivery that succeeded reaches the driver's ackBatch. (Watching the queue alone races
+      // the running consumer, which takes a message whose ack was lost when it comes back.)
+      const acked = () => new Set(ctx.driver.callsOf('ackBatch', queue.name).flatMap((c) => c.handles))
+      // An ack goes out within a turn of the event loop; 15 s is load, not a slow consumer.
+      await eventually(15_000, 'every succeeded delivery to be acked', () =>
+        [...handles].every((h) => acked().has(h)),
+      ).catch(() => {
+        const lost = [...handles].filter((h) => !acked().has(h)).length
+        throw new Error(
+          `${lost} of ${handles.size} deliveries whose handlers succeeded together were never acked`,
+        )
+      })
+      await consumer.stop()
       await expectNeverFor(
         queue,
         ctx.leaseMs * 1.5 + 1_000,
