@@ -34,6 +34,20 @@ export async function earliestOf(
   throw new Error(`${observed[0]} (every one of ${tries} samples: ${observed.join('; ')})`)
 }
 
+/** A first arrival: what came, when the poll that brought it returned, and until when it was hidden. */
+export interface Arrival<T extends Payload> {
+  messages: Message<T>[]
+  /** When the receive that brought it returned: it was visible by then (for lower bounds on time). */
+  at: number
+  /**
+   * When the last poll that came back empty was sent (else when the watch began): the backend saw
+   * it still hidden after this moment. Upper bounds on time use it, so a slow answer from a loaded
+   * backend or event loop is never taken for a late message — only a message seen hidden past the
+   * bound is late.
+   */
+  hiddenAt: number
+}
+
 /**
  * Polls `queue` with short long polls until a message arrives or `ms` pass: returns it with the time it
  * was seen, precise to about a quarter second. Does not ack.
@@ -42,14 +56,16 @@ export async function firstArrival<T extends Payload>(
   queue: Queue<T>,
   ms: number,
   maxMessages = 1,
-): Promise<{ messages: Message<T>[]; at: number } | undefined> {
+): Promise<Arrival<T> | undefined> {
   const end = Date.now() + ms
+  let hiddenAt = Date.now()
   for (;;) {
     const remaining = end - Date.now()
     if (remaining <= 0) return undefined
     const polledAt = Date.now()
     const got = await queue.receive({ maxMessages, waitSeconds: Math.min(0.25, remaining / 1000) })
-    if (got.length > 0) return { messages: got, at: Date.now() }
+    if (got.length > 0) return { messages: got, at: Date.now(), hiddenAt }
+    hiddenAt = polledAt
     // A backend that cannot wait a fraction of a second answers at once: do not spin on it.
     if (Date.now() - polledAt < 100) await sleep(100)
   }
@@ -64,7 +80,8 @@ export async function hiddenThenBack<T extends Payload>(
   hiddenUntil: number,
   why: string,
   ms: number,
-): Promise<{ messages: Message<T>[]; at: number } | undefined> {
+): Promise<Arrival<T> | undefined> {
+  const watching = Date.now()
   const late = await expectNothingFor(queue, hiddenUntil - Date.now(), why)
-  return late.length > 0 ? { messages: late, at: Date.now() } : firstArrival(queue, ms)
+  return late.length > 0 ? { messages: late, at: Date.now(), hiddenAt: watching } : firstArrival(queue, ms)
 }
