@@ -403,17 +403,22 @@ export class Queue<T = Payload> {
     const count = handles.length
     const receiptHandles: string[] = new Array(count)
     for (let i = 0; i < count; i++) {
-      const field = count === 1 ? 'receiptHandle' : `receiptHandles[${i}]`
       let handle: HandleLike
       try {
         handle = handles[i]!
       } catch (error) {
+        const field = handleField(count, i)
         throw new QueueError('INVALID_ARGUMENT', `${field} could not be read`, { field, cause: error })
       }
-      receiptHandles[i] = this.#checkHandle(handle, field)
+      receiptHandles[i] = this.#checkHandle(handle, count, i)
     }
-    const unique = [...new Set(receiptHandles)]
+    const unique = hasDuplicates(receiptHandles) ? [...new Set(receiptHandles)] : receiptHandles
     const size = this.#driver.capabilities.maxBatch
+    if (unique.length <= size) {
+      // One driver call, the usual case: no chunks to gather.
+      await this.#track(this.#client.execute(() => this.#driver.ackBatch(this.name, unique), this.name))
+      return
+    }
     const calls: Promise<void>[] = []
     for (let i = 0; i < unique.length; i += size) {
       const chunk = unique.slice(i, i + size)
@@ -425,7 +430,7 @@ export class Queue<T = Payload> {
   /** Ends the lease early: the message is visible again after `delaySeconds` (default 0). */
   async nack(handle: HandleLike, options: NackOptions = {}): Promise<void> {
     this.#assertOpen('nack')
-    const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
+    const receiptHandle = this.#checkHandle(handle)
     const max = Math.min(this.#driver.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
     const delaySeconds = this.#checkDelay(
       readOptions(options, 'options', ['delaySeconds']).delaySeconds as number | undefined,
@@ -441,7 +446,7 @@ export class Queue<T = Payload> {
   /** Restarts the message's lease from now. */
   async renewLease(handle: HandleLike): Promise<void> {
     this.#assertOpen('renewLease')
-    const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
+    const receiptHandle = this.#checkHandle(handle)
     if (!this.#driver.capabilities.renewLease) {
       throw new QueueError('NOT_SUPPORTED', 'renewLease is not supported by this driver', {
         driver: this.#driver.name,
@@ -551,7 +556,8 @@ export class Queue<T = Payload> {
     return delaySeconds
   }
 
-  #checkHandle(handle: HandleLike, field: string): string {
+  /** The receipt handle of `handle`, the `index`-th of `count` handles given (the field names it). */
+  #checkHandle(handle: HandleLike, count = 1, index = 0): string {
     let value: unknown
     let cause: unknown
     try {
@@ -560,6 +566,7 @@ export class Queue<T = Payload> {
       cause = error // a getter or Proxy trap that throws: no handle could be read
     }
     if (typeof value !== 'string' || !this.#driver.isReceiptHandle(value)) {
+      const field = handleField(count, index)
       throw new QueueError(
         'INVALID_RECEIPT_HANDLE',
         `${field} is not a receipt handle of the ${this.#driver.name} driver`,
@@ -581,6 +588,22 @@ export class Queue<T = Payload> {
     promise.then(forget, forget)
     return promise
   }
+}
+
+/** How an error names the `index`-th of `count` handles: built only when there is an error to report. */
+function handleField(count: number, index: number): string {
+  return count === 1 ? 'receiptHandle' : `receiptHandles[${index}]`
+}
+
+/** Whether a handle repeats: pairwise for a batch (no Set to build), by a Set beyond that. */
+function hasDuplicates(handles: readonly string[]): boolean {
+  const count = handles.length
+  if (count > 16) return new Set(handles).size < count
+  for (let i = 1; i < count; i++) {
+    const handle = handles[i]
+    for (let j = 0; j < i; j++) if (handles[j] === handle) return true
+  }
+  return false
 }
 
 const ENTRY_FIELDS = ['payload', 'delaySeconds', 'attributes'] as const
