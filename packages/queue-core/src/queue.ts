@@ -3,6 +3,7 @@ import { describeArgument, readOptions } from './arguments.js'
 import { toMessage } from './decode.js'
 import type { Capabilities, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
+import { InFlight } from './in-flight.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import { nameMissingQueue } from './not-found.js'
 import { encodePayload, type Payload, type PayloadShape } from './payload.js'
@@ -83,7 +84,7 @@ export class QueueClient {
   readonly driver: QueueDriver
   readonly #retry: ResolvedRetry
   readonly #queues = new Set<Queue<any>>()
-  readonly #inflight = new Set<Promise<unknown>>()
+  readonly #inflight = new InFlight()
   #closing: Promise<void> | undefined
 
   constructor(driver: QueueDriver, options: QueueClientOptions = {}) {
@@ -187,7 +188,7 @@ export class QueueClient {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all([...this.#queues].map((q) => q.close()))
-      await Promise.allSettled([...this.#inflight])
+      await this.#inflight.settled()
       await this.driver.close()
     })()
     return this.#closing
@@ -198,11 +199,7 @@ export class QueueClient {
    * close on entry): classifies errors, retries retryable ones, and counts as in flight for close().
    */
   execute<R>(call: () => Promise<R>, queue?: string): Promise<R> {
-    const run = this.#withRetry(call, queue)
-    this.#inflight.add(run)
-    const forget = () => this.#inflight.delete(run)
-    run.then(forget, forget)
-    return run
+    return this.#inflight.track(this.#withRetry(call, queue))
   }
 
   /** @internal */
@@ -256,7 +253,7 @@ export class Queue<T = Payload> {
   readonly name: string
   readonly #client: QueueClient
   readonly #driver: QueueDriver
-  readonly #inflight = new Set<Promise<unknown>>()
+  readonly #inflight = new InFlight()
   readonly #closeSignal = new AbortController()
   readonly #combined = new WeakMap<AbortSignal, AbortSignal>()
   #closing: Promise<void> | undefined
@@ -414,6 +411,7 @@ export class Queue<T = Payload> {
     }
     const unique = hasDuplicates(receiptHandles) ? [...new Set(receiptHandles)] : receiptHandles
     const size = this.#driver.capabilities.maxBatch
+    if (unique.length === 0) return // nothing to ack: no driver call (SQS refuses an empty batch)
     if (unique.length <= size) {
       // One driver call, the usual case: no chunks to gather.
       await this.#track(this.#client.execute(() => this.#driver.ackBatch(this.name, unique), this.name))
@@ -464,7 +462,7 @@ export class Queue<T = Payload> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closeSignal.abort()
-      await Promise.allSettled([...this.#inflight])
+      await this.#inflight.settled()
       this.#client.forget(this)
     })()
     return this.#closing
@@ -583,10 +581,7 @@ export class Queue<T = Payload> {
   }
 
   #track<R>(promise: Promise<R>): Promise<R> {
-    this.#inflight.add(promise)
-    const forget = () => this.#inflight.delete(promise)
-    promise.then(forget, forget)
-    return promise
+    return this.#inflight.track(promise)
   }
 }
 
