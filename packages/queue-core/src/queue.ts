@@ -3,6 +3,7 @@ import { describeArgument, readOptions } from './arguments.js'
 import { toMessage } from './decode.js'
 import type { Capabilities, OutgoingMessage, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
+import { InFlight } from './in-flight.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import { nameMissingQueue } from './not-found.js'
 import { encodePayload, type Payload, type PayloadShape } from './payload.js'
@@ -83,7 +84,7 @@ export class QueueClient {
   readonly driver: QueueDriver
   readonly #retry: ResolvedRetry
   readonly #queues = new Set<Queue<any>>()
-  readonly #inflight = new Set<Promise<unknown>>()
+  readonly #inflight = new InFlight()
   #closing: Promise<void> | undefined
 
   constructor(driver: QueueDriver, options: QueueClientOptions = {}) {
@@ -187,7 +188,7 @@ export class QueueClient {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all([...this.#queues].map((q) => q.close()))
-      await Promise.allSettled([...this.#inflight])
+      await this.#inflight.settled()
       await this.driver.close()
     })()
     return this.#closing
@@ -198,11 +199,7 @@ export class QueueClient {
    * close on entry): classifies errors, retries retryable ones, and counts as in flight for close().
    */
   execute<R>(call: () => Promise<R>, queue?: string): Promise<R> {
-    const run = this.#withRetry(call, queue)
-    this.#inflight.add(run)
-    const forget = () => this.#inflight.delete(run)
-    run.then(forget, forget)
-    return run
+    return this.#inflight.track(this.#withRetry(call, queue))
   }
 
   /** @internal */
@@ -256,7 +253,7 @@ export class Queue<T = Payload> {
   readonly name: string
   readonly #client: QueueClient
   readonly #driver: QueueDriver
-  readonly #inflight = new Set<Promise<unknown>>()
+  readonly #inflight = new InFlight()
   readonly #closeSignal = new AbortController()
   readonly #combined = new WeakMap<AbortSignal, AbortSignal>()
   #closing: Promise<void> | undefined
@@ -404,17 +401,23 @@ export class Queue<T = Payload> {
     const count = handles.length
     const receiptHandles: string[] = new Array(count)
     for (let i = 0; i < count; i++) {
-      const field = count === 1 ? 'receiptHandle' : `receiptHandles[${i}]`
       let handle: HandleLike
       try {
         handle = handles[i]!
       } catch (error) {
+        const field = handleField(count, i)
         throw new QueueError('INVALID_ARGUMENT', `${field} could not be read`, { field, cause: error })
       }
-      receiptHandles[i] = this.#checkHandle(handle, field)
+      receiptHandles[i] = this.#checkHandle(handle, count, i)
     }
-    const unique = [...new Set(receiptHandles)]
+    const unique = hasDuplicates(receiptHandles) ? [...new Set(receiptHandles)] : receiptHandles
     const size = this.#driver.capabilities.maxBatch
+    if (unique.length === 0) return // nothing to ack: no driver call (SQS refuses an empty batch)
+    if (unique.length <= size) {
+      // One driver call, the usual case: no chunks to gather.
+      await this.#track(this.#client.execute(() => this.#driver.ackBatch(this.name, unique), this.name))
+      return
+    }
     const calls: Promise<void>[] = []
     for (let i = 0; i < unique.length; i += size) {
       const chunk = unique.slice(i, i + size)
@@ -426,7 +429,7 @@ export class Queue<T = Payload> {
   /** Ends the lease early: the message is visible again after `delaySeconds` (default 0). */
   async nack(handle: HandleLike, options: NackOptions = {}): Promise<void> {
     this.#assertOpen('nack')
-    const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
+    const receiptHandle = this.#checkHandle(handle)
     const max = Math.min(this.#driver.capabilities.nackDelay, LIMITS.maxNackDelaySeconds)
     const delaySeconds = this.#checkDelay(
       readOptions(options, 'options', ['delaySeconds']).delaySeconds as number | undefined,
@@ -442,7 +445,7 @@ export class Queue<T = Payload> {
   /** Restarts the message's lease from now. */
   async renewLease(handle: HandleLike): Promise<void> {
     this.#assertOpen('renewLease')
-    const receiptHandle = this.#checkHandle(handle, 'receiptHandle')
+    const receiptHandle = this.#checkHandle(handle)
     if (!this.#driver.capabilities.renewLease) {
       throw new QueueError('NOT_SUPPORTED', 'renewLease is not supported by this driver', {
         driver: this.#driver.name,
@@ -460,7 +463,7 @@ export class Queue<T = Payload> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closeSignal.abort()
-      await Promise.allSettled([...this.#inflight])
+      await this.#inflight.settled()
       this.#client.forget(this)
     })()
     return this.#closing
@@ -552,7 +555,8 @@ export class Queue<T = Payload> {
     return delaySeconds
   }
 
-  #checkHandle(handle: HandleLike, field: string): string {
+  /** The receipt handle of `handle`, the `index`-th of `count` handles given (the field names it). */
+  #checkHandle(handle: HandleLike, count = 1, index = 0): string {
     let value: unknown
     let cause: unknown
     try {
@@ -561,6 +565,7 @@ export class Queue<T = Payload> {
       cause = error // a getter or Proxy trap that throws: no handle could be read
     }
     if (typeof value !== 'string' || !this.#driver.isReceiptHandle(value)) {
+      const field = handleField(count, index)
       throw new QueueError(
         'INVALID_RECEIPT_HANDLE',
         `${field} is not a receipt handle of the ${this.#driver.name} driver`,
@@ -577,11 +582,24 @@ export class Queue<T = Payload> {
   }
 
   #track<R>(promise: Promise<R>): Promise<R> {
-    this.#inflight.add(promise)
-    const forget = () => this.#inflight.delete(promise)
-    promise.then(forget, forget)
-    return promise
+    return this.#inflight.track(promise)
   }
+}
+
+/** How an error names the `index`-th of `count` handles: built only when there is an error to report. */
+function handleField(count: number, index: number): string {
+  return count === 1 ? 'receiptHandle' : `receiptHandles[${index}]`
+}
+
+/** Whether a handle repeats: pairwise for a batch (no Set to build), by a Set beyond that. */
+function hasDuplicates(handles: readonly string[]): boolean {
+  const count = handles.length
+  if (count > 16) return new Set(handles).size < count
+  for (let i = 1; i < count; i++) {
+    const handle = handles[i]
+    for (let j = 0; j < i; j++) if (handles[j] === handle) return true
+  }
+  return false
 }
 
 const ENTRY_FIELDS = ['payload', 'delaySeconds', 'attributes'] as const

@@ -297,4 +297,20 @@ describe('lifecycle', () => {
     await queue.sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: i })))
     expect(driver.calls.map((c) => (c.args[1] as unknown[]).length)).toEqual([3, 3, 3, 1])
   })
+
+  test('ackBatch: one driver call per driver batch, duplicates once, none for an empty list', async () => {
+    const { queue, driver } = setup()
+    await queue.ackBatch([])
+    expect(driver.calls).toEqual([])
+    const handles = Array.from({ length: 18 }, (_, i) => `fake:h${i}`)
+    await queue.ackBatch([...handles.slice(0, 3), { receiptHandle: 'fake:h1' }, 'fake:h0'])
+    await queue.ackBatch([...handles, 'fake:h17'])
+    const wrong = await queue.ackBatch(['fake:h1', 'fake:h2', 'nope']).catch((e: unknown) => e)
+    expect(wrong).toMatchObject({ code: 'INVALID_RECEIPT_HANDLE', field: 'receiptHandles[2]' })
+    expect(driver.calls.map((c) => c.args[1])).toEqual([
+      handles.slice(0, 3),
+      handles.slice(0, 10),
+      handles.slice(10),
+    ])
+  })
 })

@@ -1,4 +1,9 @@
-import type { OutgoingMessage } from '@anyqueue/queue-core/driver'
+import {
+  CONTENT_TYPE_JSON,
+  CONTENT_TYPE_TEXT,
+  type IncomingMessage,
+  type OutgoingMessage,
+} from '@anyqueue/queue-core/driver'
 
 /**
  * Key layout, one database for many queues (`!` cannot occur in a queue name):
@@ -53,16 +58,41 @@ export function encodeMessage(m: OutgoingMessage, id: string, enqueuedAt: number
   return `${id}\n${m.contentType ?? ''}\n${enqueuedAt}\n${attributes}\n${m.body}`
 }
 
-export function decodeMessage(value: string) {
+/**
+ * A stored message as the driver hands it up, with its receipt handle and attempt. The header is
+ * read in place: the enqueue time digit by digit, and our own content types as the shared
+ * constants, so a message costs its id, body and attributes and no other string.
+ */
+export function decodeIncoming(value: string, receiptHandle: string, attempt: number): IncomingMessage {
   const a = value.indexOf('\n')
   const b = value.indexOf('\n', a + 1)
   const c = value.indexOf('\n', b + 1)
   const d = value.indexOf('\n', c + 1)
+  let enqueuedAt = 0
+  for (let i = b + 1; i < c; i++) {
+    const digit = value.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) {
+      enqueuedAt = Number(value.slice(b + 1, c)) // not written by this driver, but read as before
+      break
+    }
+    enqueuedAt = enqueuedAt * 10 + digit
+  }
   return {
     id: value.slice(0, a),
-    contentType: b > a + 1 ? value.slice(a + 1, b) : undefined,
-    enqueuedAt: Number(value.slice(b + 1, c)),
-    attributes: d > c + 1 ? (JSON.parse(value.slice(c + 1, d)) as Record<string, string>) : {},
     body: value.slice(d + 1),
+    contentType: b > a + 1 ? contentTypeOf(value, a + 1, b) : undefined,
+    receiptHandle,
+    attempt,
+    enqueuedAt: new Date(enqueuedAt),
+    attributes: d > c + 1 ? (JSON.parse(value.slice(c + 1, d)) as Record<string, string>) : {},
   }
+}
+
+function contentTypeOf(value: string, from: number, to: number): string {
+  const length = to - from
+  if (length === CONTENT_TYPE_JSON.length && value.startsWith(CONTENT_TYPE_JSON, from))
+    return CONTENT_TYPE_JSON
+  if (length === CONTENT_TYPE_TEXT.length && value.startsWith(CONTENT_TYPE_TEXT, from))
+    return CONTENT_TYPE_TEXT
+  return value.slice(from, to)
 }

@@ -17,7 +17,17 @@ import {
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
-import { decodeMessage, decodeState, encodeMessage, encodeState, hex, key, SEQ_BLOCK, seqOf } from './keys.js'
+import { formatHandle, handlePrefix, isReceiptHandle, leaseOf } from './handles.js'
+import {
+  decodeIncoming,
+  decodeState,
+  encodeMessage,
+  encodeState,
+  hex,
+  key,
+  SEQ_BLOCK,
+  seqOf,
+} from './keys.js'
 import { classifyLocalError } from './local-errors.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
@@ -35,12 +45,6 @@ const OPTION_KEYS = [
   'untypedBody',
 ] as const satisfies readonly (keyof LocalDriverOptions)[]
 
-/**
- * Receipt handles: `lq1.<queue>.<seq>.<token>`, the token being the delivery count of that lease; a
- * subscription's queue is its address `topic/subscription`.
- */
-const HANDLE = /^lq1\.([A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64})?)\.([0-9a-f]{1,13})\.([1-9][0-9]{0,9})$/
-
 export class LocalDriver implements QueueDriver, TopicDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities
@@ -48,6 +52,8 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   readonly #options: Required<LocalDriverOptions>
   readonly #store: Store
   readonly #queues = new Map<string, Promise<QueueIndex>>()
+  /** The indexes of `#queues` that finished loading: a receive or ack on them awaits nothing first. */
+  readonly #loaded = new Map<string, QueueIndex>()
   /** Unsynced writes (delivery records, acks), gathered into shared batches. */
   readonly #writes: WriteQueue
   /** Per queue, the last queued write of its delivered mark. */
@@ -135,6 +141,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     const loading = this.#queues.get(queue)
     this.#known!.delete(queue)
     this.#queues.delete(queue)
+    this.#loaded.delete(queue)
     if (loading) (await loading.catch(() => undefined))?.notify()
     await this.#store.run((db) =>
       db.batch(
@@ -166,19 +173,20 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     const prepared: Array<{
       index: QueueIndex
       first: number
-      added: Array<{ id: string; value: string; visibleAt: number }>
+      added: Array<{ id: string; value: string; visibleAt: number; key: string }>
       ceiling: number | undefined
     }> = []
     for (const { queue, messages, ids } of targets) {
       const index = await this.#index(queue)
       const first = index.allocate(messages.length)
-      const added: Array<{ id: string; value: string; visibleAt: number }> = []
+      const added: Array<{ id: string; value: string; visibleAt: number; key: string }> = []
       messages.forEach((m, i) => {
         const seq = first + i
         const id = ids?.[i] ?? randomUUID()
         const value = encodeMessage(m, id, now)
         const visibleAt = now + m.delaySeconds * 1000
-        ops.push({ type: 'put', key: key.message(queue, seq), value })
+        const messageKey = key.message(queue, seq)
+        ops.push({ type: 'put', key: messageKey, value })
         if (m.delaySeconds > 0) {
           ops.push({
             type: 'put',
@@ -186,7 +194,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
             value: encodeState({ deliveries: 0, visibleAt }),
           })
         }
-        added.push({ id, value, visibleAt })
+        added.push({ id, value, visibleAt, key: messageKey })
       })
       const end = first + messages.length
       let ceiling: number | undefined
@@ -213,7 +221,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   }
 
   async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
-    const index = await this.#index(queue)
+    const index = this.#loaded.get(queue) ?? (await this.#index(queue))
     const deadline = Date.now() + request.waitSeconds * 1000
     const leaseMs = this.leaseSeconds * 1000
     for (;;) {
@@ -230,13 +238,13 @@ export class LocalDriver implements QueueDriver, TopicDriver {
 
   /** One delete per message, plus its state record only where one may exist. */
   async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
-    const index = await this.#index(queue)
+    const index = this.#loaded.get(queue) ?? (await this.#index(queue))
     const ops: Batch = []
     const acked: Entry[] = []
     for (const handle of receiptHandles) {
       const entry = this.#lease(queue, index, handle)
       if (!entry) continue // acked already, or redelivered since: a no-op by contract
-      ops.push({ type: 'del', key: key.message(queue, entry.seq) })
+      ops.push({ type: 'del', key: entry.key ?? key.message(queue, entry.seq) })
       if (entry.stored) ops.push({ type: 'del', key: key.state(queue, entry.seq) })
       acked.push(entry)
     }
@@ -247,7 +255,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   }
 
   async nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
-    const index = await this.#index(queue)
+    const index = this.#loaded.get(queue) ?? (await this.#index(queue))
     const entry = this.#lease(queue, index, receiptHandle)
     if (!entry) return
     const now = Date.now()
@@ -269,7 +277,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
 
   /** In memory only: a lease that a crash cuts short only means an early redelivery. */
   async renewLease(queue: string, receiptHandle: string): Promise<void> {
-    const index = await this.#index(queue)
+    const index = this.#loaded.get(queue) ?? (await this.#index(queue))
     const entry = this.#lease(queue, index, receiptHandle)
     if (entry) index.renew(entry, Date.now() + this.leaseSeconds * 1000)
   }
@@ -299,7 +307,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   }
 
   isReceiptHandle(receiptHandle: string): boolean {
-    return HANDLE.test(receiptHandle)
+    return isReceiptHandle(receiptHandle)
   }
 
   classifyError(error: unknown): QueueError | undefined {
@@ -342,9 +350,15 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     }
     let loading = this.#queues.get(queue)
     if (!loading) {
-      loading = this.#load(queue)
-      this.#queues.set(queue, loading)
-      loading.catch(() => this.#queues.delete(queue))
+      const load = this.#load(queue)
+      loading = load
+      this.#queues.set(queue, load)
+      load.then(
+        (index) => {
+          if (this.#queues.get(queue) === load) this.#loaded.set(queue, index)
+        },
+        () => this.#queues.delete(queue),
+      )
     }
     return loading
   }
@@ -396,12 +410,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
             })
             .all(),
         )
-        index.read(
-          rows.map(([k, v]) => [seqOf(k), v] as const),
-          range.to,
-          rows.length < READ_AHEAD,
-          Date.now(),
-        )
+        index.read(rows, seqOf, range.to, rows.length < READ_AHEAD, Date.now())
       })().finally(() => this.#reads.delete(index))
       this.#reads.set(index, reading)
     }
@@ -414,23 +423,27 @@ export class LocalDriver implements QueueDriver, TopicDriver {
    */
   async #deliver(queue: string, index: QueueIndex, taken: Entry[], now: number): Promise<IncomingMessage[]> {
     const records = index.recordsFor(taken)
-    const missing = taken.filter((e) => e.value === undefined)
     for (const e of records) e.stored = true
-    let bodies: Array<string | undefined> = []
+    const missing = taken.some((e) => e.value === undefined)
+      ? taken.filter((e) => e.value === undefined)
+      : undefined
     try {
-      ;[bodies] = await Promise.all([
-        missing.length > 0
-          ? this.#store.run((db) => db.getMany(missing.map((e) => key.message(queue, e.seq))))
-          : [],
-        this.#recordDeliveries(queue, index, records),
-      ])
+      // Most receives find every body in memory: then the delivery record is their one write.
+      if (missing === undefined) await this.#recordDeliveries(queue, index, records)
+      else {
+        const [bodies] = await Promise.all([
+          this.#store.run((db) => db.getMany(missing.map((e) => key.message(queue, e.seq)))),
+          this.#recordDeliveries(queue, index, records),
+        ])
+        for (let i = 0; i < missing.length; i++) missing[i]!.value = bodies[i]
+      }
     } catch (error) {
       // Nothing was handed out: make the messages visible again rather than sit out a lease.
       for (const e of taken) index.release(e, now, now)
       index.notify()
       throw error
     }
-    for (const [i, e] of missing.entries()) e.value = bodies[i]
+    const prefix = handlePrefix(queue)
     const delivered: IncomingMessage[] = []
     for (const e of taken) {
       const value = e.value
@@ -441,16 +454,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
         void this.#store.run((db) => db.del(key.state(queue, e.seq))).catch(() => {})
         continue
       }
-      const stored = decodeMessage(value)
-      delivered.push({
-        id: stored.id,
-        body: stored.body,
-        contentType: stored.contentType,
-        receiptHandle: `lq1.${queue}.${e.seq.toString(16)}.${e.deliveries}`,
-        attempt: e.deliveries,
-        enqueuedAt: new Date(stored.enqueuedAt),
-        attributes: stored.attributes,
-      })
+      delivered.push(decodeIncoming(value, formatHandle(prefix, e.seq, e.deliveries), e.deliveries))
     }
     return delivered
   }
@@ -495,9 +499,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   }
 
   #lease(queue: string, index: QueueIndex, handle: string): Entry | undefined {
-    const match = HANDLE.exec(handle)
-    if (!match || match[1] !== queue) return undefined
-    return index.current(Number.parseInt(match[2]!, 16), Number(match[3]))
+    return leaseOf(index, queue, handle)
   }
 }
 

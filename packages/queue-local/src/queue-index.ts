@@ -25,6 +25,11 @@ export interface Entry {
   value: string | undefined
   /** Not yet delivered and counted against the read-ahead budget. */
   buffered: boolean
+  /** The message's key, where the send or the read-ahead had it: an ack then formats none. */
+  key: string | undefined
+  /** Neighbours in the lease list, while leased. */
+  prevLease: Entry | undefined
+  nextLease: Entry | undefined
 }
 
 /** Most undelivered messages the index holds in memory; the rest of a backlog stays on disk. */
@@ -60,8 +65,13 @@ export class QueueIndex {
   readonly entries = new Map<number, Entry>()
   /** Visible messages, oldest seq first: FIFO. May hold stale entries, skipped on pop. */
   readonly #ready = new MinHeap<Entry>((a, b) => a.seq < b.seq)
-  /** Leased messages in order of expiry: every lease lasts the same, so that is insertion order. */
-  readonly #leases = new Map<number, Entry>()
+  /**
+   * Leased messages in order of expiry (every lease lasts the same, so that is the order they were
+   * leased in): a list threaded through the entries, so leasing and acking allocate nothing.
+   */
+  #leaseHead: Entry | undefined
+  #leaseTail: Entry | undefined
+  #leaseCount = 0
   /** Delayed messages, soonest first; entries may be stale. */
   readonly #waiting = new MinHeap<{ at: number; entry: Entry }>((a, b) => a.at < b.at)
   /** First seqs of sends whose write has not completed: the read-ahead must not pass them. */
@@ -91,16 +101,20 @@ export class QueueIndex {
    * A send's write completed: delayed messages are always held; the rest too while they extend the
    * in-memory run and the buffer has room, else they wait on disk for the read-ahead.
    */
-  sent(first: number, messages: ReadonlyArray<{ value: string; visibleAt: number }>, now: number): void {
+  sent(
+    first: number,
+    messages: ReadonlyArray<{ value: string; visibleAt: number; key?: string }>,
+    now: number,
+  ): void {
     this.#sending.delete(first)
     const absorb =
       first === this.scan &&
       this.#buffered + messages.length <= BUFFER_LIMIT &&
       this.#lowestSending() >= first + messages.length
-    messages.forEach(({ value, visibleAt }, i) => {
+    messages.forEach(({ value, visibleAt, key }, i) => {
       const seq = first + i
-      if (visibleAt > now) this.#add(seq, 0, visibleAt, true, undefined, now)
-      else if (absorb) this.#add(seq, 0, 0, false, value, now)
+      if (visibleAt > now) this.#add(seq, 0, visibleAt, true, undefined, undefined, now)
+      else if (absorb) this.#add(seq, 0, 0, false, value, key, now)
     })
     if (absorb) this.scan = first + messages.length
   }
@@ -112,7 +126,7 @@ export class QueueIndex {
 
   /** Adds a message that has a state record on disk (on open). */
   restore(seq: number, deliveries: number, visibleAt: number, now: number): void {
-    this.#add(seq, deliveries, visibleAt, true, undefined, now)
+    this.#add(seq, deliveries, visibleAt, true, undefined, undefined, now)
   }
 
   /**
@@ -128,13 +142,25 @@ export class QueueIndex {
     return { from: this.scan, to }
   }
 
-  /** Takes in what the read-ahead found in `[from, to)`; `complete` when it read to `to`. */
-  read(rows: ReadonlyArray<readonly [number, string]>, to: number, complete: boolean, now: number): void {
-    for (const [seq, value] of rows) {
+  /**
+   * Takes in the `[key, value]` rows the read-ahead found in `[from, to)`, `seqOf` telling each
+   * key's seq; `complete` when it read to `to`.
+   */
+  read(
+    rows: ReadonlyArray<readonly [string, string]>,
+    seqOf: (key: string) => number,
+    to: number,
+    complete: boolean,
+    now: number,
+  ): void {
+    let last = -1
+    for (const [key, value] of rows) {
+      const seq = seqOf(key)
+      last = seq
       if (seq < this.scan || this.entries.has(seq)) continue // a delayed one, held already
-      this.#add(seq, seq < this.loadedMark ? 1 : 0, 0, false, value, now)
+      this.#add(seq, seq < this.loadedMark ? 1 : 0, 0, false, value, key, now)
     }
-    const end = complete ? to : rows[rows.length - 1]![0] + 1
+    const end = complete ? to : last + 1
     if (end > this.scan) this.scan = end
   }
 
@@ -189,7 +215,7 @@ export class QueueIndex {
   /** Forgets an acked (or vanished) message. */
   remove(entry: Entry): void {
     if (entry.place === Place.Gone) return
-    if (entry.place === Place.Leased) this.#leases.delete(entry.seq)
+    if (entry.place === Place.Leased) this.#unlease(entry)
     if (entry.buffered) this.#buffered -= 1
     entry.place = Place.Gone
     entry.value = undefined
@@ -199,24 +225,20 @@ export class QueueIndex {
   /** Makes the message visible at `visibleAt`: a nack, or a delivery that failed. */
   release(entry: Entry, visibleAt: number, now: number): void {
     if (entry.place === Place.Gone) return
-    if (entry.place === Place.Leased) this.#leases.delete(entry.seq)
+    if (entry.place === Place.Leased) this.#unlease(entry)
     this.#schedule(entry, visibleAt, now)
   }
 
   /** Restarts the lease from now (a renewal). */
   renew(entry: Entry, visibleAt: number): void {
     if (entry.place === Place.Gone) return
-    if (entry.place === Place.Leased) this.#leases.delete(entry.seq)
+    if (entry.place === Place.Leased) this.#unlease(entry)
     this.#lease(entry, visibleAt)
   }
 
   /** Ms until the next lease or delay ends, or Infinity. */
   nextVisibleIn(now: number): number {
-    let at = Number.POSITIVE_INFINITY
-    for (const entry of this.#leases.values()) {
-      at = entry.visibleAt
-      break
-    }
+    let at = this.#leaseHead?.visibleAt ?? Number.POSITIVE_INFINITY
     for (;;) {
       const head = this.#waiting.peek()
       if (head === undefined) break
@@ -257,7 +279,7 @@ export class QueueIndex {
 
   /** Items in every in-memory structure, stale ones included: what flat memory is measured by. */
   get footprint(): number {
-    return this.entries.size + this.#leases.size + this.#ready.size + this.#waiting.size + this.#sending.size
+    return this.entries.size + this.#leaseCount + this.#ready.size + this.#waiting.size + this.#sending.size
   }
 
   #add(
@@ -266,6 +288,7 @@ export class QueueIndex {
     visibleAt: number,
     stored: boolean,
     value: string | undefined,
+    key: string | undefined,
     now: number,
   ) {
     const buffered = deliveries === 0 && value !== undefined
@@ -277,16 +300,37 @@ export class QueueIndex {
       stored,
       value: value !== undefined && value.length <= KEEP_VALUE_BYTES ? value : undefined,
       buffered,
+      key,
+      prevLease: undefined,
+      nextLease: undefined,
     }
     if (buffered) this.#buffered += 1
     this.entries.set(seq, entry)
     this.#schedule(entry, visibleAt, now)
   }
 
+  /** Appends to the lease list: the entry's lease ends last. */
   #lease(entry: Entry, visibleAt: number): void {
     entry.place = Place.Leased
     entry.visibleAt = visibleAt
-    this.#leases.set(entry.seq, entry)
+    const tail = this.#leaseTail
+    entry.prevLease = tail
+    entry.nextLease = undefined
+    if (tail === undefined) this.#leaseHead = entry
+    else tail.nextLease = entry
+    this.#leaseTail = entry
+    this.#leaseCount += 1
+  }
+
+  #unlease(entry: Entry): void {
+    const { prevLease, nextLease } = entry
+    if (prevLease === undefined) this.#leaseHead = nextLease
+    else prevLease.nextLease = nextLease
+    if (nextLease === undefined) this.#leaseTail = prevLease
+    else nextLease.prevLease = prevLease
+    entry.prevLease = undefined
+    entry.nextLease = undefined
+    this.#leaseCount -= 1
   }
 
   #schedule(entry: Entry, visibleAt: number, now: number): void {
@@ -301,9 +345,12 @@ export class QueueIndex {
   }
 
   #promote(now: number): void {
-    for (const entry of this.#leases.values()) {
-      if (entry.visibleAt > now) break
-      this.#leases.delete(entry.seq)
+    for (
+      let entry = this.#leaseHead;
+      entry !== undefined && entry.visibleAt <= now;
+      entry = this.#leaseHead
+    ) {
+      this.#unlease(entry)
       entry.place = Place.Ready
       this.#ready.push(entry)
     }

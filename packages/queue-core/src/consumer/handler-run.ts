@@ -29,6 +29,9 @@ export type Outcome =
   /** Still running when the consumer's shutdown timeout ran out: released for redelivery. */
   | { kind: 'abandoned' }
 
+/** The outcome of every successful delivery: one shared object, not one per message. */
+export const SUCCEEDED: Outcome = Object.freeze({ kind: 'succeeded' })
+
 /**
  * One delivery of one message to the handler: its context, and the first of the handler's own
  * result, its time limit, a lost lease or the shutdown that ends it (reported once to `onEnd`).

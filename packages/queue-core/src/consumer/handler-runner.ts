@@ -5,7 +5,7 @@ import { activeTracing } from '../tracing.js'
 import type { Cohort } from './cohort.js'
 import { describeThrown } from './describe.js'
 import { DueList } from './due-list.js'
-import type { HandlerContext, HandlerRun } from './handler-run.js'
+import { type HandlerContext, type HandlerRun, SUCCEEDED } from './handler-run.js'
 
 export type Handler<T> = (message: Message<T>, context: HandlerContext) => unknown | Promise<unknown>
 
@@ -89,10 +89,10 @@ export class HandlerRunner<T> {
     }
     if (isThenable(result)) {
       Promise.resolve(result).then(
-        () => run.end(run.decision ?? { kind: 'succeeded' }),
+        () => run.end(run.decision ?? SUCCEEDED),
         (error: unknown) => run.end(run.decision ?? { kind: 'failed', error }),
       )
-    } else run.end(run.decision ?? { kind: 'succeeded' })
+    } else run.end(run.decision ?? SUCCEEDED)
   }
 
   /** Runs schema and handler (in a span when tracing), and ends `run` with the outcome. Never rejects. */
@@ -126,7 +126,7 @@ export class HandlerRunner<T> {
     } catch (error) {
       return run.end(run.decision ?? { kind: 'failed', error })
     }
-    run.end(run.decision ?? { kind: 'succeeded' })
+    run.end(run.decision ?? SUCCEEDED)
   }
 }
 

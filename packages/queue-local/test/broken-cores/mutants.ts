@@ -272,7 +272,7 @@ export const mutants: Mutant[] = [
     name: 'queue-close-does-not-wait',
     breaks: 'Queue.close() resolves at once, without waiting for calls in flight',
     file: 'queue.js',
-    find: 'this.#closeSignal.abort();\n            await Promise.allSettled([...this.#inflight]);',
+    find: 'this.#closeSignal.abort();\n            await this.#inflight.settled();',
     replace: 'this.#closeSignal.abort();',
     mustFail: 'lifecycle.close-waits-then-closed',
   },
