@@ -94,7 +94,8 @@ describe('local driver under faults', () => {
   })
 
   test('SIGKILL of a consumer mid-ack: nothing acked comes back, nothing else is lost, attempts count the killed deliveries', {
-    timeout: 60_000,
+    // Three child processes and a final drain past their leases: seconds alone, more under CI's load.
+    timeout: 120_000,
   }, async () => {
     const at = location()
     let client = new QueueClient(createLocalDriver({ location: at, createIfMissing: true, sync: false }))
@@ -139,7 +140,12 @@ describe('local driver under faults', () => {
     await client.close()
     expect(rest.filter((m) => acked.has(m.id))).toEqual([]) // an ack that resolved is for good
     const seen = new Set([...acked, ...rest.map((m) => m.id)])
-    expect([...sent].filter((id) => !seen.has(id))).toEqual([]) // none lost
+    const missing = [...sent].filter((id) => !seen.has(id))
+    // None lost. A kill between an ackBatch resolving and the child printing it hides that batch's
+    // acks from this count: at most one batch of 10 delivered messages per kill, and never one that
+    // was not delivered.
+    expect(missing.filter((id) => !delivered.has(id))).toEqual([])
+    expect(missing.length).toBeLessThanOrEqual(30)
     for (const m of rest) {
       const before = delivered.get(m.id)
       if (before !== undefined) expect(m.attempt).toBeGreaterThan(before) // the killed delivery counts
