@@ -133,4 +133,5 @@ export function backendOutageTest<Connection>(
 
 export { cases, selectCases } from './cases/index.js'
 export { type FileBackend, fileBackend, missingQueueNamedTest } from './file-backend.js'
+export { driverOptionsTest } from './options-test.js'
 export type { ConformanceTarget } from './target.js'

@@ -1,29 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { expect, test } from 'vitest'
+import { driverOptionsTest } from '@anyqueue/conformance/vitest'
 import { createPubSubDriver } from '../src/index.js'
 
-// The README's options table is the list of options: each is accepted, anything else is refused.
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-const table = readme.slice(readme.indexOf('| option | default | meaning |')).split('\n\n')[0]!
-const documented = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]!)
-
-function refusal(options: object): unknown {
-  try {
-    createPubSubDriver(options)
-    return undefined
-  } catch (error) {
-    return error
-  }
-}
-
-test('every option in the README is an option; a typo is INVALID_ARGUMENT naming it and the driver', () => {
-  expect(documented.length).toBeGreaterThanOrEqual(4)
-  for (const key of documented) {
-    expect(refusal({ [key]: undefined }), key).not.toMatchObject({ field: `options.${key}` })
-  }
-  expect(refusal({ createIfMising: true })).toMatchObject({
-    code: 'INVALID_ARGUMENT',
-    field: 'options.createIfMising',
-    driver: 'pubsub',
-  })
-})
+driverOptionsTest(new URL('../README.md', import.meta.url), 'pubsub', (options) =>
+  createPubSubDriver(options),
+)
