@@ -1,12 +1,13 @@
 import { setMaxListeners } from 'node:events'
 import { describeArgument, readOptions } from './arguments.js'
 import { toMessage } from './decode.js'
-import type { Capabilities, OutgoingMessage, QueueDriver } from './driver.js'
+import type { Capabilities, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { InFlight } from './in-flight.js'
-import { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+import { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import { nameMissingQueue } from './not-found.js'
-import { encodePayload, type Payload, type PayloadShape } from './payload.js'
+import { addTraceContext, encodeBatch, sendWithRetry } from './outgoing.js'
+import type { Payload, PayloadShape } from './payload.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
 import { assertTopicName, createSubscription, type SubscriptionOptions, Topic, topicDriver } from './topic.js'
 import { subscriptionAddress } from './topic-driver.js'
@@ -296,40 +297,15 @@ export class Queue<T = Payload> {
    */
   async sendBatch(entries: readonly BatchEntry<T>[]): Promise<BatchResult[]> {
     this.#assertOpen('sendBatch')
-    if (!Array.isArray(entries) || entries.length === 0 || entries.length > LIMITS.maxBatch) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `sendBatch takes 1 to ${LIMITS.maxBatch} messages, got ${Array.isArray(entries) ? entries.length : describeArgument(entries)}`,
-        { field: 'messages', limit: LIMITS.maxBatch },
-      )
-    }
-    const single = entries.length === 1
-    const encoded: OutgoingMessage[] = Array.from(entries, (item, i) => {
-      const field = single ? '' : `messages[${i}].`
-      const entry = readOptions(item, single ? 'message' : `messages[${i}]`, ENTRY_FIELDS, true, 'ignore')
-      const { body, contentType, bytes } = encodePayload(entry.payload, `${field}payload`)
-      const delaySeconds = this.#checkDelay(
-        entry.delaySeconds as number | undefined,
-        this.#driver.capabilities.delay,
-        `${field}delaySeconds`,
-        'delayed send',
-      )
-      const attributes = checkAttributes(
-        entry.attributes as Record<string, string> | undefined,
-        `${field}attributes`,
-      )
-      return { body, contentType, bytes, delaySeconds, attributes }
-    })
+    const encoded = encodeBatch(entries, 'sendBatch', (value, field) =>
+      this.#checkDelay(value as number | undefined, this.#driver.capabilities.delay, field, 'delayed send'),
+    )
     return this.#track(
       traceSend(this.#driver.name, this.name, encoded.length, (carrier) => {
-        // Trace context rides along where the message has room for it; the user's own attributes win.
-        for (const message of encoded) {
-          const extra = Object.entries(carrier).filter(([name]) => !(name in message.attributes))
-          if (Object.keys(message.attributes).length + extra.length <= LIMITS.maxAttributes) {
-            message.attributes = { ...message.attributes, ...Object.fromEntries(extra) }
-          }
-        }
-        return this.#sendWithRetry(encoded)
+        addTraceContext(encoded, carrier)
+        return sendWithRetry(this.#client, encoded, this.#driver.capabilities.maxBatch, this.name, (chunk) =>
+          this.#driver.sendBatch(this.name, chunk),
+        )
       }),
     )
   }
@@ -482,52 +458,6 @@ export class Queue<T = Payload> {
     return combined
   }
 
-  async #sendWithRetry(messages: OutgoingMessage[]): Promise<BatchResult[]> {
-    const results: BatchResult[] = new Array(messages.length)
-    const { maxAttempts, initialDelayMs, maxDelayMs } = this.#client.retryPolicy
-    const size = this.#driver.capabilities.maxBatch
-    let pending = messages.map((_, i) => i)
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const retry: number[] = []
-      const chunks: number[][] = []
-      for (let i = 0; i < pending.length; i += size) chunks.push(pending.slice(i, i + size))
-      await Promise.all(
-        chunks.map(async (chunk) => {
-          const outcome = await this.#client
-            .execute(
-              () =>
-                this.#driver.sendBatch(
-                  this.name,
-                  chunk.map((i) => messages[i]!),
-                ),
-              this.name,
-            )
-            .then(
-              (r) => r,
-              (error: unknown) => chunk.map(() => ({ error })),
-            )
-          chunk.forEach((index, j) => {
-            const result = outcome[j]
-            if (result && 'id' in result) {
-              results[index] = { ok: true, id: result.id }
-              return
-            }
-            const error = this.#client.classify(
-              result?.error ?? new Error('driver returned no result'),
-              this.name,
-            )
-            if (error === undefined) throw result?.error
-            if (error.retryable && attempt < maxAttempts) retry.push(index)
-            else results[index] = { ok: false, error }
-          })
-        }),
-      )
-      pending = retry
-      if (pending.length > 0) await sleep(backoffDelay(attempt - 1, initialDelayMs, maxDelayMs))
-    }
-    return results
-  }
-
   /** Whole seconds from 0 to `max`; any delay is NOT_SUPPORTED where the driver declares max 0. */
   #checkDelay(value: number | undefined, max: number, field: string, feature: string): number {
     const delaySeconds = value ?? 0
@@ -602,80 +532,7 @@ function hasDuplicates(handles: readonly string[]): boolean {
   return false
 }
 
-const ENTRY_FIELDS = ['payload', 'delaySeconds', 'attributes'] as const
 const RECEIVE_FIELDS = ['maxMessages', 'waitSeconds', 'signal'] as const
-
-/**
- * Checks attributes and copies them in the same pass: each value is read once, so what was checked
- * is what is sent.
- */
-export function checkAttributes(
-  value: Record<string, string> | undefined,
-  field: string,
-): Record<string, string> {
-  if (value === undefined) return {}
-  let names: string[]
-  try {
-    if (!isPlainObject(value)) {
-      throw new QueueError('INVALID_ARGUMENT', `${field} must be a plain object of string values`, { field })
-    }
-    names = Object.keys(value)
-  } catch (error) {
-    if (QueueError.isInstance(error)) throw error
-    throw new QueueError('INVALID_ARGUMENT', `${field} could not be read`, { field, cause: error })
-  }
-  const copy: Record<string, string> = {}
-  if (names.length > LIMITS.maxAttributes) {
-    throw new QueueError(
-      'INVALID_ARGUMENT',
-      `${field} has ${names.length} entries; the limit is ${LIMITS.maxAttributes}`,
-      {
-        field,
-        limit: LIMITS.maxAttributes,
-      },
-    )
-  }
-  for (const name of names) {
-    if (!ATTRIBUTE_NAME_PATTERN.test(name)) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `${field} name ${JSON.stringify(name)} must be a letter then up to 63 of A-Z, a-z, 0-9, "_", "-", and not start with aws, amazon, goog, x-opt- or content-`,
-        { field: `${field}.${name}`, ...(name.length > 64 && { limit: 64 }) },
-      )
-    }
-    let v: unknown
-    try {
-      v = value[name]
-    } catch (error) {
-      throw new QueueError('INVALID_ARGUMENT', `${field}.${name} could not be read`, {
-        field: `${field}.${name}`,
-        cause: error,
-      })
-    }
-    if (typeof v !== 'string' || !v.isWellFormed()) {
-      throw new QueueError('INVALID_ARGUMENT', `${field}.${name} must be a well-formed string`, {
-        field: `${field}.${name}`,
-      })
-    }
-    const bytes = Buffer.byteLength(v)
-    // Empty values are refused too: SQS cannot carry them.
-    if (bytes === 0 || bytes > LIMITS.maxAttributeValueBytes) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `${field}.${name} is ${bytes} bytes; values are 1 to ${LIMITS.maxAttributeValueBytes} bytes (UTF-8)`,
-        { field: `${field}.${name}`, limit: LIMITS.maxAttributeValueBytes },
-      )
-    }
-    copy[name] = v
-  }
-  return copy
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
 
 export function assertQueueName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !QUEUE_NAME_PATTERN.test(name)) {

@@ -1,11 +1,11 @@
-import { describeArgument, readOptions } from './arguments.js'
-import type { OutgoingMessage, QueueDriver } from './driver.js'
+import { readOptions } from './arguments.js'
+import type { QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { checkFilter, type SubscriptionFilter } from './filter.js'
-import { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
-import { encodePayload, type Payload } from './payload.js'
-import { type BatchResult, checkAttributes, type QueueClient } from './queue.js'
-import { backoffDelay, sleep } from './retry.js'
+import { QUEUE_NAME_PATTERN } from './limits.js'
+import { addTraceContext, encodeBatch, sendWithRetry } from './outgoing.js'
+import type { Payload } from './payload.js'
+import type { BatchResult, QueueClient } from './queue.js'
 import type { TopicCapabilities, TopicDriver } from './topic-driver.js'
 import { traceSend } from './tracing.js'
 
@@ -52,85 +52,16 @@ export class Topic<T = Payload> {
    */
   async publishBatch(entries: readonly PublishEntry<T>[]): Promise<BatchResult[]> {
     const driver = topicDriver(this.#client, 'publishBatch')
-    if (!Array.isArray(entries) || entries.length === 0 || entries.length > LIMITS.maxBatch) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `publishBatch takes 1 to ${LIMITS.maxBatch} messages, got ${Array.isArray(entries) ? entries.length : describeArgument(entries)}`,
-        { field: 'messages', limit: LIMITS.maxBatch },
-      )
-    }
-    const single = entries.length === 1
-    const encoded: OutgoingMessage[] = Array.from(entries, (item, i) => {
-      const field = single ? '' : `messages[${i}].`
-      const entry = readOptions(
-        item,
-        single ? 'message' : `messages[${i}]`,
-        ['payload', 'attributes', 'delaySeconds'],
-        true,
-        'ignore',
-      )
-      refuseDelay(entry.delaySeconds, `${field}delaySeconds`)
-      const { body, contentType, bytes } = encodePayload(entry.payload, `${field}payload`)
-      const attributes = checkAttributes(
-        entry.attributes as Record<string, string> | undefined,
-        `${field}attributes`,
-      )
-      return { body, contentType, bytes, delaySeconds: 0, attributes }
+    const encoded = encodeBatch(entries, 'publishBatch', (value, field) => {
+      refuseDelay(value, field)
+      return 0
     })
     return traceSend(driver.name, this.name, encoded.length, (carrier) => {
-      for (const message of encoded) {
-        const extra = Object.entries(carrier).filter(([name]) => !(name in message.attributes))
-        if (Object.keys(message.attributes).length + extra.length <= LIMITS.maxAttributes) {
-          message.attributes = { ...message.attributes, ...Object.fromEntries(extra) }
-        }
-      }
-      return this.#publishWithRetry(driver, encoded)
-    })
-  }
-
-  async #publishWithRetry(
-    driver: QueueDriver & TopicDriver,
-    messages: OutgoingMessage[],
-  ): Promise<BatchResult[]> {
-    const client = this.#client
-    const results: BatchResult[] = new Array(messages.length)
-    const { maxAttempts, initialDelayMs, maxDelayMs } = client.retryPolicy
-    const size = driver.capabilities.maxBatch
-    let pending = messages.map((_, i) => i)
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const retry: number[] = []
-      const chunks: number[][] = []
-      for (let i = 0; i < pending.length; i += size) chunks.push(pending.slice(i, i + size))
-      await Promise.all(
-        chunks.map(async (chunk) => {
-          const outcome = await client
-            .execute(() =>
-              driver.publishBatch(
-                this.name,
-                chunk.map((i) => messages[i]!),
-              ),
-            )
-            .then(
-              (r) => r,
-              (error: unknown) => chunk.map(() => ({ error })),
-            )
-          chunk.forEach((index, j) => {
-            const result = outcome[j]
-            if (result && 'id' in result) {
-              results[index] = { ok: true, id: result.id }
-              return
-            }
-            const error = client.classify(result?.error ?? new Error('driver returned no result'))
-            if (error === undefined) throw result?.error
-            if (error.retryable && attempt < maxAttempts) retry.push(index)
-            else results[index] = { ok: false, error }
-          })
-        }),
+      addTraceContext(encoded, carrier)
+      return sendWithRetry(this.#client, encoded, driver.capabilities.maxBatch, undefined, (chunk) =>
+        driver.publishBatch(this.name, chunk),
       )
-      pending = retry
-      if (pending.length > 0) await sleep(backoffDelay(attempt - 1, initialDelayMs, maxDelayMs))
-    }
-    return results
+    })
   }
 }
 

@@ -255,7 +255,7 @@ export const mutants: Mutant[] = [
   {
     name: 'batch-attributes-first-entry-only',
     breaks: 'sendBatch keeps the attributes of its first entry only',
-    file: 'queue.js',
+    file: 'outgoing.js',
     find: 'checkAttributes(entry.attributes,',
     replace: 'checkAttributes(i === 0 ? entry.attributes : undefined,',
     mustFail: 'batch.per-entry-attributes',
@@ -295,9 +295,9 @@ export const mutants: Mutant[] = [
   {
     name: 'batch-delay-first-entry-only',
     breaks: "every entry of a sendBatch gets the first entry's delay",
-    file: 'queue.js',
-    find: 'this.#checkDelay(entry.delaySeconds,',
-    replace: 'this.#checkDelay(entries[0].delaySeconds,',
+    file: 'outgoing.js',
+    find: 'delayOf(entry.delaySeconds,',
+    replace: 'delayOf(entries[0].delaySeconds,',
     mustFail: 'batch.per-entry-delay',
   },
   {
@@ -345,7 +345,7 @@ export const mutants: Mutant[] = [
   {
     name: 'failed-entry-retried-whatever-its-error',
     breaks: 'a sendBatch entry the backend refused is retried even when its error is not retryable',
-    file: 'queue.js',
+    file: 'outgoing.js',
     find: 'if (error.retryable && attempt < maxAttempts)',
     replace: 'if (attempt < maxAttempts)',
     mustFail: 'retry.non-retryable-fails-at-once',
@@ -361,7 +361,7 @@ export const mutants: Mutant[] = [
   {
     name: 'attribute-count-off-by-one',
     breaks: 'a message with exactly 8 attributes is refused',
-    file: 'queue.js',
+    file: 'outgoing.js',
     find: 'if (names.length > LIMITS.maxAttributes) {',
     replace: 'if (names.length >= LIMITS.maxAttributes) {',
     mustFail: 'payload.attribute-limits',
@@ -369,7 +369,7 @@ export const mutants: Mutant[] = [
   {
     name: 'attribute-value-limit-off-by-one',
     breaks: 'an attribute value of exactly 1,024 bytes is refused',
-    file: 'queue.js',
+    file: 'outgoing.js',
     find: 'bytes > LIMITS.maxAttributeValueBytes)',
     replace: 'bytes >= LIMITS.maxAttributeValueBytes)',
     mustFail: 'payload.attributes-round-trip',
