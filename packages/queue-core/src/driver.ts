@@ -32,6 +32,7 @@ export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export { nameMissingQueue, queueNotFound } from './not-found.js'
 export { definedOptions, registerScheme, type SchemeOpener, UrlParams } from './open-url.js'
 export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT } from './payload.js'
+export { sleep } from './retry.js'
 export {
   parseSubscriptionAddress,
   subscriptionAddress,

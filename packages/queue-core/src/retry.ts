@@ -78,6 +78,7 @@ export function backoffDelay(retry: number, initialMs: number, capMs: number, ra
   return Math.round(random() * ceiling)
 }
 
+/** Waits `ms`, or less when `signal` aborts first; leaves no listener behind either way. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve()

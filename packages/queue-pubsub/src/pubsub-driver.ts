@@ -13,11 +13,12 @@ import {
   resolveUntypedBody,
   type SendResult,
   type SubscriptionFilter,
+  sleep,
   type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { PubSub, v1 } from '@google-cloud/pubsub'
 import { DRIVER_NAME, HANDLE_PREFIX } from './constants.js'
-import { abortable, sleep } from './pubsub-abort.js'
+import { abortable } from './pubsub-abort.js'
 import { classifyPubSubError, isDeadlineExceeded, isInvalidArgument, isNotFound } from './pubsub-errors.js'
 import { listPubSubQueues } from './pubsub-list.js'
 import { ackId, toIncoming, toPubSub } from './pubsub-message.js'
