@@ -9,6 +9,7 @@ import {
 import type { PublishBatchCommandOutput, SNSClient, SNSClientConfig } from '@aws-sdk/client-sns'
 import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
 import { encodeBody } from './sqs-body.js'
+import { batchReplyResults } from './sqs-errors.js'
 
 type Sns = typeof import('@aws-sdk/client-sns')
 
@@ -185,16 +186,7 @@ export class SnsTopics {
       throw error
     }
     const results: SendResult[] = messages.map(() => ({ error: new Error('SNS returned no result') }))
-    for (const ok of reply.Successful ?? []) results[Number(ok.Id)] = { id: ok.MessageId! }
-    for (const failed of reply.Failed ?? []) {
-      results[Number(failed.Id)] = {
-        error: Object.assign(new Error(failed.Message ?? failed.Code), {
-          name: failed.Code,
-          $fault: failed.SenderFault ? 'client' : 'server',
-          $metadata: { httpStatusCode: failed.SenderFault ? 400 : 500 },
-        }),
-      }
-    }
+    batchReplyResults(reply, results)
     return results
   }
 

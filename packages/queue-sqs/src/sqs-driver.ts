@@ -33,7 +33,7 @@ import {
 import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
 import { SnsTopics, subscriptionQueueName } from './sns-topics.js'
 import { bytesFromBase64, EMPTY_ENCODING, needsTransferEncoding, toBase64 } from './sqs-body.js'
-import { classifySqsError, isGoneError } from './sqs-errors.js'
+import { batchReplyResults, classifySqsError, isGoneError } from './sqs-errors.js'
 import { listSqsQueues } from './sqs-list.js'
 import type { SqsDriverOptions } from './sqs-options.js'
 
@@ -238,16 +238,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
             new SendMessageBatchCommand({ QueueUrl: url, Entries: chunk.map((c) => c.entry) }),
           ),
         )
-        for (const ok of reply.Successful ?? []) results[Number(ok.Id)] = { id: ok.MessageId! }
-        for (const failed of reply.Failed ?? []) {
-          results[Number(failed.Id)] = {
-            error: Object.assign(new Error(failed.Message ?? failed.Code), {
-              name: failed.Code,
-              $fault: failed.SenderFault ? 'client' : 'server',
-              $metadata: { httpStatusCode: failed.SenderFault ? 400 : 500 },
-            }),
-          }
-        }
+        batchReplyResults(reply, results)
       }),
     )
     return results

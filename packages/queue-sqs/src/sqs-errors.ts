@@ -1,4 +1,9 @@
-import { isConnectionError, QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
+import {
+  isConnectionError,
+  QueueError,
+  type QueueErrorCode,
+  type SendResult,
+} from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
 // SNS (topics) answers NotFound; SQS names its queue errors.
@@ -70,6 +75,27 @@ export function classifySqsError(error: unknown): QueueError | undefined {
 }
 
 /** Settling a message that is already gone, or no longer in flight, is a no-op by contract. */
+/** What a batch reply (SQS `SendMessageBatch`, SNS `PublishBatch`) says of each entry, by its `Id`, into `results`. */
+export function batchReplyResults(
+  reply: {
+    Successful?: { Id?: string; MessageId?: string }[]
+    Failed?: { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[]
+  },
+  results: SendResult[],
+): void {
+  for (const ok of reply.Successful ?? []) results[Number(ok.Id)] = { id: ok.MessageId! }
+  for (const failed of reply.Failed ?? []) {
+    // The entry's error as the SDK would have thrown it, so the one classifier reads both.
+    results[Number(failed.Id)] = {
+      error: Object.assign(new Error(failed.Message ?? failed.Code), {
+        name: failed.Code,
+        $fault: failed.SenderFault ? 'client' : 'server',
+        $metadata: { httpStatusCode: failed.SenderFault ? 400 : 500 },
+      }),
+    }
+  }
+}
+
 export function isGoneError(code: string | undefined): boolean {
   return (
     code === 'ReceiptHandleIsInvalid' ||
