@@ -14,6 +14,9 @@ const { createLocalDriver } = await import(process.env.BENCH_DRIVER ?? '../dist/
 
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+/** Messages per turn when a drain alternates between anyqueue and the floor. */
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 1_000)
+const CONCURRENCY = 16
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000)
 const payload = { order: 12345, items: ['a', 'b', 'c'], note: 'x'.repeat(60) }
 const body = JSON.stringify(payload)
@@ -24,56 +27,180 @@ if (process.argv[2] === '--memory') {
   process.exit(0)
 }
 
-/** anyqueue: each workload through the portable Queue, default options (sync: true). */
-async function anyqueue(folder) {
-  const driver = createLocalDriver({ location: folder, createIfMissing: true })
+/**
+ * One round, both sides open side by side on fresh folders: the sends timed phase by phase (the
+ * side going first alternates by round), then each drain interleaved chunk by chunk — `CHUNK`
+ * messages through anyqueue, `CHUNK` through the floor, and so on, each side timed on its own
+ * chunks only — so whatever the machine does meanwhile (other processes, LevelDB's compactions)
+ * falls on both alike rather than on whichever side's turn it happened to be.
+ */
+async function round(folder, index) {
+  const driver = createLocalDriver({ location: join(folder, 'anyqueue'), createIfMissing: true })
   const client = new QueueClient(driver)
   const calls = countCalls(driver.db)
   const single = client.queue('single')
   const batched = client.queue('batched')
-  const sendOne = await rate(N, async () => {
-    for (let i = 0; i < N; i++) await single.send(payload)
-  })
-  const sendTen = await rate(N, async () => {
-    for (let b = 0; b < N / 10; b++) await batched.sendBatch(tenEntries)
-  })
+  const floor = new Floor(join(folder, 'floor'))
+  await floor.open()
+  const firstSecond = (a, b) => (index % 2 ? [b, a] : [a, b])
+
+  const subject = {}
+  const baseline = {}
+  for (const [side, run] of firstSecond(
+    [
+      'subject',
+      () =>
+        rate(N, async () => {
+          for (let i = 0; i < N; i++) await single.send(payload)
+        }),
+    ],
+    ['baseline', () => rate(N, () => floor.sendOne(N))],
+  ))
+    (side === 'subject' ? subject : baseline).sendOne = await run()
+  for (const [side, run] of firstSecond(
+    ['subject', () => rate(N, () => fillQueue(batched, N))],
+    ['baseline', () => rate(N, () => floor.fill('b', N))],
+  ))
+    (side === 'subject' ? subject : baseline).sendTen = await run()
+
   calls.reset()
-  const [receiveAck, receiveAckCpu, receiveAckMain] = await timed(N, async () => {
-    for (let got = 0; got < N; ) {
-      const messages = await batched.receive({ maxMessages: 10, waitSeconds: 0 })
-      await batched.ackBatch(messages)
-      got += messages.length
-    }
-  })
-  const receiveAckCalls = calls.per(N / 10)
-  for (let b = 0; b < N / 10; b++) await batched.sendBatch(tenEntries)
-  let handled = 0
+  const drained = await interleavedChunks(
+    index,
+    async () => {
+      for (let got = 0; got < CHUNK; ) {
+        const messages = await batched.receive({ maxMessages: 10, waitSeconds: 0 })
+        await batched.ackBatch(messages)
+        got += messages.length
+      }
+    },
+    () => floor.drain('b', CHUNK),
+  )
+  subject.receiveAckCalls = calls.per(N / 10)
+
+  // The consumer holds the messages past each chunk's end (at most its concurrency) until the next:
+  // a few more than N, so the last chunk finds its messages.
+  await fillQueue(batched, N + 2 * CONCURRENCY)
+  await floor.fill('c', N)
+  const consumer = steppedConsumer(driver, batched, CONCURRENCY)
+  await consumer.ready()
   calls.reset()
-  const [consume16, consume16Cpu, consume16Main] = await timed(N, async () => {
-    let finish
-    const finished = new Promise((resolve) => {
-      finish = resolve
-    })
-    const consumer = consume(batched, () => void (++handled === N && finish()), {
-      concurrency: 16,
-      waitSeconds: 1,
-    })
-    await finished
-    await consumer.stop()
-  })
-  const consumeCalls = calls.per(N / 10)
+  const consumed = await interleavedChunks(
+    index + 1,
+    () => consumer.run(CHUNK),
+    () => floor.drain('c', CHUNK),
+  )
+  subject.consumeCalls = calls.per(N / 10)
+  await consumer.stop()
   await client.close()
+  await floor.close()
   return {
-    sendOne,
-    sendTen,
-    receiveAck,
-    consume16,
-    receiveAckCpu,
-    consume16Cpu,
-    receiveAckMain,
-    consume16Main,
-    receiveAckCalls,
-    consumeCalls,
+    subject: {
+      ...subject,
+      receiveAck: drained.subject.wall,
+      receiveAckMain: drained.subject.main,
+      consume16: consumed.subject.wall,
+      consume16Main: consumed.subject.main,
+    },
+    baseline: {
+      ...baseline,
+      receiveAck: drained.baseline.wall,
+      receiveAckMain: drained.baseline.main,
+      drainForConsume: consumed.baseline.wall,
+      drainForConsumeMain: consumed.baseline.main,
+    },
+  }
+}
+
+async function fillQueue(queue, count) {
+  for (let b = 0; b < count / 10; b++) await queue.sendBatch(tenEntries)
+}
+
+/**
+ * Runs N ÷ CHUNK chunks of each side, alternating (which side starts alternates with `index`), and
+ * returns each side's messages per second of wall time and of main-thread CPU over its own chunks.
+ */
+async function interleavedChunks(index, subjectChunk, baselineChunk) {
+  const total = { subject: { wall: 0, main: 0 }, baseline: { wall: 0, main: 0 } }
+  const sides = [
+    ['subject', subjectChunk],
+    ['baseline', baselineChunk],
+  ]
+  if (index % 2) sides.reverse()
+  for (let chunk = 0; chunk < N / CHUNK; chunk++) {
+    for (const [side, work] of sides) {
+      const main = mainThreadNs()
+      const started = process.hrtime.bigint()
+      await work()
+      total[side].wall += Number(process.hrtime.bigint() - started)
+      total[side].main += main === undefined ? 0 : mainThreadNs() - main
+    }
+  }
+  const perSecond = ({ wall, main }) => ({
+    wall: N / (wall / 1e9),
+    main: main ? N / (main / 1e9) : N / (wall / 1e9),
+  })
+  return { subject: perSecond(total.subject), baseline: perSecond(total.baseline) }
+}
+
+/**
+ * consume() with a no-op handler, run a chunk at a time: `run(count)` resolves once `count` more
+ * handlers ran and the consumer went quiet — each of its slots holds a message (a handler called
+ * past the chunk waits for the next `run`) and no ack is in flight — so none of its work spills
+ * into the floor's turn. `driver.ackBatch` is wrapped to see the acks in flight.
+ */
+function steppedConsumer(driver, queue, concurrency) {
+  let handled = 0
+  let target = 0
+  let acking = 0
+  let quiet = () => {}
+  let release = () => {}
+  let held = new Promise((resolve) => {
+    release = resolve
+  })
+  const check = () => {
+    if (handled === target + concurrency && acking === 0) quiet()
+  }
+  const ackBatch = driver.ackBatch.bind(driver)
+  driver.ackBatch = (name, handles) => {
+    acking += 1
+    return ackBatch(name, handles).finally(() => {
+      acking -= 1
+      check()
+    })
+  }
+  const consumer = consume(
+    queue,
+    () => {
+      handled += 1
+      if (handled <= target) return
+      check()
+      return held
+    },
+    { concurrency, waitSeconds: 1 },
+  )
+  const settle = () =>
+    new Promise((resolve) => {
+      quiet = resolve
+      check()
+    })
+  return {
+    /** Resolves once the consumer filled its slots before the first chunk (untimed). */
+    ready: settle,
+    run(count) {
+      target += count
+      const done = settle()
+      const previous = release
+      held = new Promise((resolve) => {
+        release = resolve
+      })
+      previous()
+      return done
+    },
+    async stop() {
+      target = Number.POSITIVE_INFINITY
+      release()
+      await consumer.stop()
+    },
   }
 }
 
@@ -83,35 +210,51 @@ async function anyqueue(folder) {
  * re-reading deleted keys from the head) and deletes what it read in one unsynced batch, as
  * anyqueue's acks are unsynced.
  */
-async function floor(folder) {
-  const db = new Level(folder, { valueEncoding: 'utf8' })
-  await db.open()
-  let seq = 0
-  const key = (prefix) => `${prefix}!${(seq++).toString(16).padStart(13, '0')}`
-  const sendOne = await rate(N, async () => {
-    for (let i = 0; i < N; i++) await db.put(key('a'), body, { sync: true })
-  })
-  const fill = async () => {
-    for (let b = 0; b < N / 10; b++) {
-      await db.batch(
-        Array.from({ length: 10 }, () => ({ type: 'put', key: key('b'), value: body })),
+class Floor {
+  #seq = 0
+  #cursors = new Map()
+
+  constructor(location) {
+    this.db = new Level(location, { valueEncoding: 'utf8' })
+  }
+
+  open() {
+    return this.db.open()
+  }
+
+  close() {
+    return this.db.close()
+  }
+
+  #key(prefix) {
+    return `${prefix}!${(this.#seq++).toString(16).padStart(13, '0')}`
+  }
+
+  async sendOne(count) {
+    for (let i = 0; i < count; i++) await this.db.put(this.#key('a'), body, { sync: true })
+  }
+
+  async fill(prefix, count) {
+    for (let b = 0; b < count / 10; b++) {
+      await this.db.batch(
+        Array.from({ length: 10 }, () => ({ type: 'put', key: this.#key(prefix), value: body })),
         { sync: true },
       )
     }
   }
-  const sendTen = await rate(N, fill)
-  let cursor = 'b!'
-  const [receiveAck, receiveAckCpu, receiveAckMain] = await timed(N, async () => {
-    for (let got = 0; got < N; ) {
-      const entries = await db.iterator({ gt: cursor, lt: 'b!~', limit: 10 }).all()
+
+  /** Reads on from the prefix's cursor and deletes what it read, 10 at a time, `count` in all. */
+  async drain(prefix, count) {
+    let cursor = this.#cursors.get(prefix) ?? `${prefix}!`
+    for (let got = 0; got < count; ) {
+      const entries = await this.db.iterator({ gt: cursor, lt: `${prefix}!~`, limit: 10 }).all()
       for (const [, value] of entries) JSON.parse(value) // decoded, as a consumer would
-      await db.batch(entries.map(([k]) => ({ type: 'del', key: k })))
+      await this.db.batch(entries.map(([k]) => ({ type: 'del', key: k })))
       cursor = entries[entries.length - 1][0]
       got += entries.length
     }
-  })
-  await db.close()
-  return { sendOne, sendTen, receiveAck, receiveAckCpu, receiveAckMain }
+    this.#cursors.set(prefix, cursor)
+  }
 }
 
 /**
@@ -134,21 +277,6 @@ function countCalls(db) {
   }
 }
 
-/**
- * Messages per second of wall time, per second of CPU time (every thread of the process, so
- * LevelDB's and the garbage collector's too), and per second of the main thread's own CPU time,
- * where the JavaScript runs: on a shared machine the last is blurred least by other processes' load
- * (Linux only; elsewhere it repeats the wall figure).
- */
-async function timed(messages, work) {
-  const started = process.cpuUsage()
-  const mainStarted = mainThreadNs()
-  const wall = await rate(messages, work)
-  const used = process.cpuUsage(started)
-  const main = mainStarted === undefined ? undefined : mainThreadNs() - mainStarted
-  return [wall, messages / ((used.user + used.system) / 1e6), main ? messages / (main / 1e9) : wall]
-}
-
 const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`
 /** Nanoseconds the main thread has run on a CPU (its first schedstat field), if the system says. */
 function mainThreadNs() {
@@ -156,6 +284,27 @@ function mainThreadNs() {
 }
 
 const best = (runs, field) => Math.max(...runs.map((r) => r[field]))
+
+/**
+ * A drain row from rounds whose sides ran interleaved: each round's ratio is a fair pair, so the
+ * row shows the round with the median ratio, and `ratios` lists every round's.
+ */
+function paired(name, rounds, subjectField, baselineField) {
+  const ratio = (r) => r.subject[subjectField] / r.baseline[baselineField]
+  const sorted = [...rounds].sort((x, y) => ratio(x) - ratio(y))
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]
+  return {
+    name,
+    subject: median.subject[subjectField],
+    baseline: median.baseline[baselineField],
+    ratios: rounds.map((r) => ratio(r).toFixed(2)).join(' '),
+  }
+}
+
+function printPaired(title, rows) {
+  report(title, 'anyqueue', 'floor', rows)
+  for (const { name, ratios } of rows) console.log(`  ${name}, every round: ${ratios}`)
+}
 
 /** Child process: open a store, time the first receive (the open), then optionally drain it. */
 async function memoryChild(location, name, drain) {
@@ -224,66 +373,46 @@ async function memory(root) {
 
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-bench-'))
 try {
-  const subject = []
-  const baseline = []
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate which side goes first, so drift in the machine's load hits both alike.
-    const sides = [
-      async () => subject.push(await anyqueue(join(root, `aq${round}`))),
-      async () => baseline.push(await floor(join(root, `raw${round}`))),
-    ]
-    if (round % 2) sides.reverse()
-    for (const side of sides) await side()
-  }
+  // A first round unrecorded: both sides' code compiled and the disk's caches warm before any counts.
+  await round(join(root, 'warm-up'), 0)
+  const rounds = []
+  for (let index = 0; index < ROUNDS; index++) rounds.push(await round(join(root, `round${index}`), index))
+  const subject = rounds.map((r) => r.subject)
+  const baseline = rounds.map((r) => r.baseline)
   report(
-    `queue-local vs its floor (raw level) — ${N.toLocaleString('en-US')} messages of ${body.length} bytes, sync sends, best of ${ROUNDS} interleaved rounds`,
+    `queue-local vs its floor (raw level) — sends: ${N.toLocaleString('en-US')} messages of ${body.length} bytes, synced, best of ${ROUNDS} rounds`,
     'anyqueue',
     'floor',
     [
       { name: 'send, one at a time', field: 'sendOne' },
       { name: 'sendBatch of 10', field: 'sendTen' },
-      { name: 'receive 10 + ackBatch', field: 'receiveAck' },
-      { name: 'consume, concurrency 16 (floor: drain)', field: 'consume16', floor: 'receiveAck' },
-    ].map(({ name, field, floor = field }) => ({
-      name,
-      subject: best(subject, field),
-      baseline: best(baseline, floor),
-    })),
+    ].map(({ name, field }) => ({ name, subject: best(subject, field), baseline: best(baseline, field) })),
   )
-  report(
-    'the same, per second of CPU time (all threads) rather than wall time',
-    'anyqueue',
-    'floor',
+  printPaired(
+    `drains: ${N.toLocaleString('en-US')} messages, interleaved with the floor ${CHUNK.toLocaleString('en-US')} at a time; the round with the median ratio of ${ROUNDS}`,
     [
-      { name: 'receive 10 + ackBatch', field: 'receiveAckCpu' },
-      { name: 'consume, concurrency 16 (floor: drain)', field: 'consume16Cpu', floor: 'receiveAckCpu' },
-    ].map(({ name, field, floor = field }) => ({
-      name,
-      subject: best(subject, field),
-      baseline: best(baseline, floor),
-    })),
+      paired('receive 10 + ackBatch', rounds, 'receiveAck', 'receiveAck'),
+      paired(`consume, concurrency ${CONCURRENCY}`, rounds, 'consume16', 'drainForConsume'),
+    ],
   )
-  report(
+  printPaired(
     "the same, per second of the main thread's CPU time (where the JavaScript runs; load blurs it least)",
-    'anyqueue',
-    'floor',
     [
-      { name: 'receive 10 + ackBatch', field: 'receiveAckMain' },
-      { name: 'consume, concurrency 16 (floor: drain)', field: 'consume16Main', floor: 'receiveAckMain' },
-    ].map(({ name, field, floor = field }) => ({
-      name,
-      subject: best(subject, field),
-      baseline: best(baseline, floor),
-    })),
+      paired('receive 10 + ackBatch', rounds, 'receiveAckMain', 'receiveAckMain'),
+      paired(`consume, concurrency ${CONCURRENCY}`, rounds, 'consume16Main', 'drainForConsumeMain'),
+    ],
   )
+  const loopRatios = (field, loop) =>
+    rounds.map((r) => r.subject[field] / r.subject[loop]).sort((x, y) => x - y)
+  const median = (values) => values[Math.floor((values.length - 1) / 2)].toFixed(2)
   console.log(
-    `consume(concurrency 16) ÷ the manual receive 10 + ackBatch loop: ${(best(subject, 'consume16') / best(subject, 'receiveAck')).toFixed(2)} (wall), ${(best(subject, 'consume16Main') / best(subject, 'receiveAckMain')).toFixed(2)} (main-thread CPU)`,
+    `consume(concurrency ${CONCURRENCY}) ÷ the manual receive 10 + ackBatch loop, median of ${ROUNDS} rounds: ${median(loopRatios('consume16', 'receiveAck'))} (wall), ${median(loopRatios('consume16Main', 'receiveAckMain'))} (main-thread CPU)`,
   )
   console.log(
     [
       'LevelDB round trips per 10 messages (the floor: 2 calls, 11 operations — a read of 10, a batch of 10 deletes):',
       `  receive 10 + ackBatch: ${subject[0].receiveAckCalls}`,
-      `  consume, concurrency 16: ${subject[0].consumeCalls}`,
+      `  consume, concurrency ${CONCURRENCY}: ${subject[0].consumeCalls}`,
     ].join('\n'),
   )
   if (BACKLOG > 0) await memory(root)
