@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { QueueClient } from '@anyqueue/queue-core'
+import { consume, QueueClient } from '@anyqueue/queue-core'
 import { afterAll, describe, expect, test } from 'vitest'
 import { createLocalDriver } from '../src/index.js'
 
@@ -93,6 +93,34 @@ describe('local driver', () => {
     const ids = batches.flat().map((m) => m.id)
     expect(ids.length).toBe(200)
     expect(new Set(ids).size).toBe(200)
+    await client.close()
+  })
+
+  test('consume() shares a write between its acks and its next receive: about one LevelDB write per 10 messages', async () => {
+    const driver = createLocalDriver({ location: location(), createIfMissing: true })
+    const client = new QueueClient(driver)
+    const queue = client.queue<number>('shared-writes')
+    for (let b = 0; b < 100; b++) {
+      await queue.sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
+    }
+    const db = driver.db
+    const batch = db.batch.bind(db)
+    let writes = 0
+    db.batch = ((...args: Parameters<typeof db.batch>) => {
+      writes += 1
+      return batch(...args)
+    }) as typeof db.batch
+    let handled = 0
+    let finish = () => {}
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve
+    })
+    const consumer = consume(queue, () => void (++handled === 1000 && finish()), { concurrency: 16 })
+    await finished
+    await consumer.stop()
+    // Apart: a delivered mark per receive plus a batch of deletes per ack, 200 writes in all.
+    expect(writes).toBeLessThan(140)
+    expect(await queue.receive({ waitSeconds: 0 })).toEqual([])
     await client.close()
   })
 
