@@ -22,7 +22,9 @@ describe('WriteQueue', () => {
     const acks = queue.push([del('M!1'), del('M!2')])
     const mark = queue.push([{ type: 'put', key: 'D!q', value: '3' }])
     await tick()
-    expect(writes.map((w) => w.ops)).toEqual([[del('M!1'), del('M!2'), { type: 'put', key: 'D!q', value: '3' }]])
+    expect(writes.map((w) => w.ops)).toEqual([
+      [del('M!1'), del('M!2'), { type: 'put', key: 'D!q', value: '3' }],
+    ])
     writes[0]!.finish()
     await expect(Promise.all([acks, mark])).resolves.toEqual([undefined, undefined])
   })
