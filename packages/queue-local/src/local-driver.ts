@@ -18,21 +18,13 @@ import {
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
 import { formatHandle, handlePrefix, isReceiptHandle, leaseOf } from './handles.js'
-import {
-  decodeIncoming,
-  decodeState,
-  encodeMessage,
-  encodeState,
-  hex,
-  key,
-  SEQ_BLOCK,
-  seqOf,
-} from './keys.js'
+import { decodeIncoming, encodeMessage, encodeState, hex, key, SEQ_BLOCK } from './keys.js'
 import { classifyLocalError } from './local-errors.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
-import { type Entry, QueueIndex, READ_AHEAD } from './queue-index.js'
+import type { Entry, QueueIndex } from './queue-index.js'
+import { loadIndex, ReadAhead } from './queue-loading.js'
 import { Store } from './store.js'
 import { type Batch, WriteQueue } from './write-queue.js'
 
@@ -58,8 +50,8 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   readonly #writes: WriteQueue
   /** Per queue, the last queued write of its delivered mark. */
   readonly #markWrites = new Map<QueueIndex, Promise<void>>()
-  /** Per queue, the read-ahead in flight, if any. */
-  readonly #reads = new Map<QueueIndex, Promise<void>>()
+  /** The read-ahead of every queue's backlog (`queue-loading.ts`). */
+  readonly #reads: ReadAhead
   /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
   readonly #topics: LocalTopics
   #known: Set<string> | undefined
@@ -101,6 +93,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     }
     this.leaseSeconds = leaseSeconds
     this.#store = new Store(options.location)
+    this.#reads = new ReadAhead(this.#store)
     this.#writes = new WriteQueue((ops) => this.#store.run((db) => db.batch(ops)))
     this.#topics = new LocalTopics({
       run: (call) => this.#store.run(call),
@@ -225,7 +218,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     const deadline = Date.now() + request.waitSeconds * 1000
     const leaseMs = this.leaseSeconds * 1000
     for (;;) {
-      if (index.unread(request.maxMessages)) await this.#readAhead(queue, index)
+      if (index.unread(request.maxMessages)) await this.#reads.next(queue, index)
       const now = Date.now()
       const taken = index.take(request.maxMessages, now, leaseMs)
       if (taken.length > 0) return this.#deliver(queue, index, taken, now)
@@ -319,7 +312,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     this.#closed = true
     for (const loading of this.#queues.values()) (await loading.catch(() => undefined))?.notify()
     await this.#opening?.catch(() => undefined)
-    await Promise.all([...this.#reads.values(), this.#writes.settled()].map((p) => p.catch(() => {})))
+    await Promise.all([this.#reads.settled(), this.#writes.settled()].map((p) => p.catch(() => {})))
     await this.db.close()
   }
 
@@ -350,7 +343,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     }
     let loading = this.#queues.get(queue)
     if (!loading) {
-      const load = this.#load(queue)
+      const load = loadIndex(this.#store, queue)
       loading = load
       this.#queues.set(queue, load)
       load.then(
@@ -361,60 +354,6 @@ export class LocalDriver implements QueueDriver, TopicDriver {
       )
     }
     return loading
-  }
-
-  /**
-   * Loads what a queue needs in memory: its counters and its state records (delayed messages,
-   * redeliveries) — not its backlog, which the read-ahead takes in as receives need it.
-   */
-  async #load(queue: string): Promise<QueueIndex> {
-    return this.#store.run(async (db) => {
-      const [ceiling, mark] = await db.getMany([key.ceiling(queue), key.delivered(queue)])
-      const range = key.range('M', queue)
-      const [[head] = [], [last] = []] = await Promise.all([
-        db.keys({ ...range, limit: 1 }).all(),
-        db.keys({ ...range, limit: 1, reverse: true }).all(),
-      ])
-      const nextSeq = Math.max(
-        ceiling === undefined ? 0 : Number(ceiling),
-        last === undefined ? 0 : seqOf(last) + 1,
-      )
-      const index = new QueueIndex(
-        nextSeq,
-        mark === undefined ? 0 : Number.parseInt(mark, 16),
-        head ? seqOf(head) : nextSeq,
-      )
-      if (ceiling === undefined || Number(ceiling) < nextSeq) index.ceiling = 0 // written by the next send
-      const now = Date.now()
-      for await (const [k, v] of db.iterator(key.range('S', queue))) {
-        const { deliveries, visibleAt } = decodeState(v)
-        index.restore(seqOf(k), deliveries, visibleAt, now)
-      }
-      return index
-    })
-  }
-
-  /** Reads the next messages of the backlog from disk, one read at a time per queue. */
-  #readAhead(queue: string, index: QueueIndex): Promise<void> {
-    let reading = this.#reads.get(index)
-    if (!reading) {
-      reading = (async () => {
-        const range = index.unread()
-        if (!range) return
-        const rows = await this.#store.run((db) =>
-          db
-            .iterator({
-              gte: key.message(queue, range.from),
-              lt: key.message(queue, range.to),
-              limit: READ_AHEAD,
-            })
-            .all(),
-        )
-        index.read(rows, seqOf, range.to, rows.length < READ_AHEAD, Date.now())
-      })().finally(() => this.#reads.delete(index))
-      this.#reads.set(index, reading)
-    }
-    return reading
   }
 
   /**
