@@ -42,26 +42,22 @@ async function round(folder, index) {
   const batched = client.queue('batched')
   const floor = new Floor(join(folder, 'floor'))
   await floor.open()
-  const firstSecond = (a, b) => (index % 2 ? [b, a] : [a, b])
-
-  const subject = {}
-  const baseline = {}
-  for (const [side, run] of firstSecond(
-    [
-      'subject',
-      () =>
-        rate(N, async () => {
-          for (let i = 0; i < N; i++) await single.send(payload)
-        }),
-    ],
-    ['baseline', () => rate(N, () => floor.sendOne(N))],
-  ))
-    (side === 'subject' ? subject : baseline).sendOne = await run()
-  for (const [side, run] of firstSecond(
-    ['subject', () => rate(N, () => fillQueue(batched, N))],
-    ['baseline', () => rate(N, () => floor.fill('b', N))],
-  ))
-    (side === 'subject' ? subject : baseline).sendTen = await run()
+  const result = { subject: {}, baseline: {} }
+  const sends = {
+    sendOne: {
+      subject: async () => {
+        for (let i = 0; i < N; i++) await single.send(payload)
+      },
+      baseline: () => floor.sendOne(N),
+    },
+    sendTen: { subject: () => fillQueue(batched, N), baseline: () => floor.fill('b', N) },
+  }
+  for (const [field, work] of Object.entries(sends)) {
+    for (const side of index % 2 ? ['baseline', 'subject'] : ['subject', 'baseline']) {
+      result[side][field] = await rate(N, work[side])
+    }
+  }
+  const { subject, baseline } = result
 
   calls.reset()
   const drained = await interleavedChunks(
