@@ -44,8 +44,9 @@ export class EntityLinks {
     const receiver = this.#idle.pop() ?? this.#addReceiver()
     let received: ServiceBusReceivedMessage[]
     let reclaiming = false
+    const scoped = scopedSignal(abortSignal)
     try {
-      received = await receiver.receiveMessages(maxMessages, { maxWaitTimeInMs, abortSignal })
+      received = await receiver.receiveMessages(maxMessages, { maxWaitTimeInMs, abortSignal: scoped.signal })
     } catch (error) {
       if ((error as Error).name === 'AbortError') {
         reclaiming = true
@@ -54,6 +55,7 @@ export class EntityLinks {
       }
       throw error
     } finally {
+      scoped.release()
       if (!reclaiming && this.#receivers.has(receiver)) this.#idle.push(receiver)
     }
     const now = Date.now()
@@ -155,4 +157,25 @@ export class EntityLinks {
  */
 function stub(lockToken: string): ServiceBusReceivedMessage {
   return { lockToken, delivery: {}, body: undefined } as unknown as ServiceBusReceivedMessage
+}
+
+/**
+ * A signal for one SDK call, aborted with the caller's, and `release()` to unhook it afterwards.
+ * The SDK (7.9) leaves a listener on the signal of every receive that drains its leftover credit;
+ * given the caller's own signal — which a consumer passes to every receive it makes — those pile
+ * up for as long as the consumer runs. On a signal of its own they go when the call is over.
+ */
+function scopedSignal(caller: AbortSignal | undefined): {
+  signal: AbortSignal | undefined
+  release: () => void
+} {
+  if (caller === undefined) return { signal: undefined, release: () => {} }
+  const controller = new AbortController()
+  if (caller.aborted) {
+    controller.abort(caller.reason)
+    return { signal: controller.signal, release: () => {} }
+  }
+  const abort = () => controller.abort(caller.reason)
+  caller.addEventListener('abort', abort, { once: true })
+  return { signal: controller.signal, release: () => caller.removeEventListener('abort', abort) }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { getEventListeners, setMaxListeners } from 'node:events'
 import type { ConformanceCase } from '../case.js'
 import { sleep } from '../helpers.js'
 import { bound, earliestOf } from '../timing.js'
@@ -44,6 +45,39 @@ export const longPollCases: ConformanceCase[] = [
           ? undefined
           : `a message sent during a 10 s long poll was returned ${after} ms after its send resolved; the poll must end when it arrives`
       })
+    },
+  },
+  {
+    id: 'long-poll.signal-released',
+    name: "long poll: a receive takes back what it added to the caller's signal once it ends",
+    async run(ctx) {
+      // A consumer passes one signal to every receive it makes, for as long as it runs: a listener
+      // left behind per receive is a leak that grows with every poll.
+      const queue = await ctx.queue()
+      const signal = new AbortController().signal
+      setMaxListeners(0, signal) // what is left is counted below, not warned about
+      await queue.sendBatch(Array.from({ length: 4 }, (_, i) => ({ payload: `listener ${i}` })))
+      const handles: string[] = []
+      let receives = 0
+      const deadline = Date.now() + 20_000
+      while (handles.length < 4 && Date.now() < deadline) {
+        const got = await ctx.driver.receiveBatch(queue.name, { maxMessages: 1, waitSeconds: 1, signal })
+        receives += 1
+        for (const m of got) handles.push(m.receiptHandle)
+      }
+      assert.equal(handles.length, 4, 'the 4 messages sent did not all arrive within 20 s')
+      for (let i = 0; i < 2; i++) {
+        await ctx.driver.receiveBatch(queue.name, { maxMessages: 10, waitSeconds: 1, signal }) // empty, waits
+        receives += 1
+      }
+      await ctx.driver.ackBatch(queue.name, handles)
+      await sleep(200) // anything a receive tidies up just after it resolved
+      const left = getEventListeners(signal, 'abort').length
+      assert.equal(
+        left,
+        0,
+        `${left} abort listener(s) still on the caller's signal after ${receives} receives ended; each receive must remove what it added`,
+      )
     },
   },
 ]

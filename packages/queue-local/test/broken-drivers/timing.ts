@@ -43,6 +43,14 @@ export const timingDrivers: BrokenDriver[] = [
   entry('long-poll-ignores-the-abort-signal', 'lifecycle.close-cuts-long-poll', (real) => ({
     receiveBatch: (queue, { signal: _, ...request }) => real.receiveBatch(queue, request),
   })),
+  // A receive that hooks the caller's signal and never unhooks it (as one SDK does when it drains
+  // leftover credit): a consumer's one signal gathers a listener per poll for as long as it runs.
+  entry('receive-leaves-a-listener-on-the-signal', 'long-poll.signal-released', (real) => ({
+    receiveBatch(queue, request) {
+      request.signal?.addEventListener('abort', () => {})
+      return real.receiveBatch(queue, request)
+    },
+  })),
   // Long poll in the wrong unit somewhere: twice the wait asked for.
   entry('long-poll-waits-twice-as-long', 'long-poll.empty-waits', (real) => ({
     receiveBatch: (queue, request) =>
