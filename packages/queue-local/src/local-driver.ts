@@ -23,7 +23,7 @@ import { classifyLocalError } from './local-errors.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
-import type { Entry, QueueIndex } from './queue-index.js'
+import { type Entry, type QueueIndex, READ_AHEAD } from './queue-index.js'
 import { loadIndex, ReadAhead } from './queue-loading.js'
 import { Store } from './store.js'
 import { type Batch, WriteQueue } from './write-queue.js'
@@ -221,7 +221,11 @@ export class LocalDriver implements QueueDriver, TopicDriver {
       if (index.unread(request.maxMessages)) await this.#reads.next(queue, index)
       const now = Date.now()
       const taken = index.take(request.maxMessages, now, leaseMs)
-      if (taken.length > 0) return this.#deliver(queue, index, taken, now)
+      if (taken.length > 0) {
+        // Running low: the next messages are read while these are delivered, not when asked for.
+        if (index.unread(READ_AHEAD / 2)) this.#reads.ahead(queue, index)
+        return this.#deliver(queue, index, taken, now)
+      }
       if (index.unread(request.maxMessages)) continue
       const remaining = deadline - now
       if (remaining <= 0 || request.signal?.aborted || this.#closed || !this.#queues.has(queue)) return []

@@ -66,6 +66,14 @@ export class ReadAhead {
     return reading
   }
 
+  /**
+   * Starts the next read without waiting for it. A read that fails here is not reported: the
+   * receive that needs its messages reads again, and reports that.
+   */
+  ahead(queue: string, index: QueueIndex): void {
+    this.next(queue, index).catch(() => {})
+  }
+
   /** Resolves once every read in flight has ended (or failed). */
   async settled(): Promise<void> {
     await Promise.all([...this.#reads.values()].map((read) => read.catch(() => {})))

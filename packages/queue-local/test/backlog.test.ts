@@ -69,6 +69,34 @@ describe('a backlog beyond what the index holds in memory', () => {
     await client.close()
   })
 
+  test('the next read starts while the in-memory run is still half full, not when a receive finds it short', async () => {
+    const at = location()
+    let client = open(at)
+    for (let b = 0; b < 3 * READ_AHEAD; b++) {
+      await client.queue('q').sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
+    }
+    await client.close()
+    const driver = createLocalDriver({ location: at, sync: false })
+    client = new QueueClient(driver)
+    const db = driver.db
+    const iterator = db.iterator.bind(db)
+    let reads = 0
+    db.iterator = ((...args: Parameters<typeof db.iterator>) => {
+      reads += 1
+      return iterator(...args)
+    }) as typeof db.iterator
+    await client.queue('q').receive({ maxMessages: 1, waitSeconds: 0 }) // opens; the first read
+    const opened = reads
+    let received = 1
+    // Leave just under half of a read in memory: the receive that does so starts the next read.
+    while (READ_AHEAD - received >= READ_AHEAD / 2) {
+      const messages = await client.queue('q').receive({ maxMessages: 10, waitSeconds: 0 })
+      received += messages.length
+    }
+    expect({ received, reads: reads - opened }).toEqual({ received, reads: 1 })
+    await client.close()
+  })
+
   test('attempt counts every delivery across reopens, and only the delivered ones', async () => {
     const at = location()
     let client = open(at)
