@@ -17,6 +17,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 /** Messages per turn when a drain alternates between anyqueue and the floor. */
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 1_000)
 const CONCURRENCY = 16
+if (N % CHUNK !== 0 || N % 10 !== 0) {
+  throw new Error(`BENCH_MESSAGES (${N}) must be a multiple of BENCH_CHUNK (${CHUNK}) and of 10`)
+}
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 1_000_000)
 const payload = { order: 12345, items: ['a', 'b', 'c'], note: 'x'.repeat(60) }
 const body = JSON.stringify(payload)
@@ -60,31 +63,35 @@ async function round(folder, index) {
   const { subject, baseline } = result
 
   calls.reset()
-  const drained = await interleavedChunks(
-    index,
-    async () => {
+  const drained = await interleavedChunks(index, {
+    subject: async () => {
       for (let got = 0; got < CHUNK; ) {
         const messages = await batched.receive({ maxMessages: 10, waitSeconds: 0 })
         await batched.ackBatch(messages)
         got += messages.length
       }
+      await calls.idle() // a read-ahead it started counts as its work, not the floor's
     },
-    () => floor.drain('b', CHUNK),
-  )
+    baseline: () => floor.drain('b', CHUNK),
+  })
   subject.receiveAckCalls = calls.per(N / 10)
 
   // The consumer holds the messages past each chunk's end (at most its concurrency) until the next:
   // a few more than N, so the last chunk finds its messages.
   await fillQueue(batched, N + 2 * CONCURRENCY)
   await floor.fill('c', N)
+  await floor.fill('d', N)
   const consumer = steppedConsumer(driver, batched, CONCURRENCY)
   await consumer.ready()
   calls.reset()
-  const consumed = await interleavedChunks(
-    index + 1,
-    () => consumer.run(CHUNK),
-    () => floor.drain('c', CHUNK),
-  )
+  const consumed = await interleavedChunks(index + 1, {
+    subject: async () => {
+      await consumer.run(CHUNK)
+      await calls.idle()
+    },
+    baseline: () => floor.drain('c', CHUNK),
+    overlapped: () => floor.drainOverlapped('d', CHUNK),
+  })
   subject.consumeCalls = calls.per(N / 10)
   await consumer.stop()
   await client.close()
@@ -103,6 +110,8 @@ async function round(folder, index) {
       receiveAckMain: drained.baseline.main,
       drainForConsume: consumed.baseline.wall,
       drainForConsumeMain: consumed.baseline.main,
+      overlappedForConsume: consumed.overlapped.wall,
+      overlappedForConsumeMain: consumed.overlapped.main,
     },
   }
 }
@@ -115,18 +124,17 @@ async function fillQueue(queue, count) {
  * Runs N ÷ CHUNK chunks of each side, alternating (which side starts alternates with `index`), and
  * returns each side's messages per second of wall time and of main-thread CPU over its own chunks.
  */
-async function interleavedChunks(index, subjectChunk, baselineChunk) {
-  const total = { subject: { wall: 0, main: 0 }, baseline: { wall: 0, main: 0 } }
-  const sides = [
-    ['subject', subjectChunk],
-    ['baseline', baselineChunk],
-  ]
-  if (index % 2) sides.reverse()
+async function interleavedChunks(index, chunks) {
+  const sides = Object.keys(chunks)
+  const total = Object.fromEntries(sides.map((side) => [side, { wall: 0, main: 0 }]))
   for (let chunk = 0; chunk < N / CHUNK; chunk++) {
-    for (const [side, work] of sides) {
+    // Which side goes first rotates chunk by chunk, so no side always follows the same one (what a
+    // side leaves running in the background, such as its compactions, falls on each alike).
+    for (let i = 0; i < sides.length; i++) {
+      const side = sides[(i + index + chunk) % sides.length]
       const main = mainThreadNs()
       const started = process.hrtime.bigint()
-      await work()
+      await chunks[side]()
       total[side].wall += Number(process.hrtime.bigint() - started)
       total[side].main += main === undefined ? 0 : mainThreadNs() - main
     }
@@ -135,7 +143,7 @@ async function interleavedChunks(index, subjectChunk, baselineChunk) {
     wall: N / (wall / 1e9),
     main: main ? N / (main / 1e9) : N / (wall / 1e9),
   })
-  return { subject: perSecond(total.subject), baseline: perSecond(total.baseline) }
+  return Object.fromEntries(sides.map((side) => [side, perSecond(total[side])]))
 }
 
 /**
@@ -154,7 +162,7 @@ function steppedConsumer(driver, queue, concurrency) {
     release = resolve
   })
   const check = () => {
-    if (handled === target + concurrency && acking === 0) quiet()
+    if (handled >= target + concurrency && acking === 0) quiet()
   }
   const ackBatch = driver.ackBatch.bind(driver)
   driver.ackBatch = (name, handles) => {
@@ -175,8 +183,16 @@ function steppedConsumer(driver, queue, concurrency) {
     { concurrency, waitSeconds: 1 },
   )
   const settle = () =>
-    new Promise((resolve) => {
-      quiet = resolve
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`the consumer never went quiet: ${handled} handled, ${acking} acks in flight`)),
+        60_000,
+      )
+      quiet = () => {
+        clearTimeout(timer)
+        resolve()
+      }
       check()
     })
   return {
@@ -251,6 +267,26 @@ class Floor {
     }
     this.#cursors.set(prefix, cursor)
   }
+
+  /**
+   * The same, but each read goes out while the previous batch's deletes are still being written —
+   * the overlap `consume()` has between one receive's acks and the next receive — so consume is
+   * compared with a floor that may overlap as much.
+   */
+  async drainOverlapped(prefix, count) {
+    let cursor = this.#cursors.get(prefix) ?? `${prefix}!`
+    let deleting
+    for (let got = 0; got < count; ) {
+      const entries = await this.db.iterator({ gt: cursor, lt: `${prefix}!~`, limit: 10 }).all()
+      for (const [, value] of entries) JSON.parse(value)
+      await deleting
+      deleting = this.db.batch(entries.map(([k]) => ({ type: 'del', key: k })))
+      cursor = entries[entries.length - 1][0]
+      got += entries.length
+    }
+    await deleting
+    this.#cursors.set(prefix, cursor)
+  }
 }
 
 /**
@@ -259,17 +295,35 @@ class Floor {
  */
 function countCalls(db) {
   const count = { calls: 0, ops: 0 }
+  let pending = 0
+  let waiters = []
+  const track = (promise) => {
+    pending += 1
+    const done = () => {
+      if (--pending > 0) return
+      for (const wake of waiters) wake()
+      waiters = []
+    }
+    promise.then(done, done)
+    return promise
+  }
   for (const method of ['put', 'del', 'get', 'getMany', 'batch', 'iterator']) {
     const original = db[method].bind(db)
     db[method] = (first, ...rest) => {
       count.calls += 1
       count.ops += method === 'batch' || method === 'getMany' ? first.length : 1
-      return original(first, ...rest)
+      if (method !== 'iterator') return track(original(first, ...rest))
+      const iterator = original(first, ...rest)
+      const all = iterator.all.bind(iterator)
+      iterator.all = (...args) => track(all(...args))
+      return iterator
     }
   }
   return {
     reset: () => Object.assign(count, { calls: 0, ops: 0 }),
     per: (units) => `${(count.calls / units).toFixed(2)} calls, ${(count.ops / units).toFixed(1)} operations`,
+    /** Resolves once no call into the database is in flight (a read-ahead started in the background). */
+    idle: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
   }
 }
 
@@ -388,14 +442,21 @@ try {
     `drains: ${N.toLocaleString('en-US')} messages, interleaved with the floor ${CHUNK.toLocaleString('en-US')} at a time; the round with the median ratio of ${ROUNDS}`,
     [
       paired('receive 10 + ackBatch', rounds, 'receiveAck', 'receiveAck'),
-      paired(`consume, concurrency ${CONCURRENCY}`, rounds, 'consume16', 'drainForConsume'),
+      paired(`consume(${CONCURRENCY}); floor: drain`, rounds, 'consume16', 'drainForConsume'),
+      paired(`consume(${CONCURRENCY}); floor: overlapped drain`, rounds, 'consume16', 'overlappedForConsume'),
     ],
   )
   printPaired(
     "the same, per second of the main thread's CPU time (where the JavaScript runs; load blurs it least)",
     [
       paired('receive 10 + ackBatch', rounds, 'receiveAckMain', 'receiveAckMain'),
-      paired(`consume, concurrency ${CONCURRENCY}`, rounds, 'consume16Main', 'drainForConsumeMain'),
+      paired(`consume(${CONCURRENCY}); floor: drain`, rounds, 'consume16Main', 'drainForConsumeMain'),
+      paired(
+        `consume(${CONCURRENCY}); floor: overlapped drain`,
+        rounds,
+        'consume16Main',
+        'overlappedForConsumeMain',
+      ),
     ],
   )
   const loopRatios = (field, loop) =>
