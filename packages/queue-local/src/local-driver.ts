@@ -223,7 +223,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
       const taken = index.take(request.maxMessages, now, leaseMs)
       if (taken.length > 0) {
         // Running low: the next messages are read while these are delivered, not when asked for.
-        if (index.unread(READ_AHEAD / 2)) this.#reads.ahead(queue, index)
+        if (!this.#closed && index.unread(READ_AHEAD / 2)) this.#reads.ahead(queue, index)
         return this.#deliver(queue, index, taken, now)
       }
       if (index.unread(request.maxMessages)) continue

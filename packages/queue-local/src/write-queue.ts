@@ -2,9 +2,10 @@ export type Batch = Array<{ type: 'put'; key: string; value: string } | { type: 
 
 /**
  * Group commit for the unsynced writes (delivery records, acks): while one batch is being written,
- * the writes that arrive are gathered and go to LevelDB as the next single batch. A lone write goes
- * out at once, so a sequential caller waits no longer; concurrent callers (a consumer's receives
- * and ack batches) share round trips. Writes land in the order they were queued.
+ * the writes that arrive are gathered and go to LevelDB as the next single batch. A batch starts one
+ * microtask after its first write is queued, so the writes queued in the same synchronous run share
+ * it too (a consumer's acks and its next receive); a sequential caller waits one microtask longer.
+ * Writes land in the order they were queued.
  */
 export class WriteQueue {
   readonly #write: (ops: Batch) => Promise<void>
@@ -30,7 +31,7 @@ export class WriteQueue {
   }
 
   async #flush(): Promise<void> {
-    // Writes queued in the same turn of the event loop share the batch: a consumer acks one
+    // Writes queued in the same synchronous run share the batch: a consumer acks one
     // receive's messages and starts its next receive in one synchronous run, so the acks' deletes
     // and the next delivered mark become one LevelDB call instead of two.
     await undefined
