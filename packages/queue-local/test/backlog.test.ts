@@ -5,6 +5,7 @@ import { QueueClient } from '@anyqueue/queue-core'
 import { afterAll, describe, expect, test } from 'vitest'
 import { createLocalDriver } from '../src/index.js'
 import { BUFFER_LIMIT, READ_AHEAD } from '../src/queue-index.js'
+import { countDbCalls } from './db-calls.js'
 
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-local-backlog-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -12,6 +13,17 @@ let folders = 0
 const location = () => join(root, `db${++folders}`)
 const open = (at: string) =>
   new QueueClient(createLocalDriver({ location: at, createIfMissing: true, sync: false }))
+
+/** A store holding `count` messages (payloads 0, 1, …) on disk, and no process holding it open. */
+async function backlogOnDisk(count: number): Promise<string> {
+  const at = location()
+  const client = open(at)
+  for (let b = 0; b < count; b += 10) {
+    await client.queue('q').sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b + i })))
+  }
+  await client.close()
+  return at
+}
 
 async function receiveAll(client: QueueClient, ack: boolean) {
   const queue = client.queue<number>('q')
@@ -51,13 +63,8 @@ describe('a backlog beyond what the index holds in memory', () => {
   })
 
   test('a backlog on disk comes in full batches: the read-ahead runs before the in-memory run is short', async () => {
-    const at = location()
-    let client = open(at)
-    for (let b = 0; b < 3 * READ_AHEAD; b++) {
-      await client.queue('q').sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
-    }
-    await client.close()
-    client = open(at)
+    const at = await backlogOnDisk(3 * READ_AHEAD * 10)
+    const client = open(at)
     const sizes = new Set<number>()
     for (;;) {
       const messages = await client.queue('q').receive({ maxMessages: 10, waitSeconds: 0 })
@@ -70,28 +77,17 @@ describe('a backlog beyond what the index holds in memory', () => {
   })
 
   test('the next read starts while the in-memory run is still half full, not when a receive finds it short', async () => {
-    const at = location()
-    let client = open(at)
-    for (let b = 0; b < 3 * READ_AHEAD; b++) {
-      await client.queue('q').sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
-    }
-    await client.close()
+    const at = await backlogOnDisk(3 * READ_AHEAD * 10)
     const driver = createLocalDriver({ location: at, sync: false })
-    client = new QueueClient(driver)
-    const db = driver.db
-    const iterator = db.iterator.bind(db)
-    let reads = 0
-    db.iterator = ((...args: Parameters<typeof db.iterator>) => {
-      reads += 1
-      return iterator(...args)
-    }) as typeof db.iterator
+    const client = new QueueClient(driver)
+    const reads = countDbCalls(driver.db, 'iterator')
     await client.queue('q').receive({ maxMessages: 1, waitSeconds: 0 }) // opens; the first read
-    const opened = reads
+    const opened = reads.count
     let received = 1
     const readsAt: Array<{ left: number; reads: number }> = []
     while (received < READ_AHEAD - 10) {
       received += (await client.queue('q').receive({ maxMessages: 10, waitSeconds: 0 })).length
-      readsAt.push({ left: READ_AHEAD - received, reads: reads - opened })
+      readsAt.push({ left: READ_AHEAD - received, reads: reads.count - opened })
     }
     // No read while half a read or more waits in memory; one, started by the receive that leaves less.
     expect(readsAt).toEqual(readsAt.map(({ left }) => ({ left, reads: left >= READ_AHEAD / 2 ? 0 : 1 })))

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { afterAll, describe, expect, test } from 'vitest'
 import { createLocalDriver } from '../src/index.js'
+import { countDbCalls } from './db-calls.js'
 
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-local-test-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -103,13 +104,7 @@ describe('local driver', () => {
     for (let b = 0; b < 100; b++) {
       await queue.sendBatch(Array.from({ length: 10 }, (_, i) => ({ payload: b * 10 + i })))
     }
-    const db = driver.db
-    const batch = db.batch.bind(db)
-    let writes = 0
-    db.batch = ((...args: Parameters<typeof db.batch>) => {
-      writes += 1
-      return batch(...args)
-    }) as typeof db.batch
+    const writes = countDbCalls(driver.db, 'batch')
     let handled = 0
     let finish = () => {}
     const finished = new Promise<void>((resolve) => {
@@ -119,7 +114,7 @@ describe('local driver', () => {
     await finished
     await consumer.stop()
     // Apart: a delivered mark per receive plus a batch of deletes per ack, 200 writes in all.
-    expect(writes).toBeLessThan(140)
+    expect(writes.count).toBeLessThan(140)
     expect(await queue.receive({ waitSeconds: 0 })).toEqual([])
     await client.close()
   })
