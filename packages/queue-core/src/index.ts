@@ -1,3 +1,4 @@
+export { QueueClient, type QueueClientOptions } from './client.js'
 export {
   type Backoff,
   type BackoffOptions,
@@ -57,8 +58,6 @@ export {
   type Message,
   type NackOptions,
   Queue,
-  QueueClient,
-  type QueueClientOptions,
   type ReceiveOptions,
   type SendOptions,
 } from './queue.js'

@@ -3,9 +3,10 @@
  * Each adapter registers its scheme when imported; `openQueueClient` looks the scheme up, and for
  * a known scheme whose adapter was not imported yet, tries to import it.
  */
+
+import { QueueClient, type QueueClientOptions } from './client.js'
 import type { QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
-import { QueueClient, type QueueClientOptions } from './queue.js'
 
 /** Builds a driver from a URL of its scheme. Read options with `params`; it rejects unknown ones. */
 export type SchemeOpener = (url: URL, params: UrlParams) => QueueDriver

@@ -1,9 +1,10 @@
 import { describeArgument, readOptions } from './arguments.js'
+import type { QueueClient } from './client.js'
 import type { OutgoingMessage, SendResult } from './driver.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS } from './limits.js'
 import { encodePayload } from './payload.js'
-import type { BatchResult, QueueClient } from './queue.js'
+import type { BatchResult } from './queue.js'
 import { backoffDelay, sleep } from './retry.js'
 
 /**

@@ -1,11 +1,12 @@
 import { readOptions } from './arguments.js'
+import type { QueueClient } from './client.js'
 import type { QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { checkFilter, type SubscriptionFilter } from './filter.js'
 import { QUEUE_NAME_PATTERN } from './limits.js'
 import { addTraceContext, encodeBatch, sendWithRetry } from './outgoing.js'
 import type { Payload } from './payload.js'
-import type { BatchResult, QueueClient } from './queue.js'
+import type { BatchResult } from './queue.js'
 import type { TopicCapabilities, TopicDriver } from './topic-driver.js'
 import { traceSend } from './tracing.js'
 

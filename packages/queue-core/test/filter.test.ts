@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { QueueClient } from '../src/client.js'
 import { checkFilter, FILTER_OPERATORS, matchesFilter, type SubscriptionFilter } from '../src/filter.js'
-import { QueueClient } from '../src/queue.js'
 import { FakeDriver } from './fake-driver.js'
 
 const SEED = Number(process.env.FC_SEED ?? 20261123)

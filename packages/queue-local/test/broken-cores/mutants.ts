@@ -222,7 +222,7 @@ export const mutants: Mutant[] = [
   {
     name: 'non-retryable-retried',
     breaks: 'every classified error is retried, PERMISSION_DENIED too',
-    file: 'queue.js',
+    file: 'client.js',
     find: 'if (!classified.retryable || attempt >= maxAttempts)',
     replace: 'if (attempt >= maxAttempts)',
     mustFail: 'retry.non-retryable-fails-at-once',
@@ -230,7 +230,7 @@ export const mutants: Mutant[] = [
   {
     name: 'retryable-never-retried',
     breaks: 'a retryable error fails the call at once',
-    file: 'queue.js',
+    file: 'client.js',
     find: 'if (!classified.retryable || attempt >= maxAttempts)',
     replace: 'if (!classified.retryable || attempt >= 1)',
     mustFail: 'retry.retryable-is-retried',
@@ -238,7 +238,7 @@ export const mutants: Mutant[] = [
   {
     name: 'retryable-retried-forever',
     breaks: 'a retryable error is retried without bound: a backend that stays away hangs the call',
-    file: 'queue.js',
+    file: 'client.js',
     find: 'if (!classified.retryable || attempt >= maxAttempts)',
     replace: 'if (!classified.retryable)',
     mustFail: 'retry.bounded',
@@ -429,7 +429,7 @@ export const mutants: Mutant[] = [
     name: 'client-close-leaves-queues-open',
     breaks:
       'client.close() does not close its queues: it waits out their pending long polls (up to 20 s) instead of cutting them short',
-    file: 'queue.js',
+    file: 'client.js',
     find: 'await Promise.all([...this.#queues].map((q) => q.close()));',
     replace: '',
     mustFail: 'lifecycle.client-close-cuts-long-poll',
