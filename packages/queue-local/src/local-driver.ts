@@ -239,7 +239,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     const ops: Batch = []
     const acked: Entry[] = []
     for (const handle of receiptHandles) {
-      const entry = this.#lease(queue, index, handle)
+      const entry = leaseOf(index, queue, handle)
       if (!entry) continue // acked already, or redelivered since: a no-op by contract
       ops.push({ type: 'del', key: entry.key ?? key.message(queue, entry.seq) })
       if (entry.stored) ops.push({ type: 'del', key: key.state(queue, entry.seq) })
@@ -253,7 +253,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
 
   async nack(queue: string, receiptHandle: string, delaySeconds: number): Promise<void> {
     const index = this.#loaded.get(queue) ?? (await this.#index(queue))
-    const entry = this.#lease(queue, index, receiptHandle)
+    const entry = leaseOf(index, queue, receiptHandle)
     if (!entry) return
     const now = Date.now()
     const visibleAt = now + delaySeconds * 1000
@@ -275,7 +275,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   /** In memory only: a lease that a crash cuts short only means an early redelivery. */
   async renewLease(queue: string, receiptHandle: string): Promise<void> {
     const index = this.#loaded.get(queue) ?? (await this.#index(queue))
-    const entry = this.#lease(queue, index, receiptHandle)
+    const entry = leaseOf(index, queue, receiptHandle)
     if (entry) index.renew(entry, Date.now() + this.leaseSeconds * 1000)
   }
 
@@ -439,10 +439,6 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     return this.#store.run((db) =>
       Promise.all([db.clear(key.range('M', queue)), db.clear(key.range('S', queue))]),
     )
-  }
-
-  #lease(queue: string, index: QueueIndex, handle: string): Entry | undefined {
-    return leaseOf(index, queue, handle)
   }
 }
 
