@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { consume, QueueClient } from '@anyqueue/queue-core'
 import { Level } from 'level'
-import { rate, report } from '../../../scripts/bench-kit.mjs'
+import { drainLoop, rate, report } from '../../../scripts/bench-kit.mjs'
 
 const { createLocalDriver } = await import(process.env.BENCH_DRIVER ?? '../dist/index.js')
 
@@ -65,11 +65,7 @@ async function round(folder, index) {
   calls.reset()
   const drained = await interleavedChunks(index, {
     subject: async () => {
-      for (let got = 0; got < CHUNK; ) {
-        const messages = await batched.receive({ maxMessages: 10, waitSeconds: 0 })
-        await batched.ackBatch(messages)
-        got += messages.length
-      }
+      await drainLoop(batched, CHUNK)
       await calls.idle() // a read-ahead it started counts as its work, not the floor's
     },
     baseline: () => floor.drain('b', CHUNK),
@@ -90,7 +86,7 @@ async function round(folder, index) {
       await calls.idle()
     },
     baseline: () => floor.drain('c', CHUNK),
-    overlapped: () => floor.drainOverlapped('d', CHUNK),
+    overlapped: () => floor.drain('d', CHUNK, true),
   })
   subject.consumeCalls = calls.per(N / 10)
   await consumer.stop()
@@ -255,32 +251,21 @@ class Floor {
     }
   }
 
-  /** Reads on from the prefix's cursor and deletes what it read, 10 at a time, `count` in all. */
-  async drain(prefix, count) {
-    let cursor = this.#cursors.get(prefix) ?? `${prefix}!`
-    for (let got = 0; got < count; ) {
-      const entries = await this.db.iterator({ gt: cursor, lt: `${prefix}!~`, limit: 10 }).all()
-      for (const [, value] of entries) JSON.parse(value) // decoded, as a consumer would
-      await this.db.batch(entries.map(([k]) => ({ type: 'del', key: k })))
-      cursor = entries[entries.length - 1][0]
-      got += entries.length
-    }
-    this.#cursors.set(prefix, cursor)
-  }
-
   /**
-   * The same, but each read goes out while the previous batch's deletes are still being written —
-   * the overlap `consume()` has between one receive's acks and the next receive — so consume is
-   * compared with a floor that may overlap as much.
+   * Reads on from the prefix's cursor and deletes what it read, 10 at a time, `count` in all. With
+   * `overlap`, each read goes out while the previous batch's deletes are still being written — the
+   * overlap `consume()` has between one receive's acks and the next receive — so consume can also
+   * be compared with a floor that may overlap as much.
    */
-  async drainOverlapped(prefix, count) {
+  async drain(prefix, count, overlap = false) {
     let cursor = this.#cursors.get(prefix) ?? `${prefix}!`
     let deleting
     for (let got = 0; got < count; ) {
       const entries = await this.db.iterator({ gt: cursor, lt: `${prefix}!~`, limit: 10 }).all()
-      for (const [, value] of entries) JSON.parse(value)
+      for (const [, value] of entries) JSON.parse(value) // decoded, as a consumer would
       await deleting
       deleting = this.db.batch(entries.map(([k]) => ({ type: 'del', key: k })))
+      if (!overlap) await deleting
       cursor = entries[entries.length - 1][0]
       got += entries.length
     }
