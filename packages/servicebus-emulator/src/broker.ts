@@ -7,7 +7,7 @@ import {
   type TopicDefinition,
   type Topology,
 } from './config.js'
-import { Entity } from './entity.js'
+import { Entity, type EntityHost } from './entity.js'
 import { BrokerError, CONDITIONS, notFound } from './errors.js'
 import { applyRules, compileRules } from './rules.js'
 import { type StoredMessage, sessionOf } from './stored-message.js'
@@ -46,7 +46,7 @@ export interface CreateQueueOptions {
 }
 
 /** The namespace: every queue and topic, and the sends and settlements between them. */
-export class Broker {
+export class Broker implements EntityHost {
   private readonly queues = new Map<string, Queue>()
   private readonly topics = new Map<string, Topic>()
   private readonly pending = new Set<Entity>()

@@ -1,4 +1,3 @@
-import type { Broker } from './broker.js'
 import type { EntityProperties } from './config.js'
 import { BrokerError, CONDITIONS } from './errors.js'
 import { SeqHeap } from './heap.js'
@@ -14,6 +13,19 @@ export interface Outlet {
   deliver(message: StoredMessage, entity: Entity): void
   /** The session this outlet holds, on a session-enabled entity: it receives only that session's messages. */
   readonly sessionId?: string | undefined
+}
+
+/**
+ * What an entity needs from the namespace that holds it (the broker): a queue or subscription
+ * never reaches the broker itself, so it can be read, and tested, without it.
+ */
+export interface EntityHost {
+  /** Runs work a timer started, reporting what it throws: timers have no caller to throw to. */
+  guard(work: () => void): void
+  /** Runs `entity.pump()` once the current burst of I/O is handled. */
+  schedulePump(entity: Entity): void
+  /** Hands a message on to another entity by address (auto-forwarding of dead letters). */
+  forward(address: string, message: StoredMessage): void
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -32,7 +44,7 @@ export class Entity {
   private nextExpiry = Number.POSITIVE_INFINITY
 
   constructor(
-    readonly broker: Broker,
+    readonly host: EntityHost,
     /** The path receivers attach to, as configured (`orders`, `events/Subscriptions/audit`). */
     readonly path: string,
     readonly properties: EntityProperties,
@@ -42,14 +54,14 @@ export class Entity {
   ) {
     this.deadLetterQueue = isDeadLetterQueue
       ? undefined
-      : new Entity(broker, `${path}/$DeadLetterQueue`, properties, undefined, true)
+      : new Entity(host, `${path}/$DeadLetterQueue`, properties, undefined, true)
     this.sessions =
       properties.requiresSession && !isDeadLetterQueue
-        ? new Sessions(properties.lockDurationMs, (work) => broker.guard(work))
+        ? new Sessions(properties.lockDurationMs, (work) => host.guard(work))
         : undefined
     this.locks = new MessageLocks(
       properties,
-      (work) => broker.guard(work),
+      (work) => host.guard(work),
       (message) => this.release(message),
     )
   }
@@ -101,7 +113,7 @@ export class Entity {
     const sessionId = this.sessions && sessionOf(message)
     if (sessionId !== undefined) this.sessions!.push(sessionId, message.seq)
     else this.ready.push(message.seq)
-    this.broker.schedulePump(this)
+    this.host.schedulePump(this)
   }
 
   /** The next receivable message, with expired ones moved out of the way. */
@@ -235,7 +247,7 @@ export class Entity {
     }
     const forward = this.properties.forwardDeadLetteredMessagesTo
     if (forward) {
-      this.broker.forward(forward, dead)
+      this.host.forward(forward, dead)
       return
     }
     target.add(dead, undefined)
@@ -247,7 +259,7 @@ export class Entity {
     this.messages.delete(message.seq)
   }
 
-  /** Moves messages whose time to live ran out; the broker calls this about once a second. */
+  /** Moves messages whose time to live ran out; the host calls this about once a second. */
   sweepExpired(now: number): void {
     if (this.nextExpiry > now) return
     let next = Number.POSITIVE_INFINITY
