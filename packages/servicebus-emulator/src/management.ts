@@ -12,6 +12,7 @@ import {
 } from './amqp.js'
 import { type Credentials, tokenProblem } from './auth.js'
 import type { Broker } from './broker.js'
+import type { Entity } from './entity.js'
 import { BrokerError, CONDITIONS } from './errors.js'
 import { RAW_MESSAGE } from './rhea-internals.js'
 import { addRule, listRules, removeRule } from './rule-manager.js'
@@ -61,101 +62,128 @@ function failure(condition: string, statusCode: number, description: string): Re
   }
 }
 
-export function management(broker: Broker, entityPath: string, request: rhea.Message): Reply {
-  const operation = String(request.application_properties?.operation ?? '')
-  const body = (request.body ?? {}) as Record<string, unknown>
+/** One `$management` request, as every operation's handler reads it. */
+interface Request {
+  readonly broker: Broker
+  readonly entityPath: string
+  readonly body: Record<string, unknown>
+  readonly message: rhea.Message
+}
+
+type Operation = (request: Request) => Reply
+
+type Properties = Record<string, unknown> | undefined
+
+/** What each `disposition-status` does to one locked message (`defered` is how clients spell it). */
+const SETTLEMENTS: Record<
+  string,
+  (entity: Entity, token: string, body: Record<string, unknown>, properties: Properties) => void
+> = {
+  completed: (entity, token) => entity.complete(token),
+  abandoned: (entity, token, _body, properties) => entity.abandon(token, properties),
+  defered: (entity, token, _body, properties) => entity.defer(token, properties),
+  deferred: (entity, token, _body, properties) => entity.defer(token, properties),
+  suspended: (entity, token, body, properties) =>
+    entity.deadLetter(
+      token,
+      body['deadletter-reason'] as string | undefined,
+      body['deadletter-description'] as string | undefined,
+      properties,
+    ),
+}
+
+/** The operations Service Bus's `$management` node answers, by the `operation` a request names. */
+const OPERATIONS: Record<string, Operation> = {
+  'com.microsoft:renew-lock'({ broker, entityPath, body }) {
+    const entity = broker.receivable(entityPath)
+    const expirations = lockTokens(body).map((token) => entity.renew(token))
+    return ok({ expirations: types.wrap_array(expirations, 0x83, undefined) })
+  },
+  'com.microsoft:update-disposition'({ broker, entityPath, body, message }) {
+    const entity = broker.receivable(entityPath)
+    const status = String(body['disposition-status'] ?? '')
+    // Typed as the client sent them (an int stays an int) when the request's bytes are at hand.
+    const raw = (message as unknown as Record<symbol, Buffer | undefined>)[RAW_MESSAGE]
+    const properties =
+      (raw && typedBodyMap(raw, 'properties-to-modify')) ?? (body['properties-to-modify'] as Properties)
+    const tokens = lockTokens(body)
+    const settle = Object.hasOwn(SETTLEMENTS, status) ? SETTLEMENTS[status] : undefined
+    if (tokens.length > 0 && !settle)
+      return failure(CONDITIONS.invalidField, 400, `Unknown disposition-status '${status}'.`)
+    for (const token of tokens) settle!(entity, token, body, properties)
+    return ok({})
+  },
+  'com.microsoft:peek-message'({ broker, entityPath, body }) {
+    const entity = broker.receivable(entityPath)
+    const from = readLong(body['from-sequence-number']) ?? 0
+    const count = Number(body['message-count'] ?? 1)
+    const session = body['session-id']
+    const found = entity.peek(from, count, typeof session === 'string' ? session : undefined)
+    if (found.length === 0) return failure(CONDITIONS.messageNotFound, 204, 'No messages to peek.')
+    return ok({ messages: found.map((m) => ({ message: encodeForReply(m, undefined) })) })
+  },
+  'com.microsoft:schedule-message'({ broker, entityPath, body }) {
+    const messages = (body.messages ?? []) as Array<{ message: Buffer }>
+    const bodies = messages.map((entry) => withMessageId(parseMessage(Buffer.from(entry.message))))
+    const seqs = broker.send(entityPath, bodies)
+    return ok({ 'sequence-numbers': types.wrap_array(seqs, 0x81, undefined) })
+  },
+  'com.microsoft:cancel-scheduled-message'({ broker, entityPath, body }) {
+    broker.cancelScheduled(entityPath, sequenceNumbers(body))
+    return ok({})
+  },
+  'com.microsoft:receive-by-sequence-number'({ broker, entityPath, body }) {
+    const entity = broker.receivable(entityPath)
+    const peekLock = Number(body['receiver-settle-mode'] ?? 1) !== 0
+    const found = entity.receiveDeferred(sequenceNumbers(body), peekLock)
+    return ok({
+      messages: found.map(({ message, lock }) => {
+        const entry: Record<string, unknown> = { message: encodeForReply(message, lock?.lockedUntil) }
+        if (lock) entry['lock-token'] = types.wrap_uuid(uuidToBytes(lock.token))
+        return entry
+      }),
+    })
+  },
+  'com.microsoft:add-rule'({ broker, entityPath, body }) {
+    addRule(broker, entityPath, body)
+    return ok({})
+  },
+  'com.microsoft:remove-rule'({ broker, entityPath, body }) {
+    removeRule(broker, entityPath, body)
+    return ok({})
+  },
+  'com.microsoft:enumerate-rules'({ broker, entityPath, body }) {
+    const rules = listRules(broker, entityPath, body)
+    return rules.length === 0 ? ok(undefined, 204) : ok({ rules })
+  },
+  'com.microsoft:renew-session-lock'({ broker, entityPath, body }) {
+    const [sessions, id] = session(broker, entityPath, body)
+    return ok({ expiration: new Date(sessions.renew(id)) })
+  },
+  'com.microsoft:get-session-state'({ broker, entityPath, body }) {
+    const [sessions, id] = session(broker, entityPath, body)
+    return ok({ 'session-state': sessions.getState(id) ?? null })
+  },
+  'com.microsoft:set-session-state'({ broker, entityPath, body }) {
+    const [sessions, id] = session(broker, entityPath, body)
+    const state = body['session-state']
+    sessions.setState(id, Buffer.isBuffer(state) ? state : undefined)
+    return ok({})
+  },
+}
+
+export function management(broker: Broker, entityPath: string, message: rhea.Message): Reply {
+  const operation = String(message.application_properties?.operation ?? '')
+  const handler = Object.hasOwn(OPERATIONS, operation) ? OPERATIONS[operation] : undefined
+  if (!handler)
+    return failure(
+      CONDITIONS.notImplemented,
+      501,
+      `The operation '${operation}' is not supported by this emulator.`,
+    )
+  const body = (message.body ?? {}) as Record<string, unknown>
   try {
-    switch (operation) {
-      case 'com.microsoft:renew-lock': {
-        const entity = broker.receivable(entityPath)
-        const expirations = lockTokens(body).map((token) => entity.renew(token))
-        return ok({ expirations: types.wrap_array(expirations, 0x83, undefined) })
-      }
-      case 'com.microsoft:update-disposition': {
-        const entity = broker.receivable(entityPath)
-        const status = String(body['disposition-status'] ?? '')
-        // Typed as the client sent them (an int stays an int) when the request's bytes are at hand.
-        const raw = (request as unknown as Record<symbol, Buffer | undefined>)[RAW_MESSAGE]
-        const properties =
-          (raw && typedBodyMap(raw, 'properties-to-modify')) ??
-          (body['properties-to-modify'] as Record<string, unknown> | undefined)
-        for (const token of lockTokens(body)) {
-          if (status === 'completed') entity.complete(token)
-          else if (status === 'abandoned') entity.abandon(token, properties)
-          else if (status === 'defered' || status === 'deferred') entity.defer(token, properties)
-          else if (status === 'suspended') {
-            entity.deadLetter(
-              token,
-              body['deadletter-reason'] as string | undefined,
-              body['deadletter-description'] as string | undefined,
-              properties,
-            )
-          } else return failure(CONDITIONS.invalidField, 400, `Unknown disposition-status '${status}'.`)
-        }
-        return ok({})
-      }
-      case 'com.microsoft:peek-message': {
-        const entity = broker.receivable(entityPath)
-        const from = readLong(body['from-sequence-number']) ?? 0
-        const count = Number(body['message-count'] ?? 1)
-        const session = body['session-id']
-        const found = entity.peek(from, count, typeof session === 'string' ? session : undefined)
-        if (found.length === 0) return failure(CONDITIONS.messageNotFound, 204, 'No messages to peek.')
-        return ok({ messages: found.map((m) => ({ message: encodeForReply(m, undefined) })) })
-      }
-      case 'com.microsoft:schedule-message': {
-        const messages = (body.messages ?? []) as Array<{ message: Buffer }>
-        const bodies = messages.map((entry) => withMessageId(parseMessage(Buffer.from(entry.message))))
-        const seqs = broker.send(entityPath, bodies)
-        return ok({ 'sequence-numbers': types.wrap_array(seqs, 0x81, undefined) })
-      }
-      case 'com.microsoft:cancel-scheduled-message': {
-        broker.cancelScheduled(entityPath, sequenceNumbers(body))
-        return ok({})
-      }
-      case 'com.microsoft:receive-by-sequence-number': {
-        const entity = broker.receivable(entityPath)
-        const peekLock = Number(body['receiver-settle-mode'] ?? 1) !== 0
-        const found = entity.receiveDeferred(sequenceNumbers(body), peekLock)
-        return ok({
-          messages: found.map(({ message, lock }) => {
-            const entry: Record<string, unknown> = { message: encodeForReply(message, lock?.lockedUntil) }
-            if (lock) entry['lock-token'] = types.wrap_uuid(uuidToBytes(lock.token))
-            return entry
-          }),
-        })
-      }
-      case 'com.microsoft:add-rule':
-        addRule(broker, entityPath, body)
-        return ok({})
-      case 'com.microsoft:remove-rule':
-        removeRule(broker, entityPath, body)
-        return ok({})
-      case 'com.microsoft:enumerate-rules': {
-        const rules = listRules(broker, entityPath, body)
-        return rules.length === 0 ? ok(undefined, 204) : ok({ rules })
-      }
-      case 'com.microsoft:renew-session-lock': {
-        const [sessions, id] = session(broker, entityPath, body)
-        return ok({ expiration: new Date(sessions.renew(id)) })
-      }
-      case 'com.microsoft:get-session-state': {
-        const [sessions, id] = session(broker, entityPath, body)
-        return ok({ 'session-state': sessions.getState(id) ?? null })
-      }
-      case 'com.microsoft:set-session-state': {
-        const [sessions, id] = session(broker, entityPath, body)
-        const state = body['session-state']
-        sessions.setState(id, Buffer.isBuffer(state) ? state : undefined)
-        return ok({})
-      }
-      default:
-        return failure(
-          CONDITIONS.notImplemented,
-          501,
-          `The operation '${operation}' is not supported by this emulator.`,
-        )
-    }
+    return handler({ broker, entityPath, body, message })
   } catch (error) {
     const e = BrokerError.from(error)
     return failure(e.condition, e.statusCode, e.message)
