@@ -127,16 +127,16 @@ export function applyRules(rules: Rule[], body: StoredBody): StoredBody | undefi
 function act(statements: Statement[], body: StoredBody): StoredBody {
   let out = body
   for (const s of statements) {
-    const value = s.k === 'set' ? evaluate(s.e, context(out)) : undefined
-    if (s.p.scope === 'sys') {
-      const field = SYS_FIELDS[s.p.name.toLowerCase()]
+    const value = s.kind === 'set' ? evaluate(s.value, context(out)) : undefined
+    if (s.property.scope === 'sys') {
+      const field = SYS_FIELDS[s.property.name.toLowerCase()]
       if (!field) continue
       out = withPropertyFields(out, { [field]: value === undefined || value === null ? null : String(value) })
       continue
     }
     const properties = { ...out.applicationProperties }
-    if (s.k === 'remove' || value === undefined) delete properties[s.p.name]
-    else properties[s.p.name] = typedValue(value)
+    if (s.kind === 'remove' || value === undefined) delete properties[s.property.name]
+    else properties[s.property.name] = typedValue(value)
     out = { ...out, applicationProperties: properties }
   }
   return out

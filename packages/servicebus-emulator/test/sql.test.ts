@@ -54,13 +54,13 @@ describe('SQL filters', () => {
 
   it('parses actions: SET and REMOVE, with expressions', () => {
     const statements = parseAction("SET quantity = quantity * 2; SET sys.Label = 'x'; REMOVE color")
-    expect(statements.map((s) => [s.k, s.p.scope, s.p.name])).toEqual([
+    expect(statements.map((s) => [s.kind, s.property.scope, s.property.name])).toEqual([
       ['set', 'user', 'quantity'],
       ['set', 'sys', 'Label'],
       ['remove', 'user', 'color'],
     ])
     const first = statements[0]!
-    expect(first.k === 'set' && evaluate(first.e, ctx({ quantity: 4 }))).toBe(8)
+    expect(first.kind === 'set' && evaluate(first.value, ctx({ quantity: 4 }))).toBe(8)
   })
 
   it('refuses malformed filters with a SqlError that says where', () => {
