@@ -1,5 +1,5 @@
 import type rhea from 'rhea'
-import type { Connection, EventContext, Receiver, Sender } from 'rhea'
+import type { EventContext, Receiver, Sender } from 'rhea'
 import { amqpMessage, parseMessage, type StoredBody, unpackTransfer } from './amqp.js'
 import type { Credentials } from './auth.js'
 import type { Broker } from './broker.js'
@@ -13,7 +13,7 @@ import { acceptSession, sessionMismatch, wantsSession } from './session-links.js
 /**
  * Connects the AMQP container's events to the broker: the links clients attach (to request/response
  * nodes, or to entities to receive from or send to), the messages they send, and the settlements
- * of what the broker delivered. `connections` tracks the open ones.
+ * of what the broker delivered.
  */
 export function wireLinks(
   container: rhea.Container,
@@ -21,18 +21,13 @@ export function wireLinks(
   credentials: Credentials,
   maxMessageSize: number,
   onError: (error: unknown) => void,
-  connections: Set<Connection>,
 ): void {
   const outlets = new Outlets(broker)
   const nodes = new RequestNodes(broker, credentials)
 
-  container.on('connection_open', (context: EventContext) => {
-    connections.add(context.connection)
-  })
   for (const event of ['disconnected', 'connection_close', 'connection_error']) {
     container.on(event, (context: EventContext) => {
       // Locks outlive links, as on Service Bus: only the connection's outlets go.
-      connections.delete(context.connection)
       outlets.detachConnection(context.connection)
     })
   }
