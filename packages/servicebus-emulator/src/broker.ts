@@ -47,19 +47,22 @@ export interface CreateQueueOptions {
 
 /** The namespace: every queue and topic, and the sends and settlements between them. */
 export class Broker implements EntityHost {
-  private readonly queues = new Map<string, Queue>()
-  private readonly topics = new Map<string, Topic>()
-  private readonly pending = new Set<Entity>()
-  private pumpScheduled = false
-  private readonly sweeper: NodeJS.Timeout
+  readonly #queues = new Map<string, Queue>()
+  readonly #topics = new Map<string, Topic>()
+  readonly #pending = new Set<Entity>()
+  #pumpScheduled = false
+  readonly #sweeper: NodeJS.Timeout
+
+  /** Called with errors from timers, which have no caller to throw to. */
+  readonly #onError: (error: unknown) => void
 
   constructor(
     readonly namespace: string,
-    /** Called with errors from timers, which have no caller to throw to. */
-    private readonly onError: (error: unknown) => void,
+    onError: (error: unknown) => void,
   ) {
-    this.sweeper = setInterval(() => this.guard(() => this.sweep()), 1_000)
-    this.sweeper.unref()
+    this.#onError = onError
+    this.#sweeper = setInterval(() => this.guard(() => this.#sweep()), 1_000)
+    this.#sweeper.unref()
   }
 
   load(topology: Topology): void {
@@ -68,9 +71,9 @@ export class Broker implements EntityHost {
   }
 
   addQueue(definition: QueueDefinition): void {
-    const key = this.freeKey(definition.name)
+    const key = this.#freeKey(definition.name)
     const properties = resolveProperties(definition.properties, `queue '${definition.name}'`)
-    this.queues.set(key, {
+    this.#queues.set(key, {
       name: definition.name,
       kind: 'queue',
       nextSeq: 1,
@@ -81,9 +84,9 @@ export class Broker implements EntityHost {
   }
 
   addTopic(definition: TopicDefinition): void {
-    const key = this.freeKey(definition.name)
+    const key = this.#freeKey(definition.name)
     const topicProperties = resolveProperties(definition.properties, `topic '${definition.name}'`)
-    this.topics.set(key, {
+    this.#topics.set(key, {
       name: definition.name,
       kind: 'topic',
       nextSeq: 1,
@@ -95,9 +98,9 @@ export class Broker implements EntityHost {
   }
 
   /** The key of a new queue or topic: its name in lower case, which no entity may hold yet. */
-  private freeKey(name: string): string {
+  #freeKey(name: string): string {
     const key = name.toLowerCase()
-    if (this.queues.has(key) || this.topics.has(key)) {
+    if (this.#queues.has(key) || this.#topics.has(key)) {
       throw new BrokerError(CONDITIONS.entityExists, `The messaging entity '${name}' already exists.`, 409)
     }
     return key
@@ -105,7 +108,7 @@ export class Broker implements EntityHost {
 
   /** Adds a subscription to a topic (with `$Default`, a true filter, when it has no rules). */
   addSubscription(topicName: string, definition: SubscriptionDefinition): Entity {
-    const topic = this.topics.get(topicName.toLowerCase())
+    const topic = this.#topics.get(topicName.toLowerCase())
     if (!topic) throw notFound(this.namespace, topicName)
     const key = definition.name.toLowerCase()
     if (topic.subscriptions.has(key))
@@ -126,45 +129,45 @@ export class Broker implements EntityHost {
   }
 
   deleteSubscription(topicName: string, name: string): boolean {
-    const subscriptions = this.topics.get(topicName.toLowerCase())?.subscriptions
+    const subscriptions = this.#topics.get(topicName.toLowerCase())?.subscriptions
     subscriptions?.get(name.toLowerCase())?.clear()
     return subscriptions?.delete(name.toLowerCase()) ?? false
   }
 
   /** A topic's subscriptions by name, or undefined when there is no such topic. */
   subscriptions(topicName: string): Map<string, Entity> | undefined {
-    return this.topics.get(topicName.toLowerCase())?.subscriptions
+    return this.#topics.get(topicName.toLowerCase())?.subscriptions
   }
 
   topicNames(): string[] {
-    return [...this.topics.values()].map((t) => t.name)
+    return [...this.#topics.values()].map((t) => t.name)
   }
 
   deleteEntity(name: string): boolean {
     const key = name.toLowerCase()
-    const queue = this.queues.get(key)
-    const topic = this.topics.get(key)
+    const queue = this.#queues.get(key)
+    const topic = this.#topics.get(key)
     queue?.entity.clear()
     for (const sub of topic?.subscriptions.values() ?? []) sub.clear()
-    return this.queues.delete(key) || this.topics.delete(key)
+    return this.#queues.delete(key) || this.#topics.delete(key)
   }
 
   hasQueue(name: string): boolean {
-    return this.queues.has(name.toLowerCase())
+    return this.#queues.has(name.toLowerCase())
   }
 
   hasTopic(name: string): boolean {
-    return this.topics.has(name.toLowerCase())
+    return this.#topics.has(name.toLowerCase())
   }
 
   queueNames(): string[] {
-    return [...this.queues.values()].map((q) => q.name)
+    return [...this.#queues.values()].map((q) => q.name)
   }
 
   /** Every entity messages can be received from, for tests and the CLI. */
   *entities(): Generator<Entity> {
-    for (const q of this.queues.values()) yield* [q.entity, q.entity.deadLetterQueue!]
-    for (const t of this.topics.values())
+    for (const q of this.#queues.values()) yield* [q.entity, q.entity.deadLetterQueue!]
+    for (const t of this.#topics.values())
       for (const s of t.subscriptions.values()) yield* [s, s.deadLetterQueue!]
   }
 
@@ -174,9 +177,9 @@ export class Broker implements EntityHost {
     const deadLetter = parts.length > 1 && parts.at(-1)!.toLowerCase() === '$deadletterqueue'
     if (deadLetter) parts.pop()
     let entity: Entity | undefined
-    if (parts.length === 1) entity = this.queues.get(parts[0]!.toLowerCase())?.entity
+    if (parts.length === 1) entity = this.#queues.get(parts[0]!.toLowerCase())?.entity
     else if (parts.length === 3 && parts[1]!.toLowerCase() === 'subscriptions') {
-      entity = this.topics.get(parts[0]!.toLowerCase())?.subscriptions.get(parts[2]!.toLowerCase())
+      entity = this.#topics.get(parts[0]!.toLowerCase())?.subscriptions.get(parts[2]!.toLowerCase())
     }
     if (!entity) throw notFound(this.namespace, address)
     return deadLetter ? entity.deadLetterQueue! : entity
@@ -185,7 +188,7 @@ export class Broker implements EntityHost {
   /** Resolves a send address: a queue or a topic. */
   sendable(address: string): SendTarget {
     const key = stripNamespace(address, this.namespace).toLowerCase()
-    const target = this.queues.get(key) ?? this.topics.get(key)
+    const target = this.#queues.get(key) ?? this.#topics.get(key)
     if (!target) throw notFound(this.namespace, address)
     return target
   }
@@ -210,24 +213,19 @@ export class Broker implements EntityHost {
         "Session enabled entity doesn't allow a message whose session identifier is null.",
         400,
       )
-    return bodies.map((body) => this.accept(target, body, scheduledAt?.(body) ?? scheduledTime(body), 0))
+    return bodies.map((body) => this.#accept(target, body, scheduledAt?.(body) ?? scheduledTime(body), 0))
   }
 
   /** Hands a message on to another entity (auto-forwarding), keeping its body. */
   forward(address: string, message: StoredMessage): void {
     try {
-      this.accept(this.sendable(address), message.body, undefined, 1)
+      this.#accept(this.sendable(address), message.body, undefined, 1)
     } catch (error) {
-      this.onError(error)
+      this.#onError(error)
     }
   }
 
-  private accept(
-    target: SendTarget,
-    body: StoredBody,
-    scheduledAt: number | undefined,
-    hops: number,
-  ): number {
+  #accept(target: SendTarget, body: StoredBody, scheduledAt: number | undefined, hops: number): number {
     const now = Date.now()
     const messageId = body.decoded.message_id === undefined ? undefined : String(body.decoded.message_id)
     const seq = target.nextSeq++
@@ -235,10 +233,10 @@ export class Broker implements EntityHost {
       const queue = target as Queue
       const { properties } = queue.entity
       if (properties.forwardTo && hops < 4)
-        return this.accept(this.sendable(properties.forwardTo), body, scheduledAt, hops + 1)
+        return this.#accept(this.sendable(properties.forwardTo), body, scheduledAt, hops + 1)
       if (isDuplicate(target, messageId, properties, now)) return seq
       queue.entity.add(
-        this.stored(seq, body, messageId, now, properties.defaultMessageTimeToLiveMs),
+        this.#stored(seq, body, messageId, now, properties.defaultMessageTimeToLiveMs),
         scheduledAt,
       )
       return seq
@@ -248,16 +246,16 @@ export class Broker implements EntityHost {
       const copy = applyRules(sub.rules ?? [], body)
       if (!copy) continue
       if (sub.properties.forwardTo && hops < 4) {
-        this.accept(this.sendable(sub.properties.forwardTo), copy, scheduledAt, hops + 1)
+        this.#accept(this.sendable(sub.properties.forwardTo), copy, scheduledAt, hops + 1)
         continue
       }
       const ttl = Math.min(topic.defaultTtlMs, sub.properties.defaultMessageTimeToLiveMs)
-      sub.add(this.stored(seq, copy, messageId, now, ttl), scheduledAt)
+      sub.add(this.#stored(seq, copy, messageId, now, ttl), scheduledAt)
     }
     return seq
   }
 
-  private stored(
+  #stored(
     seq: number,
     body: StoredBody,
     messageId: string | undefined,
@@ -287,13 +285,13 @@ export class Broker implements EntityHost {
 
   /** Runs every entity's pump once the current burst of I/O is handled. */
   schedulePump(entity: Entity): void {
-    this.pending.add(entity)
-    if (this.pumpScheduled) return
-    this.pumpScheduled = true
+    this.#pending.add(entity)
+    if (this.#pumpScheduled) return
+    this.#pumpScheduled = true
     setImmediate(() => {
-      this.pumpScheduled = false
-      const entities = [...this.pending]
-      this.pending.clear()
+      this.#pumpScheduled = false
+      const entities = [...this.#pending]
+      this.#pending.clear()
       for (const e of entities) this.guard(() => e.pump())
     })
   }
@@ -302,20 +300,20 @@ export class Broker implements EntityHost {
     try {
       work()
     } catch (error) {
-      this.onError(error)
+      this.#onError(error)
     }
   }
 
-  private sweep(): void {
+  #sweep(): void {
     const now = Date.now()
     for (const entity of this.entities()) entity.sweepExpired(now)
-    for (const target of [...this.queues.values(), ...this.topics.values()]) {
+    for (const target of [...this.#queues.values(), ...this.#topics.values()]) {
       for (const [id, until] of target.duplicates) if (until <= now) target.duplicates.delete(id)
     }
   }
 
   close(): void {
-    clearInterval(this.sweeper)
+    clearInterval(this.#sweeper)
     for (const entity of this.entities()) entity.clear()
   }
 }

@@ -33,18 +33,20 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 /** A queue, a subscription, or the dead-letter queue of either: where messages wait for receivers. */
 export class Entity {
   readonly messages = new Map<number, StoredMessage>()
-  private readonly locks: MessageLocks
+  readonly #locks: MessageLocks
   readonly outlets = new Set<Outlet>()
   readonly deadLetterQueue: Entity | undefined
-  private readonly ready = new SeqHeap()
-  private readonly queued = new Set<number>()
-  private rotation = 0
+  readonly #ready = new SeqHeap()
+  readonly #queued = new Set<number>()
+  #rotation = 0
   /** Present on session-enabled queues and subscriptions (not on their dead-letter queues). */
   readonly sessions: Sessions | undefined
-  private nextExpiry = Number.POSITIVE_INFINITY
+  #nextExpiry = Number.POSITIVE_INFINITY
+
+  readonly #host: EntityHost
 
   constructor(
-    readonly host: EntityHost,
+    host: EntityHost,
     /** The path receivers attach to, as configured (`orders`, `events/Subscriptions/audit`). */
     readonly path: string,
     readonly properties: EntityProperties,
@@ -52,6 +54,7 @@ export class Entity {
     readonly rules: Rule[] | undefined,
     isDeadLetterQueue = false,
   ) {
+    this.#host = host
     this.deadLetterQueue = isDeadLetterQueue
       ? undefined
       : new Entity(host, `${path}/$DeadLetterQueue`, properties, undefined, true)
@@ -59,10 +62,10 @@ export class Entity {
       properties.requiresSession && !isDeadLetterQueue
         ? new Sessions(properties.lockDurationMs, (work) => host.guard(work))
         : undefined
-    this.locks = new MessageLocks(
+    this.#locks = new MessageLocks(
       properties,
       (work) => host.guard(work),
-      (message) => this.release(message),
+      (message) => this.#release(message),
     )
   }
 
@@ -73,24 +76,24 @@ export class Entity {
   /** Stores a message; it becomes receivable now, or at its scheduled time. */
   add(message: StoredMessage, scheduledAt: number | undefined): void {
     this.messages.set(message.seq, message)
-    if (message.expiresAt < this.nextExpiry) this.nextExpiry = message.expiresAt
+    if (message.expiresAt < this.#nextExpiry) this.#nextExpiry = message.expiresAt
     if (scheduledAt !== undefined && scheduledAt > Date.now()) {
       message.state = 'scheduled'
-      this.armSchedule(message, scheduledAt)
+      this.#armSchedule(message, scheduledAt)
     } else {
-      this.makeReady(message)
+      this.#makeReady(message)
     }
   }
 
-  private armSchedule(message: StoredMessage, at: number): void {
+  #armSchedule(message: StoredMessage, at: number): void {
     const wait = at - Date.now()
     message.scheduleTimer = setTimeout(
       () => {
         message.scheduleTimer = undefined
         if (this.messages.get(message.seq) !== message) return
-        if (at > Date.now()) return this.armSchedule(message, at)
+        if (at > Date.now()) return this.#armSchedule(message, at)
         message.state = 'active'
-        this.makeReady(message)
+        this.#makeReady(message)
       },
       Math.min(Math.max(wait, 0), MAX_TIMER_MS),
     )
@@ -107,25 +110,25 @@ export class Entity {
     }
   }
 
-  private makeReady(message: StoredMessage): void {
-    if (this.queued.has(message.seq)) return
-    this.queued.add(message.seq)
+  #makeReady(message: StoredMessage): void {
+    if (this.#queued.has(message.seq)) return
+    this.#queued.add(message.seq)
     const sessionId = this.sessions && sessionOf(message)
     if (sessionId !== undefined) this.sessions!.push(sessionId, message.seq)
-    else this.ready.push(message.seq)
-    this.host.schedulePump(this)
+    else this.#ready.push(message.seq)
+    this.#host.schedulePump(this)
   }
 
   /** The next receivable message, with expired ones moved out of the way. */
-  private takeReady(now: number, sessionId: string | undefined): StoredMessage | undefined {
+  #takeReady(now: number, sessionId: string | undefined): StoredMessage | undefined {
     for (;;) {
-      const seq = sessionId === undefined ? this.ready.pop() : this.sessions?.pop(sessionId)
+      const seq = sessionId === undefined ? this.#ready.pop() : this.sessions?.pop(sessionId)
       if (seq === undefined) return undefined
-      this.queued.delete(seq)
+      this.#queued.delete(seq)
       const message = this.messages.get(seq)
       if (message?.state !== 'active' || message.lock) continue
       if (message.expiresAt <= now) {
-        this.expire(message)
+        this.#expire(message)
         continue
       }
       return message
@@ -141,13 +144,13 @@ export class Entity {
       if (outlets.length === 0) return
       let delivered = false
       for (let i = 0; i < outlets.length; i++) {
-        const outlet = outlets[(this.rotation + i) % outlets.length]!
-        const message = this.takeReady(now, outlet.sessionId)
+        const outlet = outlets[(this.#rotation + i) % outlets.length]!
+        const message = this.#takeReady(now, outlet.sessionId)
         if (!message) {
           if (outlet.sessionId === undefined) return
           continue // this session is drained; others may not be
         }
-        this.rotation++
+        this.#rotation++
         outlet.deliver(message, this)
         delivered = true
       }
@@ -157,30 +160,30 @@ export class Entity {
 
   /** Locks a message for a peek-lock receiver; the lock's expiry counts as an abandon. */
   lock(message: StoredMessage): Lock {
-    return this.locks.lock(message)
+    return this.#locks.lock(message)
   }
 
   renew(token: string): number {
-    return this.locks.renew(token)
+    return this.#locks.renew(token)
   }
 
   complete(token: string): void {
-    const message = this.locks.locked(token)
-    this.locks.unlock(message)
-    this.remove(message)
+    const message = this.#locks.locked(token)
+    this.#locks.unlock(message)
+    this.#remove(message)
   }
 
   abandon(token: string, propertiesToModify: Record<string, unknown> | undefined): void {
-    const message = this.locks.locked(token)
+    const message = this.#locks.locked(token)
     modifyProperties(message, propertiesToModify)
-    this.locks.unlock(message)
-    this.release(message)
+    this.#locks.unlock(message)
+    this.#release(message)
   }
 
   defer(token: string, propertiesToModify: Record<string, unknown> | undefined): void {
-    const message = this.locks.locked(token)
+    const message = this.#locks.locked(token)
     modifyProperties(message, propertiesToModify)
-    this.locks.unlock(message)
+    this.#locks.unlock(message)
     message.state = 'deferred'
   }
 
@@ -190,15 +193,15 @@ export class Entity {
     description: string | undefined,
     propertiesToModify: Record<string, unknown> | undefined,
   ): void {
-    const message = this.locks.locked(token)
-    this.locks.unlock(message)
-    this.moveToDeadLetter(message, reason, description, propertiesToModify)
+    const message = this.#locks.locked(token)
+    this.#locks.unlock(message)
+    this.#moveToDeadLetter(message, reason, description, propertiesToModify)
   }
 
   /** A message whose lock ended without a settlement: back in line, or dead-lettered at the limit. */
-  private release(message: StoredMessage): void {
+  #release(message: StoredMessage): void {
     if (!this.isDeadLetterQueue && message.deliveries >= this.properties.maxDeliveryCount) {
-      this.moveToDeadLetter(
+      this.#moveToDeadLetter(
         message,
         'MaxDeliveryCountExceeded',
         `Message could not be consumed after ${this.properties.maxDeliveryCount} delivery attempts.`,
@@ -207,31 +210,31 @@ export class Entity {
       return
     }
     if (message.state === 'deferred') return
-    if (message.expiresAt <= Date.now()) this.expire(message)
-    else this.makeReady(message)
+    if (message.expiresAt <= Date.now()) this.#expire(message)
+    else this.#makeReady(message)
   }
 
-  private expire(message: StoredMessage): void {
+  #expire(message: StoredMessage): void {
     if (this.properties.deadLetteringOnMessageExpiration && !this.isDeadLetterQueue) {
-      this.moveToDeadLetter(
+      this.#moveToDeadLetter(
         message,
         'TTLExpiredException',
         'The message expired and was dead lettered.',
         undefined,
       )
     } else {
-      this.remove(message)
+      this.#remove(message)
     }
   }
 
-  private moveToDeadLetter(
+  #moveToDeadLetter(
     message: StoredMessage,
     reason: string | undefined,
     description: string | undefined,
     propertiesToModify: Record<string, unknown> | undefined,
   ): void {
     const target = this.deadLetterQueue
-    this.remove(message)
+    this.#remove(message)
     if (!target) return
     const applicationProperties = { ...message.body.applicationProperties, ...propertiesToModify }
     if (reason !== undefined) applicationProperties.DeadLetterReason = reason
@@ -247,27 +250,27 @@ export class Entity {
     }
     const forward = this.properties.forwardDeadLetteredMessagesTo
     if (forward) {
-      this.host.forward(forward, dead)
+      this.#host.forward(forward, dead)
       return
     }
     target.add(dead, undefined)
   }
 
-  private remove(message: StoredMessage): void {
-    this.locks.unlock(message)
+  #remove(message: StoredMessage): void {
+    this.#locks.unlock(message)
     clearTimeout(message.scheduleTimer)
     this.messages.delete(message.seq)
   }
 
   /** Moves messages whose time to live ran out; the host calls this about once a second. */
   sweepExpired(now: number): void {
-    if (this.nextExpiry > now) return
+    if (this.#nextExpiry > now) return
     let next = Number.POSITIVE_INFINITY
     for (const message of [...this.messages.values()]) {
-      if (message.expiresAt <= now && !message.lock && message.state !== 'scheduled') this.expire(message)
+      if (message.expiresAt <= now && !message.lock && message.state !== 'scheduled') this.#expire(message)
       else if (message.expiresAt < next) next = message.expiresAt
     }
-    this.nextExpiry = next
+    this.#nextExpiry = next
   }
 
   /** Messages in sequence order from `from`, whatever their state: what peek shows. */
@@ -307,10 +310,10 @@ export class Entity {
     return found.map((message) => {
       message.deliveries++
       if (!peekLock) {
-        this.remove(message)
+        this.#remove(message)
         return { message, lock: undefined }
       }
-      this.locks.unlock(message)
+      this.#locks.unlock(message)
       return { message, lock: this.lock(message) }
     })
   }
@@ -332,9 +335,9 @@ export class Entity {
       if (message.lock) clearTimeout(message.lock.timer)
     }
     this.messages.clear()
-    this.locks.clear()
-    this.ready.clear()
-    this.queued.clear()
+    this.#locks.clear()
+    this.#ready.clear()
+    this.#queued.clear()
     this.sessions?.clear()
     this.deadLetterQueue?.clear()
   }

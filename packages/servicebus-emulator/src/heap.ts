@@ -1,11 +1,11 @@
 /** Binary min-heap of sequence numbers: the order Service Bus hands messages out in. */
 export class SeqHeap {
-  private items: number[] = []
+  #items: number[] = []
   get size() {
-    return this.items.length
+    return this.#items.length
   }
   push(seq: number): void {
-    const a = this.items
+    const a = this.#items
     a.push(seq)
     let i = a.length - 1
     while (i > 0) {
@@ -17,7 +17,7 @@ export class SeqHeap {
     a[i] = seq
   }
   pop(): number | undefined {
-    const a = this.items
+    const a = this.#items
     const top = a[0]
     const last = a.pop()
     if (a.length > 0 && last !== undefined) {
@@ -36,6 +36,6 @@ export class SeqHeap {
     return top
   }
   clear(): void {
-    this.items = []
+    this.#items = []
   }
 }

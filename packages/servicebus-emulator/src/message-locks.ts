@@ -9,27 +9,38 @@ import type { Lock, StoredMessage } from './stored-message.js'
  * out ends as an abandon would, through `onLapse`.
  */
 export class MessageLocks {
-  private readonly held = new Map<string, StoredMessage>()
+  readonly #held = new Map<string, StoredMessage>()
+
+  readonly #properties: EntityProperties
+  /** Runs timer work, reporting what it throws (a timer has no caller to throw to). */
+  readonly #guard: (work: () => void) => void
+  /** A lock ran out: the message is back with its entity, to deliver again or dead-letter. */
+  readonly #onLapse: (message: StoredMessage) => void
 
   constructor(
-    private readonly properties: EntityProperties,
-    /** Runs timer work, reporting what it throws (a timer has no caller to throw to). */
-    private readonly guard: (work: () => void) => void,
-    /** A lock ran out: the message is back with its entity, to deliver again or dead-letter. */
-    private readonly onLapse: (message: StoredMessage) => void,
-  ) {}
+    properties: EntityProperties,
+    guard: (work: () => void) => void,
+    onLapse: (message: StoredMessage) => void,
+  ) {
+    this.#properties = properties
+    this.#guard = guard
+    this.#onLapse = onLapse
+  }
 
   /** Locks a message for a peek-lock receiver. */
   lock(message: StoredMessage): Lock {
     const token = newLockToken()
     const lock: Lock = {
       token,
-      lockedUntil: Date.now() + this.properties.lockDurationMs,
-      timer: setTimeout(() => this.guard(() => this.lapse(message, token)), this.properties.lockDurationMs),
+      lockedUntil: Date.now() + this.#properties.lockDurationMs,
+      timer: setTimeout(
+        () => this.#guard(() => this.#lapse(message, token)),
+        this.#properties.lockDurationMs,
+      ),
     }
     lock.timer.unref()
     message.lock = lock
-    this.held.set(token, message)
+    this.#held.set(token, message)
     return lock
   }
 
@@ -38,16 +49,16 @@ export class MessageLocks {
     const lock = message.lock
     if (!lock) return
     clearTimeout(lock.timer)
-    this.held.delete(lock.token)
+    this.#held.delete(lock.token)
     message.lock = undefined
     lock.onEnd?.(expired)
   }
 
   /** The message a lock token refers to, while the lock is held; else lock-lost. */
   locked(token: string): StoredMessage {
-    const message = this.held.get(token)
+    const message = this.#held.get(token)
     if (!message?.lock || message.lock.lockedUntil <= Date.now()) {
-      if (message) this.lapse(message, token)
+      if (message) this.#lapse(message, token)
       throw lockLost()
     }
     return message
@@ -56,19 +67,19 @@ export class MessageLocks {
   /** Restarts a held lock's duration from now; returns its new end. */
   renew(token: string): number {
     const lock = this.locked(token).lock!
-    lock.lockedUntil = Date.now() + this.properties.lockDurationMs
+    lock.lockedUntil = Date.now() + this.#properties.lockDurationMs
     lock.timer.refresh()
     return lock.lockedUntil
   }
 
   /** Forgets every lock; their messages' timers are the entity's to clear. */
   clear(): void {
-    this.held.clear()
+    this.#held.clear()
   }
 
-  private lapse(message: StoredMessage, token: string): void {
+  #lapse(message: StoredMessage, token: string): void {
     if (message.lock?.token !== token) return
     this.unlock(message, true)
-    this.onLapse(message)
+    this.#onLapse(message)
   }
 }

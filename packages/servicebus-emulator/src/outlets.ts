@@ -26,9 +26,13 @@ export type LinkOutcome = 'accepted' | 'released' | 'modified' | 'rejected'
  * settled when the client settles the delivery.
  */
 export class Outlets {
-  private readonly byLink = new WeakMap<Sender, OutletState>()
+  readonly #byLink = new WeakMap<Sender, OutletState>()
 
-  constructor(private readonly broker: Broker) {}
+  readonly #broker: Broker
+
+  constructor(broker: Broker) {
+    this.#broker = broker
+  }
 
   /** Starts delivering `entity`'s messages on `link` (holding `sessionLock` on a session entity). */
   open(link: Sender, entity: Entity, sessionLock: SessionLock | undefined): void {
@@ -52,7 +56,7 @@ export class Outlets {
         // A client that pipelines attach and flow (Qpid Proton does) must see our attach before
         // any transfer; rhea writes transfers first in a cycle, so wait for the next one.
         if (linkOf(link).state.open_requests > 0) {
-          this.broker.schedulePump(entity)
+          this.#broker.schedulePump(entity)
           return 0
         }
         while (queued.length > 0 && queued[0]! < outgoing.next_pending_delivery) queued.shift()
@@ -62,14 +66,14 @@ export class Outlets {
       },
       deliver: (message, from) => queued.push(deliver(outlet, message, from)),
     }
-    this.byLink.set(link, outlet)
+    this.#byLink.set(link, outlet)
     entity.outlets.add(outlet)
-    this.broker.schedulePump(entity)
+    this.#broker.schedulePump(entity)
   }
 
   /** Stops deliveries on `link`; the outlet stays known so a late settlement still reaches the entity. */
   detach(link: Sender): void {
-    const outlet = this.byLink.get(link)
+    const outlet = this.#byLink.get(link)
     if (!outlet) return
     outlet.entity.outlets.delete(outlet)
     // Closing a session receiver frees its session for the next one.
@@ -78,7 +82,7 @@ export class Outlets {
 
   /** Detaches every outlet of a connection that is gone. Locks outlive links, as on Service Bus. */
   detachConnection(connection: Connection): void {
-    for (const entity of this.broker.entities()) {
+    for (const entity of this.#broker.entities()) {
       for (const outlet of entity.outlets) {
         if ((outlet as OutletState).link.connection === connection) this.detach((outlet as OutletState).link)
       }
@@ -87,13 +91,13 @@ export class Outlets {
 
   /** The link has credit again (or is draining): deliver what waits. */
   pump(link: Sender): void {
-    this.byLink.get(link)?.entity.pump()
+    this.#byLink.get(link)?.entity.pump()
   }
 
   /** Settlement of what we delivered, over the receiving link. */
   settle(context: EventContext, outcome: LinkOutcome): void {
     const delivery = deliveryOf(context.delivery!)
-    const outlet = this.byLink.get(context.sender!)
+    const outlet = this.#byLink.get(context.sender!)
     if (!outlet?.peekLock) {
       // Nothing to settle (receive-and-delete): echo a plain outcome, never an empty state.
       settleDelivery(delivery, undefined)

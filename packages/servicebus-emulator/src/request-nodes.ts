@@ -19,17 +19,20 @@ export const isRequestNode = (address: string) => address === '$cbs' || MANAGEME
  */
 export class RequestNodes {
   /** Reply links of each connection, by link name and by target address (either may be the reply_to). */
-  private readonly replyLinks = new WeakMap<Connection, Map<string, Sender>>()
+  readonly #replyLinks = new WeakMap<Connection, Map<string, Sender>>()
 
-  constructor(
-    private readonly broker: Broker,
-    private readonly credentials: Credentials,
-  ) {}
+  readonly #broker: Broker
+  readonly #credentials: Credentials
+
+  constructor(broker: Broker, credentials: Credentials) {
+    this.#broker = broker
+    this.#credentials = credentials
+  }
 
   /** A client's receiver of node `address`: where replies go. */
   addReplyLink(connection: Connection, link: Sender, address: string, target: string | undefined): void {
-    const map = this.replyLinks.get(connection) ?? new Map<string, Sender>()
-    this.replyLinks.set(connection, map)
+    const map = this.#replyLinks.get(connection) ?? new Map<string, Sender>()
+    this.#replyLinks.set(connection, map)
     map.set(link.name, link)
     if (target) map.set(target, link)
     // A request without reply_to is answered on the connection's latest receiver of that node.
@@ -37,7 +40,7 @@ export class RequestNodes {
   }
 
   removeReplyLink(connection: Connection, link: Sender): void {
-    const map = this.replyLinks.get(connection)
+    const map = this.#replyLinks.get(connection)
     if (map) for (const [key, value] of map) if (value === link) map.delete(key)
   }
 
@@ -45,16 +48,16 @@ export class RequestNodes {
   handle(context: EventContext, address: string): void {
     const reply =
       address === '$cbs'
-        ? cbs(context.message!, this.credentials)
-        : management(this.broker, address.replace(MANAGEMENT_SUFFIX, ''), context.message!)
-    this.respond(context, reply)
+        ? cbs(context.message!, this.#credentials)
+        : management(this.#broker, address.replace(MANAGEMENT_SUFFIX, ''), context.message!)
+    this.#respond(context, reply)
   }
 
   /** Sends a node's reply on the link the request named in `reply_to`. */
-  private respond(context: EventContext, reply: Reply): void {
+  #respond(context: EventContext, reply: Reply): void {
     const request = context.message!
     context.delivery!.accept()
-    const links = this.replyLinks.get(context.connection)
+    const links = this.#replyLinks.get(context.connection)
     const node = linkOf(context.receiver!).remote.attach.target?.address ?? ''
     const link = (request.reply_to ? links?.get(request.reply_to) : undefined) ?? links?.get(nodeKey(node))
     if (!link) return

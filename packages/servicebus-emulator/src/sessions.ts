@@ -27,44 +27,47 @@ export const sessionLockLost = (sessionId: string) =>
  * and the session is offered to the next receiver.
  */
 export class Sessions {
-  private readonly ready = new Map<string, SeqHeap>()
-  private readonly locks = new Map<string, SessionLock>()
-  private readonly states = new Map<string, Buffer>()
-  private readonly waiters: Waiter[] = []
+  readonly #ready = new Map<string, SeqHeap>()
+  readonly #locks = new Map<string, SessionLock>()
+  readonly #states = new Map<string, Buffer>()
+  readonly #waiters: Waiter[] = []
 
-  constructor(
-    private readonly lockDurationMs: number,
-    private readonly guard: (work: () => void) => void,
-  ) {}
+  readonly #lockDurationMs: number
+  readonly #guard: (work: () => void) => void
+
+  constructor(lockDurationMs: number, guard: (work: () => void) => void) {
+    this.#lockDurationMs = lockDurationMs
+    this.#guard = guard
+  }
 
   /** A message of `sessionId` is ready to be received. */
   push(sessionId: string, seq: number): void {
-    let heap = this.ready.get(sessionId)
+    let heap = this.#ready.get(sessionId)
     if (!heap) {
       heap = new SeqHeap()
-      this.ready.set(sessionId, heap)
+      this.#ready.set(sessionId, heap)
     }
     heap.push(seq)
-    if (!this.locks.has(sessionId)) this.offer(sessionId)
+    if (!this.#locks.has(sessionId)) this.#offer(sessionId)
   }
 
   /** The lowest ready sequence number of a session (possibly stale: the caller checks it). */
   pop(sessionId: string): number | undefined {
-    const heap = this.ready.get(sessionId)
+    const heap = this.#ready.get(sessionId)
     const seq = heap?.pop()
-    if (heap && heap.size === 0) this.ready.delete(sessionId)
+    if (heap && heap.size === 0) this.#ready.delete(sessionId)
     return seq
   }
 
   /** A session with messages waiting and no receiver holding it. */
   available(): string | undefined {
-    for (const [id, heap] of this.ready) if (heap.size > 0 && !this.locks.has(id)) return id
+    for (const [id, heap] of this.#ready) if (heap.size > 0 && !this.#locks.has(id)) return id
     return undefined
   }
 
   /** Locks a session for one receiver, or refuses as Service Bus does when another holds it. */
   lock(sessionId: string, onLost: () => void): SessionLock {
-    const held = this.locks.get(sessionId)
+    const held = this.#locks.get(sessionId)
     if (held && held.lockedUntil > Date.now()) {
       throw new BrokerError(
         CONDITIONS.sessionCannotBeLocked,
@@ -75,20 +78,20 @@ export class Sessions {
     if (held) this.release(held)
     const lock: SessionLock = {
       sessionId,
-      lockedUntil: Date.now() + this.lockDurationMs,
-      timer: setTimeout(() => this.guard(() => this.expire(lock)), this.lockDurationMs),
+      lockedUntil: Date.now() + this.#lockDurationMs,
+      timer: setTimeout(() => this.#guard(() => this.#expire(lock)), this.#lockDurationMs),
       onLost,
     }
     lock.timer.unref()
-    this.locks.set(sessionId, lock)
+    this.#locks.set(sessionId, lock)
     return lock
   }
 
   /** Extends a session's lock by the lock duration; the new expiry. */
   renew(sessionId: string): number {
-    const lock = this.locks.get(sessionId)
+    const lock = this.#locks.get(sessionId)
     if (!lock || lock.lockedUntil <= Date.now()) throw sessionLockLost(sessionId)
-    lock.lockedUntil = Date.now() + this.lockDurationMs
+    lock.lockedUntil = Date.now() + this.#lockDurationMs
     lock.timer.refresh()
     return lock.lockedUntil
   }
@@ -96,47 +99,47 @@ export class Sessions {
   /** Ends a lock (the receiver closed): the session goes to whoever waits for one. */
   release(lock: SessionLock): void {
     clearTimeout(lock.timer)
-    if (this.locks.get(lock.sessionId) !== lock) return
-    this.locks.delete(lock.sessionId)
-    if (this.ready.get(lock.sessionId)?.size) this.offer(lock.sessionId)
+    if (this.#locks.get(lock.sessionId) !== lock) return
+    this.#locks.delete(lock.sessionId)
+    if (this.#ready.get(lock.sessionId)?.size) this.#offer(lock.sessionId)
   }
 
-  private expire(lock: SessionLock): void {
-    if (this.locks.get(lock.sessionId) !== lock) return
+  #expire(lock: SessionLock): void {
+    if (this.#locks.get(lock.sessionId) !== lock) return
     this.release(lock)
     lock.onLost()
   }
 
   getState(sessionId: string): Buffer | undefined {
-    return this.states.get(sessionId)
+    return this.#states.get(sessionId)
   }
 
   setState(sessionId: string, state: Buffer | undefined): void {
-    if (state === undefined || state.length === 0) this.states.delete(sessionId)
-    else this.states.set(sessionId, state)
+    if (state === undefined || state.length === 0) this.#states.delete(sessionId)
+    else this.#states.set(sessionId, state)
   }
 
   /** Waits for any session to become available; `waiter` returns false if it no longer wants one. */
   wait(waiter: Waiter): () => void {
-    this.waiters.push(waiter)
+    this.#waiters.push(waiter)
     return () => {
-      const i = this.waiters.indexOf(waiter)
-      if (i >= 0) this.waiters.splice(i, 1)
+      const i = this.#waiters.indexOf(waiter)
+      if (i >= 0) this.#waiters.splice(i, 1)
     }
   }
 
-  private offer(sessionId: string): void {
-    while (this.waiters.length > 0 && !this.locks.has(sessionId)) {
-      const waiter = this.waiters.shift()!
+  #offer(sessionId: string): void {
+    while (this.#waiters.length > 0 && !this.#locks.has(sessionId)) {
+      const waiter = this.#waiters.shift()!
       if (waiter(sessionId)) return
     }
   }
 
   clear(): void {
-    for (const lock of this.locks.values()) clearTimeout(lock.timer)
-    this.locks.clear()
-    this.ready.clear()
-    this.states.clear()
-    this.waiters.length = 0
+    for (const lock of this.#locks.values()) clearTimeout(lock.timer)
+    this.#locks.clear()
+    this.#ready.clear()
+    this.#states.clear()
+    this.#waiters.length = 0
   }
 }
