@@ -241,20 +241,27 @@ export function encodeStored(body: StoredBody, deliveryCount: number, stamps: De
   return Buffer.concat(parts)
 }
 
+/** A GUID's bytes swapped between RFC and .NET order (the first three fields flip endianness): both ways. */
+function swapGuidOrder(bytes: Buffer): Buffer {
+  const b = bytes
+  return Buffer.from([b[3]!, b[2]!, b[1]!, b[0]!, b[5]!, b[4]!, b[7]!, b[6]!, ...b.subarray(8)])
+}
+
 /** A lock token as the delivery tag carries it: a GUID in .NET byte order. */
 export function lockTokenToDeliveryTag(token: string): Buffer {
-  const rfc = uuidToBytes(token)
-  return Buffer.from([
-    rfc[3]!,
-    rfc[2]!,
-    rfc[1]!,
-    rfc[0]!,
-    rfc[5]!,
-    rfc[4]!,
-    rfc[7]!,
-    rfc[6]!,
-    ...rfc.subarray(8),
-  ])
+  return swapGuidOrder(uuidToBytes(token))
+}
+
+/** The SDK keys lock auto-renewal by message id, so every stored message gets one. */
+export function withMessageId(body: StoredBody): StoredBody {
+  if (body.decoded.message_id !== undefined && body.decoded.message_id !== null) return body
+  // The SDK always sets one; other clients may not. Only the properties section is rebuilt.
+  return withPropertyFields(body, { message_id: randomUUID() })
+}
+
+/** The lock token a delivery tag carries (.NET GUID byte order), in RFC form. */
+export function tokenOf(delivery: { tag: Buffer }): string {
+  return readLockToken(swapGuidOrder(delivery.tag)) ?? ''
 }
 
 export function uuidToBytes(uuid: string): Buffer {

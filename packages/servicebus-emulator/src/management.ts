@@ -4,13 +4,11 @@ import {
   parseMessage,
   readLockToken,
   readLong,
-  type StoredBody,
   typedBodyMap,
   types,
   uuidToBytes,
-  withPropertyFields,
+  withMessageId,
 } from './amqp.js'
-import { type Credentials, tokenProblem } from './auth.js'
 import type { Broker } from './broker.js'
 import type { Entity } from './entity.js'
 import { BrokerError, CONDITIONS } from './errors.js'
@@ -20,26 +18,12 @@ import { sessionMismatch } from './session-links.js'
 import type { Sessions } from './sessions.js'
 import { STATE_CODE, type StoredMessage } from './stored-message.js'
 
-// The `$management` node of every entity, and `$cbs`: request/response over AMQP. Status codes go
+// The `$management` node of every entity: request/response over AMQP. Status codes go
 // out as AMQP `int`, as Service Bus sends them: clients in C, .NET and Java reject a `uint`.
 
 export interface Reply {
   properties: Record<string, unknown>
   body?: unknown
-}
-
-/** A `$cbs` put-token reply: 200 for a valid shared access signature, 401 as the service refuses one. */
-export function cbs(request: rhea.Message, credentials: Credentials): Reply {
-  const problem = tokenProblem(request.body, credentials)
-  if (problem === undefined)
-    return { properties: { 'status-code': types.wrap_int(200), 'status-description': 'OK' } }
-  return {
-    properties: {
-      'status-code': types.wrap_int(401),
-      'status-description': problem,
-      'error-condition': 'amqp:unauthorized-access',
-    },
-  }
 }
 
 function ok(body?: unknown, statusCode = 200): Reply {
@@ -219,31 +203,6 @@ function sequenceNumbers(body: Record<string, unknown>): number[] {
       throw new BrokerError(CONDITIONS.invalidField, 'sequence-numbers must hold longs.', 400)
     return seq
   })
-}
-
-/** The SDK keys lock auto-renewal by message id, so every stored message gets one. */
-export function withMessageId(body: StoredBody): StoredBody {
-  if (body.decoded.message_id !== undefined && body.decoded.message_id !== null) return body
-  // The SDK always sets one; other clients may not. Only the properties section is rebuilt.
-  return withPropertyFields(body, { message_id: crypto.randomUUID() })
-}
-
-/** The lock token a delivery tag carries (.NET GUID byte order), in RFC form. */
-export function tokenOf(delivery: { tag: Buffer }): string {
-  const tag = delivery.tag
-  // The tag is the lock token in .NET byte order; turn it back.
-  const rfc = Buffer.from([
-    tag[3]!,
-    tag[2]!,
-    tag[1]!,
-    tag[0]!,
-    tag[5]!,
-    tag[4]!,
-    tag[7]!,
-    tag[6]!,
-    ...tag.subarray(8),
-  ])
-  return readLockToken(rfc) ?? ''
 }
 
 /** The sessions of a session-enabled entity and the `session-id` a request names. */

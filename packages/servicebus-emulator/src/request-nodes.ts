@@ -1,7 +1,9 @@
+import type rhea from 'rhea'
 import type { Connection, EventContext, Sender } from 'rhea'
-import type { Credentials } from './auth.js'
+import { types } from './amqp.js'
+import { type Credentials, tokenProblem } from './auth.js'
 import type { Broker } from './broker.js'
-import { cbs, management, type Reply } from './management.js'
+import { management, type Reply } from './management.js'
 import { linkOf } from './rhea-internals.js'
 
 /** The request/response nodes: `$cbs` and every `<entity>/$management`. */
@@ -67,5 +69,19 @@ export class RequestNodes {
       application_properties: reply.properties,
       body: reply.body,
     } as never)
+  }
+}
+
+/** A `$cbs` put-token reply: 200 for a valid shared access signature, 401 as the service refuses one. */
+function cbs(request: rhea.Message, credentials: Credentials): Reply {
+  const problem = tokenProblem(request.body, credentials)
+  if (problem === undefined)
+    return { properties: { 'status-code': types.wrap_int(200), 'status-description': 'OK' } }
+  return {
+    properties: {
+      'status-code': types.wrap_int(401),
+      'status-description': problem,
+      'error-condition': 'amqp:unauthorized-access',
+    },
   }
 }
