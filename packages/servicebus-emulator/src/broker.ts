@@ -73,25 +73,16 @@ export class Broker implements EntityHost {
   addQueue(definition: QueueDefinition): void {
     const key = this.#freeKey(definition.name)
     const properties = resolveProperties(definition.properties, `queue '${definition.name}'`)
-    this.#queues.set(key, {
-      name: definition.name,
-      kind: 'queue',
-      nextSeq: 1,
-      defaultTtlMs: properties.defaultMessageTimeToLiveMs,
-      duplicates: new Map(),
-      entity: new Entity(this, definition.name, properties, undefined),
-    })
+    const entity = new Entity(this, definition.name, properties, undefined)
+    this.#queues.set(key, { ...newTarget(definition.name, properties), kind: 'queue', entity })
   }
 
   addTopic(definition: TopicDefinition): void {
     const key = this.#freeKey(definition.name)
-    const topicProperties = resolveProperties(definition.properties, `topic '${definition.name}'`)
+    const properties = resolveProperties(definition.properties, `topic '${definition.name}'`)
     this.#topics.set(key, {
-      name: definition.name,
+      ...newTarget(definition.name, properties),
       kind: 'topic',
-      nextSeq: 1,
-      defaultTtlMs: topicProperties.defaultMessageTimeToLiveMs,
-      duplicates: new Map(),
       subscriptions: new Map(),
     })
     for (const sub of definition.subscriptions ?? []) this.addSubscription(definition.name, sub)
@@ -316,6 +307,11 @@ export class Broker implements EntityHost {
     clearInterval(this.#sweeper)
     for (const entity of this.entities()) entity.clear()
   }
+}
+
+/** What every send target starts with: no message numbered yet, no message id seen. */
+function newTarget(name: string, properties: EntityProperties): Omit<SendTarget, 'kind'> {
+  return { name, nextSeq: 1, defaultTtlMs: properties.defaultMessageTimeToLiveMs, duplicates: new Map() }
 }
 
 function isDuplicate(
