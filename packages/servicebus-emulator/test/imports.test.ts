@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 // The emulator's files import each other in one direction: no circle, type-only imports included
-// (a type-only circle is still two files that cannot be read, or changed, one without the other).
+// (a type-only circle is still two files that cannot be read, or changed, one without the other),
+// and none grows past 400 lines.
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url))
 
@@ -50,6 +51,12 @@ describe('src imports', () => {
     const graph = importsOf(sources)
     expect(graph.get('server.ts')).toContain('broker.ts') // the scanner sees imports at all
     expect(circles(graph).map((loop) => loop.join(' → '))).toEqual([])
+  })
+
+  it('are files of at most 400 lines: a longer one holds more than one concern', () => {
+    const lines = Object.entries(sources).map(([name, text]) => [name, text.split('\n').length - 1] as const)
+    expect(lines.length).toBeGreaterThan(20)
+    expect(lines.filter(([, count]) => count > 400)).toEqual([])
   })
 
   it('the scanner finds a circle, through type-only and re-export imports alike', () => {
