@@ -47,9 +47,7 @@ describe('a backlog beyond what the index holds in memory', () => {
     vi.useRealTimers()
   })
 
-  test('FIFO, none lost or duplicated, across the read-ahead and with delayed messages in between', {
-    timeout: 120_000,
-  }, async () => {
+  test('FIFO, none lost or duplicated, across the read-ahead and with delayed messages in between', async () => {
     const at = location()
     let client = open(at)
     const total = BUFFER_LIMIT + 3 * READ_AHEAD + 7
