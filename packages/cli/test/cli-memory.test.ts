@@ -5,7 +5,7 @@ import { QueueClient } from '@anyqueue/queue-core'
 import type { QueueDriver } from '@anyqueue/queue-core/driver'
 import { createMemoryDriver } from '@anyqueue/queue-memory'
 import fc from 'fast-check'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { parseAttributes, parseBody, stdinBody } from '../src/commands.js'
 import { EXIT, main } from '../src/index.js'
 
@@ -31,18 +31,20 @@ function shared() {
     },
   })
   const client = new QueueClient(driver)
-  const run = async (argv: string[], signal?: AbortSignal) => {
+  /** Starts a command line; `stdout()` is what it printed so far, `done` its exit code and output. */
+  const start = (argv: string[], signal?: AbortSignal) => {
     const out = sink()
     const err = sink()
-    const code = await main(['memory:', ...argv], {
+    const done = main(['memory:', ...argv], {
       stdout: out.stream,
       stderr: err.stream,
       open: async () => new QueueClient(keep),
       ...(signal && { signal }),
-    })
-    return { code, stdout: out.text(), stderr: err.text() }
+    }).then((code) => ({ code, stdout: out.text(), stderr: err.text() }))
+    return { stdout: out.text, done }
   }
-  return { driver, client, run }
+  const run = (argv: string[], signal?: AbortSignal) => start(argv, signal).done
+  return { driver, client, run, start }
 }
 
 describe('anyqueue on memory:', () => {
@@ -67,14 +69,15 @@ describe('anyqueue on memory:', () => {
   })
 
   test('tail --no-ack leaves messages for others; Ctrl-C (the signal) ends it cleanly', async () => {
-    const { client, run } = shared()
+    const { client, start } = shared()
     await client.createQueue('keep')
     await client.queue('keep').send('stay')
     const stop = new AbortController()
-    const tailing = run(['tail', 'keep', '--no-ack'], stop.signal)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    const tailing = start(['tail', 'keep', '--no-ack'], stop.signal)
+    // Ctrl-C once the message is shown, however long that takes on a loaded machine.
+    await vi.waitFor(() => expect(tailing.stdout()).toContain('stay'), { timeout: 30_000, interval: 10 })
     stop.abort()
-    const { code, stdout } = await tailing
+    const { code, stdout } = await tailing.done
     expect(code).toBe(EXIT.ok)
     expect(stdout).toContain('stay')
     expect(await client.queue('keep').receive({ waitSeconds: 0 })).toEqual([]) // still leased by tail

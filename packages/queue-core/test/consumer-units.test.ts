@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { AckBatcher } from '../src/consumer/ack-batcher.js'
 import { Cohort } from '../src/consumer/cohort.js'
 import { describeThrown } from '../src/consumer/describe.js'
@@ -9,8 +9,11 @@ import { LeaseRenewer } from '../src/consumer/lease-renewer.js'
 import { SlotGate } from '../src/consumer/slot-gate.js'
 import { type Message, QueueClient } from '../src/index.js'
 import { FakeDriver, throttled } from './fake-driver.js'
+import { TestClock } from './test-clock.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Waits until `check` passes; the deadline only ends a test that would fail anyway. */
+const eventually = (check: () => void) => vi.waitFor(check, { timeout: 30_000, interval: 5 })
 const message = (n: number): Message<string> => ({
   id: `m${n}`,
   payload: 'x',
@@ -21,28 +24,42 @@ const message = (n: number): Message<string> => ({
 })
 
 describe('DueList', () => {
+  // On a manual clock: which key falls due when is exact, whatever the machine's speed.
   test('each key falls due once, a period after it was (re)added; deleted keys never', async () => {
-    const fired: string[] = []
-    const list = new DueList<string>(40, (key) => fired.push(key))
+    const clock = new TestClock()
+    const fired: Array<[string, number]> = []
+    const list = new DueList<string>(40, (key) => fired.push([key, clock.now()]), clock)
     list.add('a')
     list.add('b')
     list.add('gone')
-    await sleep(20)
-    list.add('a') // moves to the back: due 40 ms from now
+    await clock.advance(20)
+    list.add('a') // moves to the back: due 40 ms from now, at 60
     list.delete('gone')
-    await sleep(30)
-    expect(fired).toEqual(['b'])
-    await sleep(40)
-    expect(fired).toEqual(['b', 'a'])
+    await clock.advance(19)
+    expect(fired).toEqual([])
+    await clock.advance(1)
+    expect(fired).toEqual([['b', 40]])
+    await clock.advance(19)
+    expect(fired).toEqual([['b', 40]])
+    await clock.advance(1)
+    expect(fired).toEqual([
+      ['b', 40],
+      ['a', 60],
+    ])
+    await clock.advance(1_000)
+    expect(fired).toHaveLength(2)
     expect(list.size).toBe(0)
+    expect(clock.pendingTimers).toBe(0)
   })
 
   test('clear() forgets every key and leaves no timer behind', async () => {
+    const clock = new TestClock()
     const fired: string[] = []
-    const list = new DueList<string>(10, (key) => fired.push(key))
+    const list = new DueList<string>(10, (key) => fired.push(key), clock)
     list.add('a')
     list.clear()
-    await sleep(30)
+    expect(clock.pendingTimers).toBe(0)
+    await clock.advance(1_000)
     expect(fired).toEqual([])
   })
 })
@@ -83,7 +100,7 @@ describe('AckBatcher', () => {
     const results: unknown[] = []
     driver.failNext('ackBatch', undefined, undefined, throttled()) // the third batch fails
     for (let i = 0; i < 25; i++) acks.ack(message(i), (error, m) => results.push([m.id, error === undefined]))
-    await sleep(20)
+    await eventually(() => expect(results).toHaveLength(25))
     expect(driver.calls.map((c) => (c.args[1] as string[]).length)).toEqual([10, 10, 5])
     expect(results).toHaveLength(25)
     expect(results.filter((r) => !(r as [string, boolean])[1])).toHaveLength(5)
@@ -124,34 +141,45 @@ describe('describeThrown', () => {
 
 describe('LeaseRenewer', () => {
   test('renews the runs of a cohort still running, reports a failed renewal as lost, and stops for good', async () => {
+    const clock = new TestClock()
     const driver = new FakeDriver()
     driver.leaseSeconds = 0.15 // renew every 50 ms
     const queue = new QueueClient(driver, { retry: false }).queue('q')
     const lost: Array<[string, unknown]> = []
-    const renewer = new LeaseRenewer(queue, (run, error) => lost.push([run.message.id, error]))
+    const renewer = new LeaseRenewer(queue, (run, error) => lost.push([run.message.id, error]), clock)
     const ended: Outcome[] = []
     const cohort = new Cohort()
     const runs = [1, 2, 3].map((n) => new HandlerRun(message(n), cohort, (_, o) => ended.push(o)))
     runs[0]!.end({ kind: 'succeeded' }) // finished: never renewed
     renewer.track(cohort)
     driver.failNext('renewLease', undefined, Object.assign(new Error('gone'), { kind: 'denied' }))
-    await sleep(80)
     const renewed = () => driver.calls.filter((c) => c.method === 'renewLease').map((c) => c.args[1])
+    await clock.advance(49)
+    expect(renewed()).toEqual([])
+    await clock.advance(1)
     expect(renewed()).toEqual(['fake:2', 'fake:3'])
     expect(lost.map(([id]) => id)).toEqual(['m3'])
+    await clock.advance(50) // the next renewal, a third of a lease after the last
+    expect(renewed()).toEqual(['fake:2', 'fake:3', 'fake:2', 'fake:3'])
     renewer.stop()
-    const count = renewed().length
-    await sleep(120)
-    expect(renewed()).toHaveLength(count)
+    expect(clock.pendingTimers).toBe(0)
+    await clock.advance(1_000)
+    expect(renewed()).toHaveLength(4)
   })
 })
 
 describe('HandlerRunner', () => {
-  const runner = (handler: (m: Message<any>, run: HandlerRun) => unknown, timeoutMs = 1_000) =>
+  // The time limit runs on a manual clock: only the test's advance() can make a run time out.
+  const runner = (
+    handler: (m: Message<any>, run: HandlerRun) => unknown,
+    timeoutMs = 1_000,
+    clock = new TestClock(),
+  ) =>
     new HandlerRunner<any>({
       handler: handler as never,
       schema: undefined,
       timeoutMs,
+      clock,
       around: () => undefined,
     })
 
@@ -202,7 +230,7 @@ describe('HandlerRunner', () => {
     const cohort = new Cohort()
     new HandlerRun(message(1), cohort, (_, o) => outcomes.push(o))
     runner(handler as never).start(cohort)
-    await sleep(5)
+    await eventually(() => expect(outcomes).toHaveLength(1))
     expect(outcomes.map((o) => o.kind)).toEqual([kind])
   })
 
@@ -211,6 +239,7 @@ describe('HandlerRunner', () => {
     let finish!: () => void
     let signal!: AbortSignal
     const cohort = new Cohort()
+    const clock = new TestClock()
     new HandlerRun(message(1), cohort, (_, o) => outcomes.push(o))
     runner(
       (_, context) =>
@@ -219,8 +248,12 @@ describe('HandlerRunner', () => {
           finish = resolve
         }),
       30,
+      clock,
     ).start(cohort)
-    await sleep(60)
+    await clock.advance(29)
+    expect(outcomes).toEqual([])
+    expect(signal.aborted).toBe(false)
+    await clock.advance(1)
     expect(outcomes.map((o) => o.kind)).toEqual(['timed-out'])
     expect(signal.reason).toMatchObject({ name: 'TimeoutError' })
     finish()

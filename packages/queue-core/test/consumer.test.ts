@@ -2,7 +2,8 @@ import { expect, test } from 'vitest'
 import { type ConsumerEvent, consume, QueueClient } from '../src/index.js'
 import { FakeDriver, throttled } from './fake-driver.js'
 
-const until = async (check: () => boolean, ms = 5_000) => {
+/** Waits for `check`; the deadline is generous because it only ends a test that fails anyway. */
+const until = async (check: () => boolean, ms = 30_000) => {
   const end = Date.now() + ms
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out')

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QueueClient } from '@anyqueue/queue-core'
-import { afterAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { createLocalDriver } from '../src/index.js'
 import { BUFFER_LIMIT, READ_AHEAD } from '../src/queue-index.js'
 import { countDbCalls } from './db-calls.js'
@@ -37,9 +37,17 @@ async function receiveAll(client: QueueClient, ack: boolean) {
 }
 
 describe('a backlog beyond what the index holds in memory', () => {
-  test('FIFO, none lost or duplicated, across the read-ahead and with delayed messages in between', {
-    timeout: 30_000,
-  }, async () => {
+  // The driver's time is Date.now(): frozen here, so no delay or lease runs out while a slow machine
+  // is still sending or receiving, and a delay runs out only when a test moves the date past it.
+  // Timers and I/O stay real, so LevelDB works as it does in production.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  test('FIFO, none lost or duplicated, across the read-ahead and with delayed messages in between', async () => {
     const at = location()
     let client = open(at)
     const total = BUFFER_LIMIT + 3 * READ_AHEAD + 7
@@ -56,7 +64,9 @@ describe('a backlog beyond what the index holds in memory', () => {
     client = open(at) // the backlog is on disk, not in memory
     const first = await receiveAll(client, true)
     expect(first.map((m) => m.payload)).toEqual([...Array(total).keys()].filter((n) => !delayed.has(n)))
-    await new Promise((r) => setTimeout(r, 1_100))
+    vi.setSystemTime(Date.now() + 999)
+    expect(await receiveAll(client, true), 'a delay of 1 s is not over after 999 ms').toEqual([])
+    vi.setSystemTime(Date.now() + 1)
     const later = await receiveAll(client, true)
     expect(later.map((m) => m.payload)).toEqual([...delayed])
     await client.close()

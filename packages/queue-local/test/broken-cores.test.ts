@@ -18,6 +18,7 @@ import {
   copyCore,
   limiter,
   type Mutant,
+  RUN_TIMEOUT_MS,
   register,
   runSuite,
   type SuiteRun,
@@ -29,7 +30,15 @@ import { mutants } from './broken-cores/mutants.js'
  * well; the slow kills start first so they overlap the rest.
  */
 const POOL = Number(process.env.BROKEN_CORES_POOL ?? 6)
-const TEST_TIMEOUT_MS = 300_000
+/**
+ * A test's time limit counts from when vitest starts it, and every run starts at once to queue for
+ * a slot: the n-th in line first waits for floor(n / POOL) waves of runs ahead of it. Each run is
+ * ended by its own limit (RUN_TIMEOUT_MS, from when its child starts), so the test's limit covers
+ * the waves ahead of it and its own, plus a minute for copying cores: a slow machine makes the file
+ * take longer, never makes a test time out while it waits its turn.
+ */
+let queued = 0
+const timeoutInLine = () => (Math.floor(queued++ / POOL) + 1) * RUN_TIMEOUT_MS + 60_000
 
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-broken-cores-'))
 // A hundred-odd copies of the core and their stores: removed without blocking, and given time on a
@@ -80,7 +89,7 @@ describe('broken cores: the conformance suite fails every core that breaks one p
   })
 
   test.concurrent('control: the same copy, unmutated, through the same hook passes every case a mutant must fail', {
-    timeout: TEST_TIMEOUT_MS,
+    timeout: timeoutInLine(),
   }, async () => {
     const cases = [...new Set(mutants.flatMap(caseIds))]
     const run = await runOver('control', undefined, cases)
@@ -98,14 +107,14 @@ describe('broken cores: the conformance suite fails every core that breaks one p
       // The suite lacks the check named by `gap`: assert the mutant still survives, so adding the
       // check turns this red and asks for the marker to be removed.
       test.concurrent(`survives (gap): ${mutant.name} — ${mutant.breaks}`, {
-        timeout: TEST_TIMEOUT_MS,
+        timeout: timeoutInLine(),
       }, async () => {
         const run = await runOver(mutant.name, mutant, cases)
         expect(run.code, `the suite now kills ${mutant.name}: drop its gap marker\n${explain(run)}`).toBe(0)
       })
       continue
     }
-    test.concurrent(`${mutant.name} — ${mutant.breaks}`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    test.concurrent(`${mutant.name} — ${mutant.breaks}`, { timeout: timeoutInLine() }, async () => {
       const run = await runOver(mutant.name, mutant, cases)
       for (const id of cases)
         expect(run.rows.get(id), `${id} must fail ${mutant.name}\n${explain(run)}`).toBe('FAIL')

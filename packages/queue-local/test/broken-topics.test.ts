@@ -196,7 +196,7 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
 ]
 
 describe.concurrent('the topic cases catch broken topic drivers', () => {
-  test('control: the wrapper alone passes every topic case', { timeout: 180_000 }, async () => {
+  test('control: the wrapper alone passes every topic case', { timeout: 300_000 }, async () => {
     const results = await runConformance(
       broken('control', () => ({})),
       { cases: topicCases, concurrency: 8 },
@@ -206,7 +206,7 @@ describe.concurrent('the topic cases catch broken topic drivers', () => {
   })
 
   for (const { driver, mustFail } of brokenDrivers) {
-    test(driver.name, { timeout: 180_000 }, async () => {
+    test(driver.name, { timeout: 300_000 }, async () => {
       const results = await runConformance(driver, { cases: topicCases, concurrency: 8 })
       const failed = results.filter((r) => r.status === 'failed').map((r) => r.id)
       expect(failed).toContain(mustFail)

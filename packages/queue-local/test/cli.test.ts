@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -12,18 +12,45 @@ const bin = join(
   'anyqueue-conformance.js',
 )
 const target = fileURLToPath(new URL('./fixtures/target.mjs', import.meta.url))
+/**
+ * Each test starts node once or more (a second or two each on an idle machine, all of the suite's
+ * modules loaded); on a 2-core machine running every package's tests at once that took 10-25 s.
+ * The CLI's own limits (case timeouts, exit grace) are what the tests check, not this one.
+ */
+const CLI_TEST_TIMEOUT_MS = 240_000
 
+/** Runs the CLI; `exitMsAfterSummary` is how long it lived on after printing its summary line. */
 async function run(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const started = Date.now()
-  return new Promise<{ code: number; stdout: string; stderr: string; ms: number }>((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr, ms: Date.now() - started }),
-    )
-  })
+  return new Promise<{ code: number; stdout: string; stderr: string; exitMsAfterSummary: number }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } })
+      let stdout = ''
+      let stderr = ''
+      let summaryAt: number | undefined
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk
+        if (summaryAt === undefined && /^conformance: /m.test(stdout)) summaryAt = performance.now()
+      })
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk
+      })
+      child.on('error', reject)
+      child.on('close', (code) =>
+        resolve({
+          code: code ?? -1,
+          stdout,
+          stderr,
+          exitMsAfterSummary: summaryAt === undefined ? Number.NaN : performance.now() - summaryAt,
+        }),
+      )
+    },
+  )
 }
 
 describe('anyqueue-conformance <module>', () => {
-  test('runs the suite against the module’s target and prints the matrix', { timeout: 60_000 }, async () => {
+  test('runs the suite against the module’s target and prints the matrix', {
+    timeout: CLI_TEST_TIMEOUT_MS,
+  }, async () => {
     const { code, stdout } = await run({}, target, '--case', 'ack.twice', '--case', 'payload.text')
     expect(stdout).toMatch(/payload\.text-round-trip\s+pass/)
     expect(stdout).toMatch(/ack\.twice\s+pass/)
@@ -31,7 +58,9 @@ describe('anyqueue-conformance <module>', () => {
     expect(code).toBe(0)
   })
 
-  test('exits 1 when the driver breaks a promise, and says which', { timeout: 60_000 }, async () => {
+  test('exits 1 when the driver breaks a promise, and says which', {
+    timeout: CLI_TEST_TIMEOUT_MS,
+  }, async () => {
     const { code, stdout } = await run(
       { ANYQUEUE_TARGET_MODE: 'ack-does-nothing' },
       target,
@@ -44,9 +73,9 @@ describe('anyqueue-conformance <module>', () => {
   })
 
   test('a driver whose calls hang: the case fails as timed out, the CLI still exits 1 soon after the matrix', {
-    timeout: 90_000,
+    timeout: CLI_TEST_TIMEOUT_MS,
   }, async () => {
-    const { code, stdout, ms } = await run(
+    const { code, stdout, exitMsAfterSummary } = await run(
       { ANYQUEUE_TARGET_MODE: 'hangs' },
       target,
       '--case',
@@ -60,12 +89,14 @@ describe('anyqueue-conformance <module>', () => {
     expect(stdout).toMatch(/consumer\.success-acks: FAIL — broke .*: timed out after 4 s/)
     expect(stdout).toMatch(/conformance: 0 passed, 2 failed/)
     expect(code).toBe(1)
-    // 4 s per case at concurrency 8, at most 10 s of cleanup each, then at most 2 s of grace.
-    expect(ms).toBeLessThan(4_000 + 10_000 + 2_000 + 10_000)
+    // The hung close() must not keep the process: it exits within its 2 s grace after the summary.
+    // (Slack for a loaded machine: a CLI that waits for the close never exits, and the run's time
+    // up to the summary is the cases' own limit, checked by "timed out after 4 s" above.)
+    expect(exitMsAfterSummary).toBeLessThan(2_000 + 10_000)
   })
 
   test('a driver that cannot share its store across processes skips the process cases with the reason', {
-    timeout: 60_000,
+    timeout: CLI_TEST_TIMEOUT_MS,
   }, async () => {
     const { code, stdout } = await run(
       { ANYQUEUE_TARGET_MODE: 'ephemeral' },
@@ -82,7 +113,9 @@ describe('anyqueue-conformance <module>', () => {
     expect(code).toBe(0)
   })
 
-  test('a file target is opened by the kill case’s child process too', { timeout: 90_000 }, async () => {
+  test('a file target is opened by the kill case’s child process too', {
+    timeout: CLI_TEST_TIMEOUT_MS,
+  }, async () => {
     const { code, stdout } = await run(
       { ANYQUEUE_LEASE: '2' },
       target,
@@ -94,7 +127,7 @@ describe('anyqueue-conformance <module>', () => {
   })
 
   test('a missing target is "no such file", a bad one says what to export, bad usage exits 2', {
-    timeout: 60_000,
+    timeout: CLI_TEST_TIMEOUT_MS,
   }, async () => {
     const missing = await run({}, './nowhere/target.js')
     expect(missing.stderr).toMatch(/\.\/nowhere\/target\.js: no such file/)
@@ -108,7 +141,7 @@ describe('anyqueue-conformance <module>', () => {
     expect((await run({})).code).toBe(2)
   })
 
-  test('--list names every case by id', { timeout: 30_000 }, async () => {
+  test('--list names every case by id', { timeout: CLI_TEST_TIMEOUT_MS }, async () => {
     const { code, stdout } = await run({}, '--list')
     expect(code).toBe(0)
     expect(stdout).toMatch(/^ack\.exactly-the-named\s+ack: deletes exactly the message named/m)

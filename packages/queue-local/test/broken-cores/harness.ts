@@ -78,6 +78,13 @@ export interface SuiteRun {
   rows: Map<string, string>
 }
 
+/**
+ * How long one run of the CLI may take before it is killed (and fails its test): it bounds a run
+ * from the moment its child starts, so time spent waiting for a slot does not count against it.
+ * The slowest run (the control, every case at once) takes about 30 s on an idle 2-core machine.
+ */
+export const RUN_TIMEOUT_MS = 150_000
+
 /** The conformance CLI on the local driver (lease 2 s, store under `storeRoot`) over the core in `dist`. */
 export function runSuite(dist: string, cases: readonly string[], storeRoot: string): Promise<SuiteRun> {
   const args = ['--import', register, cli, target, ...cases.flatMap((id) => ['--case', id])]
@@ -93,7 +100,7 @@ export function runSuite(dist: string, cases: readonly string[], storeRoot: stri
           ANYQUEUE_LOCAL_ROOT: storeRoot,
         },
         maxBuffer: 16 * 1024 * 1024,
-        timeout: 150_000,
+        timeout: RUN_TIMEOUT_MS,
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0
