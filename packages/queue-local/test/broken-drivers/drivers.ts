@@ -3,6 +3,10 @@
  * cases that state that promise. Grouped by area, one file each.
  */
 import { ackDrivers } from './acks.js'
+import { attemptDrivers } from './attempts.js'
+import { batchDrivers } from './batches.js'
+import { filterDrivers } from './filters.js'
+import { listingDrivers } from './listing.js'
 import { messageDrivers } from './messages.js'
 import { queueDrivers } from './queues.js'
 import { timingDrivers } from './timing.js'
@@ -16,6 +20,10 @@ export const brokenDrivers: BrokenDriver[] = [
   ...timingDrivers,
   ...ackDrivers,
   ...queueDrivers,
+  ...listingDrivers,
+  ...attemptDrivers,
+  ...filterDrivers,
+  ...batchDrivers,
 ]
 
 const names = new Set<string>()
