@@ -550,4 +550,41 @@ export const topicCases: ConformanceCase[] = [
         { filter: { code: { prefix: 'a%' } }, expected: [5] },
       ]),
   },
+  {
+    id: 'topics.subscription-names-per-topic',
+    name: 'topics: a subscription belongs to its topic — the same name under two topics, or names that join alike, are different subscriptions',
+    requires: [needs.topics],
+    timeoutMs: topicTimeout,
+    async run(ctx) {
+      const base = ctx.uniqueName()
+      // `jobs` under two topics; and (`<base>-a`, `b`) beside (`<base>`, `a-b`), which a mapping that
+      // joins topic and subscription with '-' would make one.
+      const pairs: Array<[string, string]> = [
+        [`${base}-t1`, 'jobs'],
+        [`${base}-t2`, 'jobs'],
+        [`${base}-a`, 'b'],
+        [base, 'a-b'],
+      ]
+      const topics = new Map<string, Topic<string>>()
+      for (const [topic] of pairs) if (!topics.has(topic)) topics.set(topic, await ctx.topic<string>(topic))
+      const subscriptions: Queue<string>[] = []
+      for (const [topic, name] of pairs)
+        subscriptions.push(await ctx.subscription<string>(topics.get(topic)!, name))
+      for (const [topic] of topics) await topics.get(topic)!.publish(`to ${topic}`)
+      for (const [i, [topic, name]] of pairs.entries()) {
+        const got = await drain(subscriptions[i]!, 1)
+        assert.deepEqual(
+          got.map((m) => m.payload),
+          [`to ${topic}`],
+          `subscription ${name} of topic ${topic} got another topic's message`,
+        )
+      }
+      for (const [i, [topic, name]] of pairs.entries())
+        await expectNeverFor(
+          subscriptions[i]!,
+          i === 0 ? SILENCE_MS : 500,
+          `subscription ${name} of ${topic} got a second message`,
+        )
+    },
+  },
 ]

@@ -10,6 +10,7 @@ import { listingDrivers } from './listing.js'
 import { messageDrivers } from './messages.js'
 import { queueDrivers } from './queues.js'
 import { timingDrivers } from './timing.js'
+import { topicNameDrivers } from './topic-names.js'
 import type { BrokenDriver } from './wrap.js'
 
 export { backendErrorCases, backendErrorsControl } from './queues.js'
@@ -24,6 +25,7 @@ export const brokenDrivers: BrokenDriver[] = [
   ...attemptDrivers,
   ...filterDrivers,
   ...batchDrivers,
+  ...topicNameDrivers,
 ]
 
 const names = new Set<string>()
