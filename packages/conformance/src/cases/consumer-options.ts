@@ -216,7 +216,7 @@ export const consumerOptionCases: ConformanceCase[] = [
     id: 'consumer.backoff-defaults',
     name: 'consumer: the default backoff starts at 1 s, doubles, stops at 300 s, with full jitter',
     requires: [needs.nackDelay(300)],
-    timeoutMs: (lease) => lease * 4 + PATIENCE + 60_000,
+    timeoutMs: (lease) => lease * 4 + PATIENCE * 2 + 60_000,
     async run(ctx) {
       // Each message is retried (retry(), no failed attempt) until `failAt`, fails once there, and
       // the delay the consumer retries it after is recorded. Attempt 10's ceiling, 1 × 2⁹ = 512 s,
@@ -248,7 +248,7 @@ export const consumerOptionCases: ConformanceCase[] = [
             },
           },
         )
-        await eventually(PATIENCE, `${failAts.length} failures retried`, () => samples >= failAts.length)
+        await eventually(PATIENCE * 2, `${failAts.length} failures retried`, () => samples >= failAts.length)
         await consumer.stop()
         return delays
       }

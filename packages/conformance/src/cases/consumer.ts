@@ -293,12 +293,33 @@ export const consumerCases: ConformanceCase[] = [
             attributes: { n: String(i + j), [DEAD_LETTER_ATTRIBUTES.reason]: 'dead' },
           })),
         )
-      assert.equal(await countMessages(deadLetterQueue), total, 'count every page')
+      // countMessages leases to count: exact while its leases hold. A count that took a whole lease
+      // may have seen a page come back (counted once, by id) and stopped early; only then is a
+      // short count excused, and counted again.
+      const countExactly = async (expected: number, what: string) => {
+        for (let tries = 1; ; tries++) {
+          const started = Date.now()
+          const counted = await countMessages(deadLetterQueue)
+          const took = Date.now() - started
+          if (counted === expected) return
+          assert.ok(took >= ctx.leaseMs, `${what}: counted ${counted}, expected ${expected} (in ${took} ms)`)
+          if (tries === 3) {
+            ctx.note(`${what}: three counts each outlasted the ${ctx.leaseMs} ms lease; not checked`)
+            return
+          }
+        }
+      }
+      await countExactly(total, 'count every page')
       // A count releases what it leased, every page of it: counting again at once finds them all.
-      assert.equal(await countMessages(deadLetterQueue), total, 'count again, right after')
+      await countExactly(total, 'count again, right after')
       assert.equal(await redrive(deadLetterQueue, target, { limit: 12 }), 12, 'a limit across pages')
-      assert.equal(await redrive(deadLetterQueue, target), total - 12, 'the rest, every page')
-      assert.equal(await countMessages(deadLetterQueue), 0, 'redrive left dead letters behind')
+      const started = Date.now()
+      const rest = await redrive(deadLetterQueue, target)
+      // A lease lost mid-redrive may move a dead letter twice (sent, then acked too late): more,
+      // never fewer.
+      if (Date.now() - started < ctx.leaseMs) assert.equal(rest, total - 12, 'the rest, every page')
+      else assert.ok(rest >= total - 12, `redrive moved ${rest} of the ${total - 12} left`)
+      await countExactly(0, 'redrive left dead letters behind')
       const back = await drain(target, total, PATIENCE)
       const payloads = [...new Set(back.map((m) => m.payload))].sort((a, b) => a - b)
       assert.deepEqual(
