@@ -70,6 +70,9 @@ export function applyMutant(dist: string, mutant: Mutant): void {
   )
 }
 
+/** Longest one child may run: the CLI is killed then, and its run counts as whatever it printed. */
+export const CHILD_TIMEOUT_MS = 150_000
+
 export interface SuiteRun {
   code: number | null
   stdout: string
@@ -93,7 +96,7 @@ export function runSuite(dist: string, cases: readonly string[], storeRoot: stri
           ANYQUEUE_LOCAL_ROOT: storeRoot,
         },
         maxBuffer: 16 * 1024 * 1024,
-        timeout: 150_000,
+        timeout: CHILD_TIMEOUT_MS,
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0
