@@ -37,6 +37,8 @@ export interface DriverCall {
   delaySeconds?: number
   /** How many messages a `receiveBatch` returned, once it did. */
   received?: number
+  /** How many messages a `receiveBatch` asked for. */
+  maxMessages?: number
 }
 
 export interface Fault {
@@ -158,9 +160,14 @@ export class InstrumentedDriver implements QueueDriver {
   }
 
   async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
-    return this.#run({ method: 'receiveBatch', queue, handles: [], messages: [] }, () =>
-      this.#inner.receiveBatch(queue, request),
-    )
+    const call: DriverCall = {
+      method: 'receiveBatch',
+      queue,
+      handles: [],
+      messages: [],
+      maxMessages: request.maxMessages,
+    }
+    return this.#run(call, () => this.#inner.receiveBatch(queue, request))
   }
 
   async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {

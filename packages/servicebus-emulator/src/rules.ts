@@ -81,8 +81,9 @@ function context(body: StoredBody): SqlContext {
       const field = SYS_FIELDS[name.toLowerCase()]
       return field === undefined ? undefined : sqlValue(body.decoded[field as keyof typeof body.decoded])
     },
-    user: (name) => sqlValue(plain(props[name])),
-    hasUser: (name) => name in props,
+    // Own properties only: a message without `toString` must not find Object.prototype's.
+    user: (name) => (Object.hasOwn(props, name) ? sqlValue(plain(props[name])) : undefined),
+    hasUser: (name) => Object.hasOwn(props, name),
   }
 }
 
@@ -106,7 +107,8 @@ function matchesRule(rule: Rule, body: StoredBody): boolean {
     if (got === undefined || got === null || String(got) !== want) return false
   }
   for (const [name, want] of Object.entries(d.properties)) {
-    if (plain(body.applicationProperties?.[name]) !== want) return false
+    const props = body.applicationProperties ?? {}
+    if (!Object.hasOwn(props, name) || plain(props[name]) !== want) return false
   }
   return true
 }

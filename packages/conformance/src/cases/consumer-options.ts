@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
-import { DEAD_LETTER_ATTRIBUTES, isQueueError, type Message, QueueError, redrive } from '@anyqueue/queue-core'
-import type { ConformanceCase } from '../case.js'
+import {
+  type ConsumeOptions,
+  DEAD_LETTER_ATTRIBUTES,
+  isQueueError,
+  type Message,
+  QueueError,
+  redrive,
+} from '@anyqueue/queue-core'
+import { type ConformanceCase, needs } from '../case.js'
 import { expectNeverFor, receiveOne, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
 import { eventually, PATIENCE, quiet } from './consumer.js'
@@ -203,6 +210,82 @@ export const consumerOptionCases: ConformanceCase[] = [
       )
       assert.equal(back.messages[0]!.payload, 'must not be lost')
       await deadLetterQueue.ack(back.messages[0]!)
+    },
+  },
+  {
+    id: 'consumer.backoff-defaults',
+    name: 'consumer: the default backoff starts at 1 s, doubles, stops at 300 s, with full jitter',
+    requires: [needs.nackDelay(300)],
+    timeoutMs: (lease) => lease * 4 + PATIENCE * 2 + 60_000,
+    async run(ctx) {
+      // Each message is retried (retry(), no failed attempt) until `failAt`, fails once there, and
+      // the delay the consumer retries it after is recorded. Attempt 10's ceiling, 1 × 2⁹ = 512 s,
+      // is over the 300 s cap. No delay is waited out: only the first failure of each is looked at.
+      const sample = async (backoff: ConsumeOptions<number>['backoff'], failAts: number[]) => {
+        const queue = await ctx.queue<number>()
+        for (let i = 0; i < failAts.length; i += 10)
+          await queue.sendBatch(failAts.slice(i, i + 10).map((payload) => ({ payload })))
+        const delays = new Map<number, number[]>()
+        let samples = 0
+        const consumer = ctx.consume(
+          queue,
+          (m, c) => {
+            if (m.attempt < m.payload) return c.retry({ delaySeconds: 0 })
+            if (m.attempt === m.payload) throw new Error(`fails at attempt ${m.attempt}`)
+          },
+          {
+            ...quiet,
+            concurrency: 10,
+            maxAttempts: 20,
+            ...(backoff === undefined ? {} : { backoff }),
+            onEvent: (event) => {
+              if (event.type !== 'retried' || event.message.attempt !== event.message.payload) return
+              delays.set(event.message.attempt, [
+                ...(delays.get(event.message.attempt) ?? []),
+                event.delaySeconds,
+              ])
+              samples++
+            },
+          },
+        )
+        await eventually(PATIENCE * 2, `${failAts.length} failures retried`, () => samples >= failAts.length)
+        await consumer.stop()
+        return delays
+      }
+      const [exact, jittered] = await Promise.all([
+        // Without jitter, the defaults are exact: 1 s, then ×2 (4 s at attempt 3), capped at 300 s.
+        sample({ jitter: false }, [1, 3, 10]),
+        // With no backoff option at all: full jitter, anywhere from 0 to the ceiling (300 s).
+        sample(
+          undefined,
+          Array.from({ length: 16 }, () => 10),
+        ),
+      ])
+      assert.deepEqual(
+        [1, 3, 10].map((attempt) => exact.get(attempt)),
+        [[1], [4], [300]],
+        'backoff { jitter: false }: retry delays at attempts 1, 3 and 10',
+      )
+      const spread = jittered.get(10) ?? []
+      assert.equal(spread.length, 16)
+      assert.ok(
+        spread.every((d) => d >= 0 && d <= 300),
+        `default backoff at attempt 10: delays ${spread.join(', ')} s, beyond the 300 s cap`,
+      )
+      // Full jitter: uniform over 0..300 s, so 16 samples all at the ceiling, all in its upper
+      // half or all in its lower fifth are each less likely than one in 30,000.
+      assert.ok(
+        spread.some((d) => d !== 300),
+        `default backoff: every delay was 300 s, not jittered`,
+      )
+      assert.ok(
+        spread.some((d) => d < 150),
+        `default backoff: delays ${spread.join(', ')} s, none below half the ceiling: not full jitter`,
+      )
+      assert.ok(
+        spread.some((d) => d > 60),
+        `default backoff: delays ${spread.join(', ')} s, none above 60 s: the cap is not 300 s`,
+      )
     },
   },
 ]

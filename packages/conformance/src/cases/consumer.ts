@@ -278,6 +278,125 @@ export const consumerCases: ConformanceCase[] = [
       assert.match(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '', /id: expected a number/)
     },
   },
+  {
+    id: 'consumer.count-across-pages',
+    name: 'countMessages and redrive: every page counted once and released, every dead letter moved once, limits exact',
+    timeoutMs: (lease) => lease * 3 + PATIENCE + 60_000,
+    async run(ctx) {
+      const deadLetterQueue = await ctx.queue<number>()
+      const target = await ctx.queue<number>()
+      const total = 25 // two full pages of 10 and a half
+      for (let i = 0; i < total; i += 10)
+        await deadLetterQueue.sendBatch(
+          Array.from({ length: Math.min(10, total - i) }, (_, j) => ({
+            payload: i + j,
+            attributes: { n: String(i + j), [DEAD_LETTER_ATTRIBUTES.reason]: 'dead' },
+          })),
+        )
+      // countMessages leases to count: exact while its leases hold. A count that took a whole lease
+      // may have seen a page come back (counted once, by id) and stopped early; only then is a
+      // short count excused, and counted again.
+      const countExactly = async (expected: number, what: string) => {
+        for (let tries = 1; ; tries++) {
+          const started = Date.now()
+          const counted = await countMessages(deadLetterQueue)
+          const took = Date.now() - started
+          if (counted === expected) return
+          assert.ok(took >= ctx.leaseMs, `${what}: counted ${counted}, expected ${expected} (in ${took} ms)`)
+          if (tries === 3) {
+            ctx.note(`${what}: three counts each outlasted the ${ctx.leaseMs} ms lease; not checked`)
+            return
+          }
+        }
+      }
+      await countExactly(total, 'count every page')
+      // A count releases what it leased, every page of it: counting again at once finds them all.
+      await countExactly(total, 'count again, right after')
+      assert.equal(await redrive(deadLetterQueue, target, { limit: 12 }), 12, 'a limit across pages')
+      const started = Date.now()
+      const rest = await redrive(deadLetterQueue, target)
+      // A lease lost mid-redrive may move a dead letter twice (sent, then acked too late): more,
+      // never fewer.
+      if (Date.now() - started < ctx.leaseMs) assert.equal(rest, total - 12, 'the rest, every page')
+      else assert.ok(rest >= total - 12, `redrive moved ${rest} of the ${total - 12} left`)
+      await countExactly(0, 'redrive left dead letters behind')
+      const back = await drain(target, total, PATIENCE)
+      const payloads = [...new Set(back.map((m) => m.payload))].sort((a, b) => a - b)
+      assert.deepEqual(
+        payloads,
+        Array.from({ length: total }, (_, i) => i),
+        'every dead letter is moved to the target',
+      )
+      for (const m of back)
+        assert.deepEqual(
+          m.attributes,
+          { n: String(m.payload) },
+          'a redriven message keeps its own attributes only',
+        )
+    },
+  },
+  {
+    id: 'consumer.dead-letter-copy-exact',
+    name: 'consumer: a dead letter is one copy per final delivery, with attempts, reason, source and up to 5 own attributes',
+    timeoutMs: (lease) => lease * 4 + PATIENCE + 60_000,
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      const deadLetterQueue = await ctx.queue<string>()
+      const own = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`own${i}`, `value ${i}`]))
+      await queue.send('poison', { attributes: own })
+      const attempts: number[] = []
+      const consumer = ctx.consume(
+        queue,
+        (m) => {
+          attempts.push(m.attempt)
+          throw new Error('always fails')
+        },
+        { ...quiet, maxAttempts: 3, backoff: () => 0, deadLetterQueue },
+      )
+      const copies: Message<string>[] = []
+      const collect = async (ms: number, untilOne: boolean) => {
+        const end = Date.now() + ms
+        while (Date.now() < end && !(untilOne && copies.length > 0)) {
+          const got = await deadLetterQueue.receive({ maxMessages: 10, waitSeconds: 1 })
+          copies.push(...got)
+          if (got.length > 0) await deadLetterQueue.ackBatch(got)
+        }
+      }
+      await collect(PATIENCE, true)
+      await consumer.stop()
+      // A copy still on its way (a final delivery dead-lettered twice) lands within a lease.
+      await collect(ctx.leaseMs + 1_000, false)
+      // One copy per delivery at or past maxAttempts: exactly one unless a lease ran out and the
+      // message was delivered (and dead-lettered) once more, which at-least-once allows.
+      const finals = attempts.filter((a) => a >= 3)
+      assert.ok(
+        finals.length >= 1,
+        `the handler ran at attempts ${attempts.join(', ')}, never at maxAttempts`,
+      )
+      assert.equal(
+        copies.length,
+        finals.length,
+        `${copies.length} dead-letter copies for ${finals.length} final deliveries (attempts ${attempts.join(', ')})`,
+      )
+      for (const dead of copies) {
+        assert.equal(dead.payload, 'poison')
+        assert.ok(
+          finals.map(String).includes(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts] ?? ''),
+          `dlq-attempts is ${dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts]}; the final attempts were ${finals.join(', ')}`,
+        )
+        assert.match(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '', /always fails/)
+        assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.source], queue.name)
+        const kept = Object.entries(dead.attributes).filter(([name]) => !name.startsWith('dlq-'))
+        assert.equal(
+          kept.length,
+          5,
+          `a dead letter keeps 5 of the message's 6 own attributes, kept ${kept.length}`,
+        )
+        for (const [name, value] of kept) assert.equal(value, own[name], `own attribute ${name} changed`)
+      }
+      await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
+    },
+  },
 ]
 
 /** The first message(s) to arrive on `queue`, acked. */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
+import type { Message } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
 import { bound, earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
+import { PATIENCE } from './consumer.js'
 
 /** Clocks of a backend on this machine may round; one second either way is all they get. */
 const CLOCK_SKEW_MS = 1_000
@@ -264,6 +266,92 @@ export const deliveryCases: ConformanceCase[] = [
       )
       const again = got.find((m) => m.id === leased.id)
       assert.ok(again && again.attempt >= 2, 'the message leased before reopening should count that delivery')
+    },
+  },
+  {
+    id: 'delivery.attempt-counts-deliveries',
+    name: 'attempt: each message counts its own deliveries, whatever else its receive returns; a delayed send starts at 1',
+    timeoutMs: (lease) => lease * 6 + PATIENCE,
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      // Every delivery comes to this case (no other receiver), so the count it keeps per id is the
+      // count attempt must report, lost leases included: a lease that ran out is one more delivery.
+      const deliveries = new Map<string, number>()
+      const latest = new Map<string, Message<string>>()
+      const receiveAll = async (payloads: string[], why: string) => {
+        const seen = await receiveUntil(queue, PATIENCE, (so) =>
+          payloads.every((p) => so.some((m) => m.payload === p)),
+        )
+        for (const m of seen) {
+          const n = (deliveries.get(m.id) ?? 0) + 1
+          deliveries.set(m.id, n)
+          latest.set(m.payload, m)
+          assert.equal(
+            m.attempt,
+            n,
+            `${why}: "${m.payload}" (${m.id}) arrived with attempt ${m.attempt} on its delivery ${n}`,
+          )
+        }
+        for (const p of payloads)
+          assert.ok(
+            seen.some((m) => m.payload === p),
+            `${why}: "${p}" never arrived within ${PATIENCE} ms`,
+          )
+      }
+      await queue.sendBatch(['a', 'b', 'c'].map((payload) => ({ payload })))
+      const delayed = ctx.capabilities.delay >= 1
+      if (delayed) await queue.send('delayed', { delaySeconds: 1 })
+      await receiveAll(['a', 'b', 'c', ...(delayed ? ['delayed'] : [])], 'first deliveries')
+      await queue.nack(latest.get('a')!)
+      await queue.nack(latest.get('b')!)
+      await queue.ackBatch([latest.get('c')!, ...(delayed ? [latest.get('delayed')!] : [])])
+      await queue.send('fresh')
+      // a and b come back beside a fresh message: each keeps its own count.
+      await receiveAll(['a', 'b', 'fresh'], 'after two nacks and a send')
+      await queue.nack(latest.get('a')!)
+      await queue.ack(latest.get('fresh')!)
+      await receiveAll(['a', 'b'], 'a nacked again, b leased out')
+      await queue.ackBatch([latest.get('a')!, latest.get('b')!])
+    },
+  },
+  {
+    id: 'delivery.receive-takes-a-batch',
+    name: 'receive: asks the driver for maxMessages (up to its maxBatch), returns no more, and takes several at once when several wait',
+    timeoutMs: (lease) => lease * 2 + PATIENCE,
+    async run(ctx) {
+      const queue = await ctx.queue<number>()
+      const total = 30
+      for (let i = 0; i < total; i += 10)
+        await queue.sendBatch(Array.from({ length: 10 }, (_, j) => ({ payload: i + j })))
+      const maxBatch = ctx.capabilities.maxBatch
+      const sizes: number[] = []
+      const seen = new Set<string>()
+      const end = Date.now() + PATIENCE
+      // 7, then 10s: at every ask at least 11 are waiting (until the last few).
+      for (let ask = 0; seen.size < total && Date.now() < end; ask++) {
+        const maxMessages = ask === 0 ? 7 : 10
+        const got = await queue.receive({ maxMessages, waitSeconds: 2 })
+        const call = ctx.driver.callsOf('receiveBatch', queue.name).at(-1)
+        assert.equal(
+          call?.maxMessages,
+          Math.min(maxMessages, maxBatch),
+          `receive({ maxMessages: ${maxMessages} }) asked the driver (maxBatch ${maxBatch}) for ${call?.maxMessages}`,
+        )
+        assert.ok(got.length <= maxMessages, `asked for ${maxMessages}, got ${got.length}`)
+        assert.ok(
+          (call?.received ?? 0) <= (call?.maxMessages ?? 0),
+          `the driver, asked for ${call?.maxMessages}, returned ${call?.received}`,
+        )
+        sizes.push(got.length)
+        for (const m of got) seen.add(m.id)
+        if (got.length > 0) await queue.ackBatch(got)
+      }
+      assert.equal(seen.size, total, `${total - seen.size} of ${total} messages never arrived`)
+      if (maxBatch > 1)
+        assert.ok(
+          sizes.some((n) => n > 1),
+          `with ${total} messages waiting, every receive of up to ${Math.min(10, maxBatch)} returned one or none (${sizes.join(', ')}): receives must take batches`,
+        )
     },
   },
 ]

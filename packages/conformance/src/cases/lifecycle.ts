@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import type { Queue, QueueClient } from '@anyqueue/queue-core'
 import type { ConformanceCase } from '../case.js'
-import { expectQueueError, receiveOne, sleep } from '../helpers.js'
+import { drain, expectQueueError, receiveOne, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
+import { PATIENCE } from './consumer.js'
 
 /** Every public call, as a trait: each must fail with CLOSED once its queue or client is closed. */
 function everyCall(client: QueueClient, queue: Queue<any>, handle: string): Array<[string, () => unknown]> {
@@ -174,6 +175,64 @@ export const lifecycleCases: ConformanceCase[] = [
       const back = await firstArrival(queue, ctx.leaseMs)
       assert.ok(back, 'the new message is gone: a handle from before deleteQueue acked it')
       await queue.ack(back.messages[0]!)
+    },
+  },
+  {
+    id: 'lifecycle.delete-exactly-the-named',
+    name: 'deleteQueue: deletes exactly the queue named, never one whose name starts with its name',
+    async run(ctx) {
+      const queue = await ctx.queue<string>()
+      // The names a range delete over "<name>…" would also catch: a consumer's `<name>-dlq`, and
+      // the queue numbered one digit longer.
+      const others = [await ctx.queue<string>(`${queue.name}-dlq`), await ctx.queue<string>(`${queue.name}0`)]
+      await queue.send('deleted with its queue')
+      for (const other of others) await other.send(`kept in ${other.name}`)
+      await ctx.client.deleteQueue(queue.name)
+      for (const other of others) {
+        const got = await drain(other, 1)
+        assert.deepEqual(
+          got.map((m) => m.payload),
+          [`kept in ${other.name}`],
+          `deleting ${queue.name} took ${other.name}'s message with it`,
+        )
+      }
+    },
+  },
+  {
+    id: 'lifecycle.list-queues',
+    name: 'listQueues (optional): every queue that exists, once, sorted; a deleted one no longer',
+    timeoutMs: () => PATIENCE + 60_000,
+    async run(ctx) {
+      const driver = ctx.driver.inner
+      if (typeof driver.listQueues !== 'function') {
+        ctx.note('the driver has no listQueues (optional): nothing to check')
+        return
+      }
+      const base = ctx.uniqueName()
+      // More than a page of 10, so a listing that pages must join its pages right.
+      const names = Array.from({ length: 23 }, (_, i) => `${base}-${String(i).padStart(2, '0')}`)
+      await Promise.all(names.map((name) => ctx.queue(name)))
+      const gone = [names[9]!, names[10]!]
+      for (const name of gone) await ctx.client.deleteQueue(name)
+      const expected = names.filter((name) => !gone.includes(name))
+      // A backend may list a queue for a while after its deletion, or not yet list one just created
+      // (SQS: up to a minute): wait for the listing to settle, and fail on what it still says then.
+      // Order and duplicates are wrong whenever they show.
+      const end = Date.now() + PATIENCE
+      for (;;) {
+        const listed = await driver.listQueues()
+        assert.deepEqual(listed, [...listed].sort(), 'listQueues must return the names sorted')
+        assert.equal(new Set(listed).size, listed.length, 'listQueues named a queue twice')
+        const ours = listed.filter((name) => name.startsWith(`${base}-`))
+        const missing = expected.filter((name) => !ours.includes(name))
+        const stale = ours.filter((name) => !expected.includes(name))
+        if (missing.length === 0 && stale.length === 0) return
+        assert.ok(
+          Date.now() < end,
+          `after ${PATIENCE} ms listQueues still leaves out [${missing.join(', ')}] and names deleted [${stale.join(', ')}]`,
+        )
+        await sleep(500)
+      }
     },
   },
 ]

@@ -65,6 +65,56 @@ async function expectFilter(ctx: CaseContext, filter: SubscriptionFilter, expect
   )
 }
 
+/** Messages whose attribute values differ only in case, by a wildcard, or by a suffix. */
+const EXACT_MESSAGES: ReadonlyArray<Record<string, string>> = [
+  {},
+  { code: 'ab' },
+  { code: 'AB' },
+  { code: 'abc' },
+  { code: 'a_c' },
+  { code: 'a%c' },
+  { code: 'axc' },
+  { code: 'Ab_' },
+]
+
+/**
+ * `expectFilter` for several filters at once: one topic, one subscription per filter beside an
+ * unfiltered witness, the messages published once.
+ */
+async function expectFilters(
+  ctx: CaseContext,
+  messages: ReadonlyArray<Record<string, string>>,
+  filters: ReadonlyArray<{ filter: SubscriptionFilter; expected: readonly number[] }>,
+) {
+  const topic = await ctx.topic<number>()
+  const subscriptions = await Promise.all(
+    filters.map(({ filter }, i) => ctx.subscription<number>(topic, `filtered${i}`, filter)),
+  )
+  const witness = await ctx.subscription<number>(topic, 'all')
+  await publishAll(
+    topic,
+    messages.map((attributes, i) => ({ payload: i, attributes })),
+  )
+  const all = await drain(witness, messages.length)
+  assert.equal(all.length, messages.length, 'the unfiltered subscription must get every message')
+  await Promise.all(
+    filters.map(async ({ filter, expected }, i) => {
+      const got = await drain(subscriptions[i]!, expected.length)
+      await expectNeverFor(
+        subscriptions[i]!,
+        SILENCE_MS,
+        `filter ${JSON.stringify(filter)} delivered more than it matches`,
+      )
+      const indexes = [...new Set(got.map((m) => m.payload))].sort((a, b) => a - b)
+      assert.deepEqual(
+        indexes,
+        [...expected],
+        `filter ${JSON.stringify(filter)} over ${JSON.stringify(messages)}: delivered [${indexes}], expected [${expected}]`,
+      )
+    }),
+  )
+}
+
 async function publishAll<T extends Payload>(
   topic: Topic<T>,
   entries: Array<{ payload: T; attributes?: Record<string, string> }>,
@@ -470,6 +520,71 @@ export const topicCases: ConformanceCase[] = [
         (await drain(retryQueue, 1)).map((m) => m.payload),
         ['poison'],
       )
+    },
+  },
+  {
+    id: 'topics.filter-exact-values',
+    name: 'topics: filter values are compared exactly — case, a single value, an absent attribute, a name like toString',
+    requires: [needs.topics, needs.filter('equals'), needs.filter('notEquals'), needs.filter('exists')],
+    timeoutMs: topicTimeout,
+    run: (ctx) =>
+      expectFilters(ctx, EXACT_MESSAGES, [
+        // One value is not a prefix, nor compared without case.
+        { filter: { code: { equals: ['ab'] } }, expected: [1] },
+        // notEquals with one value still matches an absent attribute.
+        { filter: { code: { notEquals: ['ab'] } }, expected: [0, 2, 3, 4, 5, 6, 7] },
+        // An attribute no message has, named like a property every object inherits.
+        { filter: { toString: { exists: false } }, expected: [0, 1, 2, 3, 4, 5, 6, 7] },
+      ]),
+  },
+  {
+    id: 'topics.filter-prefix-literal',
+    name: 'topics: a prefix filter matches its text literally — case-sensitive, no wildcards',
+    requires: [needs.topics, needs.filter('prefix')],
+    timeoutMs: topicTimeout,
+    run: (ctx) =>
+      expectFilters(ctx, EXACT_MESSAGES, [
+        { filter: { code: { prefix: 'A' } }, expected: [2, 7] },
+        // `_` and `%` are wildcards of SQL LIKE: a translation must escape them.
+        { filter: { code: { prefix: 'a_' } }, expected: [4] },
+        { filter: { code: { prefix: 'a%' } }, expected: [5] },
+      ]),
+  },
+  {
+    id: 'topics.subscription-names-per-topic',
+    name: 'topics: a subscription belongs to its topic — the same name under two topics, or names that join alike, are different subscriptions',
+    requires: [needs.topics],
+    timeoutMs: topicTimeout,
+    async run(ctx) {
+      const base = ctx.uniqueName()
+      // `jobs` under two topics; and (`<base>-a`, `b`) beside (`<base>`, `a-b`), which a mapping that
+      // joins topic and subscription with '-' would make one.
+      const pairs: Array<[string, string]> = [
+        [`${base}-t1`, 'jobs'],
+        [`${base}-t2`, 'jobs'],
+        [`${base}-a`, 'b'],
+        [base, 'a-b'],
+      ]
+      const topics = new Map<string, Topic<string>>()
+      for (const [topic] of pairs) if (!topics.has(topic)) topics.set(topic, await ctx.topic<string>(topic))
+      const subscriptions: Queue<string>[] = []
+      for (const [topic, name] of pairs)
+        subscriptions.push(await ctx.subscription<string>(topics.get(topic)!, name))
+      for (const [topic] of topics) await topics.get(topic)!.publish(`to ${topic}`)
+      for (const [i, [topic, name]] of pairs.entries()) {
+        const got = await drain(subscriptions[i]!, 1)
+        assert.deepEqual(
+          got.map((m) => m.payload),
+          [`to ${topic}`],
+          `subscription ${name} of topic ${topic} got another topic's message`,
+        )
+      }
+      for (const [i, [topic, name]] of pairs.entries())
+        await expectNeverFor(
+          subscriptions[i]!,
+          i === 0 ? SILENCE_MS : 500,
+          `subscription ${name} of ${topic} got a second message`,
+        )
     },
   },
 ]

@@ -434,4 +434,169 @@ export const mutants: Mutant[] = [
     replace: '',
     mustFail: 'lifecycle.client-close-cuts-long-poll',
   },
+
+  // ── issue 20: an independent tester's mutants, one per promise, in the areas the suite missed ──
+  // counting across pages
+  {
+    name: 'count-stops-after-one-page',
+    breaks: 'countMessages counts the first page of 10 and stops',
+    file: 'dead-letters.js',
+    find: 'for (const m of got)\n            seen.set(m.id, m.receiptHandle);',
+    replace:
+      'for (const m of got)\n            seen.set(m.id, m.receiptHandle);\n        if (seen.size >= 10)\n            break;',
+    mustFail: 'consumer.count-across-pages',
+  },
+  {
+    name: 'count-releases-the-first-page-only',
+    breaks: 'countMessages releases the first page it leased; the others stay hidden for a lease',
+    file: 'dead-letters.js',
+    find: 'await Promise.all([...seen.values()].map((handle) => queue.nack(handle)));',
+    replace: 'await Promise.all([...seen.values()].slice(0, 10).map((handle) => queue.nack(handle)));',
+    mustFail: 'consumer.count-across-pages',
+  },
+  {
+    name: 'redrive-limit-per-page',
+    breaks: 'redrive applies its limit to each page, not to the total: a limit of 12 moves 20',
+    file: 'dead-letters.js',
+    find: 'maxMessages: Math.min(10, limit - moved)',
+    replace: 'maxMessages: Math.min(10, limit)',
+    mustFail: 'consumer.count-across-pages',
+  },
+  {
+    name: 'redrive-moves-one-page',
+    breaks: 'redrive moves the first page of 10 and stops',
+    file: 'dead-letters.js',
+    find: 'while (moved < limit) {',
+    replace: 'for (let page = 0; page < 1 && moved < limit; page++) {',
+    mustFail: 'consumer.count-across-pages',
+  },
+  // dead-letter copies
+  {
+    name: 'dead-letter-keeps-4-own-attributes',
+    breaks: "a dead letter keeps 4 of the message's own attributes, not up to 5",
+    file: 'dead-letters.js',
+    find: '.slice(0, 5 - Object.keys(extra).length);',
+    replace: '.slice(0, 4 - Object.keys(extra).length);',
+    mustFail: 'consumer.dead-letter-copy-exact',
+  },
+  {
+    name: 'dead-letter-copied-twice-after-redeliveries',
+    breaks: 'a message dead-lettered on its third delivery or later lands in the dead-letter queue twice',
+    file: 'consumer/dead-letter-target.js',
+    find: 'await sendToDeadLetter(await this.queue(), this.#source, message, reason);',
+    replace:
+      'await sendToDeadLetter(await this.queue(), this.#source, message, reason);\n        if (message.attempt >= 3)\n            await sendToDeadLetter(await this.queue(), this.#source, message, reason);',
+    mustFail: 'consumer.dead-letter-copy-exact',
+  },
+  {
+    name: 'dead-letter-source-acked-first',
+    breaks: 'the source is acked before the dead-letter copy is sent: a failing send loses the message',
+    file: 'consumer/dead-letter-target.js',
+    find: 'await sendToDeadLetter(await this.queue(), this.#source, message, reason);\n        await this.#source.ack(message);',
+    replace:
+      'await this.#source.ack(message);\n        await sendToDeadLetter(await this.queue(), this.#source, message, reason);',
+    mustFail: 'consumer.dead-letter-send-fails',
+  },
+  // backoff defaults
+  {
+    name: 'backoff-default-initial-2s',
+    breaks: 'the default backoff starts at 2 s, not 1 s',
+    file: 'consumer/options.js',
+    find: "numberIn(o.initialDelaySeconds, 1, 'backoff.initialDelaySeconds'",
+    replace: "numberIn(o.initialDelaySeconds, 2, 'backoff.initialDelaySeconds'",
+    mustFail: 'consumer.backoff-defaults',
+  },
+  {
+    name: 'backoff-default-multiplier-1-5',
+    breaks: 'the default backoff grows by 1.5, not 2',
+    file: 'consumer/options.js',
+    find: "numberIn(o.multiplier, 2, 'backoff.multiplier'",
+    replace: "numberIn(o.multiplier, 1.5, 'backoff.multiplier'",
+    mustFail: 'consumer.backoff-defaults',
+  },
+  {
+    name: 'backoff-default-cap-60s',
+    breaks: 'the default backoff stops at 60 s, not 300 s',
+    file: 'consumer/options.js',
+    find: "numberIn(o.maxDelaySeconds, 300, 'backoff.maxDelaySeconds'",
+    replace: "numberIn(o.maxDelaySeconds, 60, 'backoff.maxDelaySeconds'",
+    mustFail: 'consumer.backoff-defaults',
+  },
+  {
+    name: 'backoff-default-without-jitter',
+    breaks: 'the default backoff is not jittered',
+    file: 'consumer/options.js',
+    find: "'a boolean') ?? true;",
+    replace: "'a boolean') ?? false;",
+    mustFail: 'consumer.backoff-defaults',
+  },
+  {
+    name: 'backoff-equal-jitter',
+    breaks: 'jitter is "equal" (half the ceiling plus a random half), not full (0 to the ceiling)',
+    file: 'consumer/options.js',
+    find: 'return jitter ? Math.random() * ceiling : ceiling;',
+    replace: 'return jitter ? ceiling / 2 + (Math.random() * ceiling) / 2 : ceiling;',
+    mustFail: 'consumer.backoff-defaults',
+  },
+  // filter matching (the local driver matches with the core's matchesFilter)
+  {
+    name: 'filter-prefix-ignores-case',
+    breaks: 'a prefix filter matches without regard to case',
+    file: 'filter.js',
+    find: '!value.startsWith(condition.prefix)',
+    replace: '!value.toLowerCase().startsWith(condition.prefix.toLowerCase())',
+    mustFail: 'topics.filter-prefix-literal',
+  },
+  {
+    name: 'filter-equals-one-value-as-prefix',
+    breaks: 'equals with a single value matches any value starting with it',
+    file: 'filter.js',
+    find: '!condition.equals.includes(value)',
+    replace:
+      '!(condition.equals.length === 1 ? value.startsWith(condition.equals[0]) : condition.equals.includes(value))',
+    mustFail: 'topics.filter-exact-values',
+  },
+  {
+    name: 'filter-equals-ignores-case',
+    breaks: 'equals compares values without regard to case',
+    file: 'filter.js',
+    find: '!condition.equals.includes(value)',
+    replace: '!condition.equals.some((v) => v.toLowerCase() === value.toLowerCase())',
+    mustFail: 'topics.filter-exact-values',
+  },
+  {
+    name: 'filter-not-equals-one-value-needs-the-attribute',
+    breaks:
+      'notEquals with a single value does not match an absent attribute (SNS anything-but of one value)',
+    file: 'filter.js',
+    find: 'if (value !== undefined && condition.notEquals.includes(value))',
+    replace:
+      'if ((value === undefined && condition.notEquals.length === 1) || (value !== undefined && condition.notEquals.includes(value)))',
+    mustFail: 'topics.filter-exact-values',
+  },
+  {
+    name: 'filter-reads-inherited-properties',
+    breaks: "a filter reads attributes[name] without hasOwn: an absent 'toString' looks present",
+    file: 'filter.js',
+    find: 'const value = Object.hasOwn(attributes, name) ? attributes[name] : undefined;',
+    replace: 'const value = attributes[name];',
+    mustFail: 'topics.filter-exact-values',
+  },
+  // receive batch sizes
+  {
+    name: 'receive-asks-one-short',
+    breaks: 'receive asks the driver for one message fewer than maxMessages (at least 1)',
+    file: 'queue.js',
+    find: 'maxMessages: Math.min(maxMessages, this.#driver.capabilities.maxBatch),',
+    replace: 'maxMessages: Math.max(1, Math.min(maxMessages, this.#driver.capabilities.maxBatch) - 1),',
+    mustFail: 'delivery.receive-takes-a-batch',
+  },
+  {
+    name: 'receive-asks-for-one',
+    breaks: 'receive asks the driver for one message, whatever maxMessages says',
+    file: 'queue.js',
+    find: 'maxMessages: Math.min(maxMessages, this.#driver.capabilities.maxBatch),',
+    replace: 'maxMessages: 1,',
+    mustFail: 'delivery.receive-takes-a-batch',
+  },
 ]

@@ -3,9 +3,14 @@
  * cases that state that promise. Grouped by area, one file each.
  */
 import { ackDrivers } from './acks.js'
+import { attemptDrivers } from './attempts.js'
+import { batchDrivers } from './batches.js'
+import { filterDrivers } from './filters.js'
+import { listingDrivers } from './listing.js'
 import { messageDrivers } from './messages.js'
 import { queueDrivers } from './queues.js'
 import { timingDrivers } from './timing.js'
+import { topicNameDrivers } from './topic-names.js'
 import type { BrokenDriver } from './wrap.js'
 
 export { backendErrorCases, backendErrorsControl } from './queues.js'
@@ -16,6 +21,11 @@ export const brokenDrivers: BrokenDriver[] = [
   ...timingDrivers,
   ...ackDrivers,
   ...queueDrivers,
+  ...listingDrivers,
+  ...attemptDrivers,
+  ...filterDrivers,
+  ...batchDrivers,
+  ...topicNameDrivers,
 ]
 
 const names = new Set<string>()
