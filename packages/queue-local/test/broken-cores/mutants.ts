@@ -180,8 +180,9 @@ export const mutants: Mutant[] = [
     name: 'redrive-drops-one-in-ten',
     breaks: 'redrive acks every dead letter but sends only nine in ten back',
     file: 'dead-letters.js',
-    find: 'await target.send(m.payload, { attributes });',
-    replace: 'if (moved % 10 !== 9)\n                await target.send(m.payload, { attributes });',
+    find: 'await target.send(m.payload, { attributes: redrivenAttributes(m) });',
+    replace:
+      'if (moved % 10 !== 9)\n                await target.send(m.payload, { attributes: redrivenAttributes(m) });',
     mustFail: 'consumer.redrive-complete',
     slowKill: 'the case waits 30 s to drain 25 messages of which redrive sent 22 back',
   },
@@ -205,8 +206,9 @@ export const mutants: Mutant[] = [
     name: 'redrive-acks-before-send',
     breaks: 'redrive acks a dead letter before sending it on: a failing send loses it',
     file: 'dead-letters.js',
-    find: 'await target.send(m.payload, { attributes });\n            await deadLetterQueue.ack(m);',
-    replace: 'await deadLetterQueue.ack(m);\n            await target.send(m.payload, { attributes });',
+    find: 'await target.send(m.payload, { attributes: redrivenAttributes(m) });\n            await deadLetterQueue.ack(m);',
+    replace:
+      'await deadLetterQueue.ack(m);\n            await target.send(m.payload, { attributes: redrivenAttributes(m) });',
     mustFail: 'consumer.redrive-send-fails',
   },
 
