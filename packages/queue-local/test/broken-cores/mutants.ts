@@ -155,7 +155,8 @@ export const mutants: Mutant[] = [
     breaks: 'a handler that throws once stop() began has its message acked, as if stopping excused it',
     file: 'consumer.js',
     find: "if (outcome.kind === 'succeeded') {",
-    replace: "if (outcome.kind === 'succeeded' || (outcome.kind === 'failed' && this.#stopping.signal.aborted)) {",
+    replace:
+      "if (outcome.kind === 'succeeded' || (outcome.kind === 'failed' && this.#stopping.signal.aborted)) {",
     mustFail: 'consumer.stop-then-throw',
   },
   {
