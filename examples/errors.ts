@@ -4,7 +4,8 @@
 //   npx -y pnpm@10 -C examples example errors.ts 'sqs://127.0.0.1:5000?region=us-east-1'
 import { isQueueError, LIMITS, openQueueClient } from '@anyqueue/queue-core'
 
-const client = await openQueueClient(process.argv[2] ?? 'local:./data')
+// memory: by default: a local: URL opens only a store that exists (or one with createIfMissing).
+const client = await openQueueClient(process.argv[2] ?? 'memory:')
 const orders = client.queue<{ id: string; note: string }>(`orders-${process.pid}`)
 
 try {

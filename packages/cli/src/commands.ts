@@ -1,11 +1,11 @@
 import {
   countMessages,
-  DEAD_LETTER_ATTRIBUTES,
   type Message,
   type Payload,
   type Queue,
   type QueueClient,
   QueueError,
+  redrivenAttributes,
 } from '@anyqueue/queue-core'
 import { RefusedError, UsageError } from './exit-codes.js'
 import type { Output } from './output.js'
@@ -69,7 +69,8 @@ export async function receive(
 
 /**
  * Moves messages from `from` to `to`, each sent before it is acked (a failure midway duplicates,
- * never loses), dropping the `dlq-` attributes the consumer added.
+ * never loses), dropping the `dlq-` attributes the consumer added and keeping the id each had as
+ * `dlq-original-id`, as `redrive()` of @anyqueue/queue-core does.
  */
 export async function redrive(
   ctx: CommandContext,
@@ -81,7 +82,7 @@ export async function redrive(
   const target = ctx.client.queue(to)
   const moved = await drainWithProgress(ctx, source, `redrive ${from} → ${to}`, limit, async (batch) => {
     const results = await target.sendBatch(
-      batch.map((m) => ({ payload: m.payload, attributes: ownAttributes(m) })),
+      batch.map((m) => ({ payload: m.payload, attributes: redrivenAttributes(m) })),
     )
     const failed = results.find((r) => !r.ok)
     if (failed && !failed.ok) throw failed.error
@@ -177,13 +178,6 @@ async function drainWithProgress(
     progress.stop()
   }
   return done
-}
-
-function ownAttributes(m: Message): Record<string, string> {
-  const dlq = new Set<string>(Object.values(DEAD_LETTER_ATTRIBUTES))
-  return Object.fromEntries(
-    Object.entries(m.attributes).filter(([name]) => !dlq.has(name) && !name.startsWith('dlq-')),
-  )
 }
 
 /** Parses `name=value` attribute options; a name given twice is an error, never a silent pick. */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { NotFoundError } from './exit-codes.js'
 
 /**
@@ -7,15 +7,26 @@ import { NotFoundError } from './exit-codes.js'
  * leave an empty store behind a mistyped path, so it fails before opening anything.
  */
 export function assertLocalStoreExists(url: string, command: string): void {
-  if (!url.startsWith('local:') || command === 'create' || !URL.canParse(url)) return
+  if (!url.startsWith('local:') || !URL.canParse(url)) return
   const parsed = new URL(url)
+  if (command === 'create') {
+    // The adapter opens only a folder that exists unless the URL says createIfMissing (which would
+    // also create queues on first use): `create` makes the folder itself, and nothing more.
+    const location = localLocation(parsed)
+    if (location !== '') mkdirSync(location, { recursive: true })
+    return
+  }
   const createIfMissing = parsed.searchParams.get('createIfMissing')
   if (command === 'send' && (createIfMissing === 'true' || createIfMissing === '1' || createIfMissing === ''))
     return
-  // As @anyqueue/queue-local reads the URL: the path (with a host, a UNC-like //host/path) is the folder.
-  const location = decodeURIComponent(parsed.host ? `//${parsed.host}${parsed.pathname}` : parsed.pathname)
+  const location = localLocation(parsed)
   if (location === '' || existsSync(location)) return
   throw new NotFoundError(
     `no local store at ${location}: check the path, or make one there with: anyqueue ${url} create <queue>`,
   )
+}
+
+/** As @anyqueue/queue-local reads the URL: the path (with a host, a UNC-like //host/path) is the folder. */
+function localLocation(parsed: URL): string {
+  return decodeURIComponent(parsed.host ? `//${parsed.host}${parsed.pathname}` : parsed.pathname)
 }

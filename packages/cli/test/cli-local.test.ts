@@ -78,12 +78,24 @@ describe('anyqueue on local:', () => {
     await anyqueue([url, 'create', 'dlq'])
     await anyqueue([url, 'create', 'work'])
     for (let i = 0; i < 3; i++) await anyqueue([url, 'send', 'dlq', `dead ${i}`, '-a', 'dlq-reason=boom'])
+    const lines = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+    const deadIds = lines((await anyqueue([url, 'peek', 'dlq', '--json', '-n', '3'])).stdout).map((m) => m.id)
     const moved = await anyqueue([url, 'redrive', 'dlq', 'work', '--progress'])
     expect(moved.code).toBe(0)
     expect(moved.stdout.trim()).toBe('moved 3 message(s) from dlq to work')
     expect(moved.stderr).toMatch(/redrive dlq → work \[.*\] 3\/3 \| \d+ msg\/s \| ETA/)
-    const back = JSON.parse((await anyqueue([url, 'peek', 'work', '--json', '-n', '1'])).stdout)
-    expect(back.attributes).toEqual({}) // the dlq- attributes stay behind
+    const back = lines((await anyqueue([url, 'peek', 'work', '--json', '-n', '3'])).stdout)
+    // The dlq- attributes stay behind; the id each had in the dead-letter queue goes along.
+    expect(back.map((m) => Object.keys(m.attributes))).toEqual([
+      ['dlq-original-id'],
+      ['dlq-original-id'],
+      ['dlq-original-id'],
+    ])
+    expect(back.map((m) => m.attributes['dlq-original-id']).sort()).toEqual([...deadIds].sort())
 
     const refused = await anyqueue([url, 'purge', 'work'])
     expect(refused.code).toBe(4)

@@ -135,9 +135,11 @@ export class QueueClient {
   /**
    * @internal Runs one driver call of an operation already accepted (public methods check for
    * close on entry): classifies errors, retries retryable ones, and counts as in flight for close().
+   * With `retry: false` it tries once: for a caller that retries by itself (`sendWithRetry`, per
+   * message), so that a call has one retry budget, never one inside another.
    */
-  execute<R>(call: () => Promise<R>, queue?: string): Promise<R> {
-    return this.#inflight.track(this.#withRetry(call, queue))
+  execute<R>(call: () => Promise<R>, queue?: string, retry = true): Promise<R> {
+    return this.#inflight.track(this.#withRetry(call, queue, retry ? this.#retry.maxAttempts : 1))
   }
 
   /** @internal */
@@ -167,8 +169,8 @@ export class QueueClient {
     return this.#retry
   }
 
-  async #withRetry<R>(call: () => Promise<R>, queue: string | undefined): Promise<R> {
-    const { maxAttempts, initialDelayMs, maxDelayMs } = this.#retry
+  async #withRetry<R>(call: () => Promise<R>, queue: string | undefined, maxAttempts: number): Promise<R> {
+    const { initialDelayMs, maxDelayMs } = this.#retry
     for (let attempt = 1; ; attempt++) {
       try {
         return await call()

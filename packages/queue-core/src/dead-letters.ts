@@ -11,6 +11,15 @@ export const DEAD_LETTER_ATTRIBUTES = {
   source: 'dlq-source',
 } as const
 
+/**
+ * The attribute a redriven message carries: the id it had in the queue it was redriven from (the
+ * dead letter's id, as `peek`/`receive` on that queue showed it), so a redriven message can be
+ * traced back. Kept where the message has room for it (fewer than 8 attributes of its own).
+ */
+export const REDRIVE_ATTRIBUTES = {
+  originalId: 'dlq-original-id',
+} as const
+
 const MAX_REASON_BYTES = 1_024
 
 /**
@@ -128,8 +137,21 @@ export async function countMessages(queue: Queue<any>): Promise<number> {
 }
 
 /**
+ * What a message moved out of a dead-letter queue is sent with: its own attributes (the `dlq-` ones
+ * are dropped) and, where there is room, the id it had there as `dlq-original-id`.
+ */
+export function redrivenAttributes(
+  message: Pick<Message<unknown>, 'id' | 'attributes'>,
+): Record<string, string> {
+  const own = Object.entries(message.attributes).filter(([name]) => !name.startsWith('dlq-'))
+  if (own.length < LIMITS.maxAttributes) own.push([REDRIVE_ATTRIBUTES.originalId, message.id])
+  return Object.fromEntries(own)
+}
+
+/**
  * Moves up to `limit` messages from a dead-letter queue back to `target` with their payload and
- * own attributes (the `dlq-` ones are dropped). Each is sent before it is acked, so a failure
+ * own attributes (the `dlq-` ones are dropped; the id each had in the dead-letter queue goes along
+ * as `dlq-original-id`). Each is sent before it is acked, so a failure
  * midway duplicates at worst, never loses. Resolves with how many were moved.
  */
 export async function redrive(
@@ -158,10 +180,7 @@ export async function redrive(
     const got = await deadLetterQueue.receive({ maxMessages: Math.min(10, limit - moved), waitSeconds: 0 })
     if (got.length === 0) break
     for (const m of got) {
-      const attributes = Object.fromEntries(
-        Object.entries(m.attributes).filter(([name]) => !name.startsWith('dlq-')),
-      )
-      await target.send(m.payload, { attributes })
+      await target.send(m.payload, { attributes: redrivenAttributes(m) })
       await deadLetterQueue.ack(m)
       moved++
     }

@@ -13,7 +13,9 @@ export {
   countMessages,
   DEAD_LETTER_ATTRIBUTES,
   DEAD_LETTER_BODY_ATTRIBUTES,
+  REDRIVE_ATTRIBUTES,
   redrive,
+  redrivenAttributes,
 } from './dead-letters.js'
 export type { Capabilities, QueueDriver } from './driver.js'
 export {

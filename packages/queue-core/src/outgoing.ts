@@ -60,6 +60,10 @@ export function addTraceContext(messages: OutgoingMessage[], carrier: Record<str
  * Sends `messages` in chunks of `size` through `send`, retrying only the messages that failed
  * retryably, with the client's backoff; one result per message, in order. `queue` names the queue
  * in errors (a topic passes none).
+ *
+ * This loop is the only retry of a send: a chunk that fails as a whole counts as each of its
+ * messages failing once, so a message is in at most `maxAttempts` driver calls (4 at the defaults),
+ * whether the backend refused it alone or the whole call failed.
  */
 export async function sendWithRetry(
   client: QueueClient,
@@ -78,7 +82,7 @@ export async function sendWithRetry(
     await Promise.all(
       chunks.map(async (chunk) => {
         const outcome = await client
-          .execute(() => send(chunk.map((i) => messages[i]!)), queue)
+          .execute(() => send(chunk.map((i) => messages[i]!)), queue, false)
           .then(
             (r) => r,
             (error: unknown) => chunk.map(() => ({ error })),

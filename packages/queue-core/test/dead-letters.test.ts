@@ -1,5 +1,13 @@
 import { expect, test } from 'vitest'
-import { consume, countMessages, DEAD_LETTER_ATTRIBUTES, QueueClient } from '../src/index.js'
+import {
+  consume,
+  countMessages,
+  DEAD_LETTER_ATTRIBUTES,
+  QueueClient,
+  REDRIVE_ATTRIBUTES,
+  redrive,
+  redrivenAttributes,
+} from '../src/index.js'
 import { FakeDriver } from './fake-driver.js'
 
 test('countMessages counts each message once and releases them all', async () => {
@@ -78,3 +86,27 @@ test.each([
     expect(driver.calls.filter((c) => c.method === 'ackBatch')).toHaveLength(1)
   },
 )
+
+test('redrive keeps the id each message had in the dead-letter queue as dlq-original-id, where there is room', async () => {
+  // The fake driver keeps one list for all queues: a limit stops redrive from taking back what it sent.
+  const client = new QueueClient(new FakeDriver())
+  const dlq = client.queue('work-dlq')
+  const work = client.queue('work')
+  const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`own${i}`, 'v']))
+  await dlq.sendBatch([
+    { payload: 'plain', attributes: { tenant: 'acme', [DEAD_LETTER_ATTRIBUTES.reason]: 'boom' } },
+    { payload: 'full', attributes: eight },
+  ])
+  expect(await redrive(dlq, work, { limit: 2 })).toBe(2) // received as r-1 and r-2
+  const back = await work.receive({ maxMessages: 10, waitSeconds: 0 })
+  expect(back.map((m) => [m.payload, m.attributes])).toEqual([
+    ['plain', { tenant: 'acme', [REDRIVE_ATTRIBUTES.originalId]: 'r-1' }],
+    // Eight attributes of its own leave no room: they are all kept, the id is not.
+    ['full', eight],
+  ])
+  expect(REDRIVE_ATTRIBUTES.originalId).toBe('dlq-original-id')
+  // An earlier redrive's id is replaced by the one the message has now.
+  expect(redrivenAttributes({ id: 'x', attributes: { [REDRIVE_ATTRIBUTES.originalId]: 'older' } })).toEqual({
+    [REDRIVE_ATTRIBUTES.originalId]: 'x',
+  })
+})

@@ -247,6 +247,54 @@ describe('errors and retries', () => {
     expect(sends.map((c) => (c.args[1] as unknown[]).length)).toEqual([4, 1])
   })
 
+  describe('one retry budget: a send that keeps failing makes exactly maxAttempts driver calls', () => {
+    const always = (n: number) => Array.from({ length: n }, () => throttled())
+    // 4 at the defaults (the default backoff, at most 100 + 200 + 400 ms, is real time here);
+    // retries nested inside each other made it 16 for a whole-batch failure.
+    const cases = [
+      { retry: undefined, calls: 4 },
+      { retry: { maxAttempts: 2, initialDelayMs: 1 }, calls: 2 },
+      { retry: false as const, calls: 1 },
+    ]
+    for (const { retry, calls } of cases) {
+      const label = retry === undefined ? 'defaults' : JSON.stringify(retry)
+      test(`${label}: send and sendBatch failing as a whole → ${calls} calls`, async () => {
+        const driver = new FakeDriver()
+        const queue = new QueueClient(driver, retry === undefined ? {} : { retry }).queue('jobs')
+        driver.failNext('sendBatch', ...always(100))
+        await expect(queue.send('x')).rejects.toMatchObject({ code: 'UNAVAILABLE' })
+        expect(driver.calls.filter((c) => c.method === 'sendBatch')).toHaveLength(calls)
+        driver.calls.length = 0
+        const results = await queue.sendBatch([{ payload: 1 }, { payload: 2 }, { payload: 3 }])
+        expect(results.map((r) => !r.ok && r.error.code)).toEqual([
+          'UNAVAILABLE',
+          'UNAVAILABLE',
+          'UNAVAILABLE',
+        ])
+        expect(driver.calls.filter((c) => c.method === 'sendBatch')).toHaveLength(calls)
+      })
+
+      test(`${label}: sendBatch whose entries fail one by one → ${calls} calls`, async () => {
+        const driver = new FakeDriver()
+        const queue = new QueueClient(driver, retry === undefined ? {} : { retry }).queue('jobs')
+        driver.sendErrors = always(100)
+        const results = await queue.sendBatch([{ payload: 1 }, { payload: 2 }])
+        expect(results.map((r) => !r.ok && r.error.code)).toEqual(['UNAVAILABLE', 'UNAVAILABLE'])
+        expect(driver.calls.filter((c) => c.method === 'sendBatch')).toHaveLength(calls)
+      })
+    }
+
+    test('a whole-batch failure and per-entry failures share the budget', async () => {
+      const { queue, driver } = setup() // maxAttempts 3
+      driver.failNext('sendBatch', throttled())
+      driver.sendErrors = [throttled(), undefined] // second call: the first entry fails again
+      const results = await queue.sendBatch([{ payload: 1 }, { payload: 2 }])
+      expect(results.map((r) => r.ok)).toEqual([true, true])
+      const sends = driver.calls.filter((c) => c.method === 'sendBatch')
+      expect(sends.map((c) => (c.args[1] as unknown[]).length)).toEqual([2, 2, 1])
+    })
+  })
+
   test('retry: false turns retries off', async () => {
     const { queue, driver } = setup({ retry: false } as never)
     driver.failNext('receiveBatch', throttled())

@@ -3,17 +3,28 @@ export { createLocalDriver, LocalDriver } from './local-driver.js'
 export type { LocalDriverOptions } from './local-options.js'
 
 // `openQueueClient('local:./data?createIfMissing=true')`: the path is the database folder.
-import { definedOptions, registerScheme } from '@anyqueue/queue-core/driver'
+import { existsSync } from 'node:fs'
+import { definedOptions, QueueError, registerScheme } from '@anyqueue/queue-core/driver'
+import { DRIVER_NAME as LOCAL } from './constants.js'
 import { createLocalDriver as openLocal } from './local-driver.js'
 
-registerScheme('local', (url, params) =>
-  openLocal({
-    location: decodeURIComponent(url.host ? `//${url.host}${url.pathname}` : url.pathname),
-    ...definedOptions({
-      leaseSeconds: params.integer('leaseSeconds'),
-      createIfMissing: params.boolean('createIfMissing'),
-      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
-      sync: params.boolean('sync'),
-    }),
-  }),
-)
+registerScheme('local', (url, params) => {
+  const location = decodeURIComponent(url.host ? `//${url.host}${url.pathname}` : url.pathname)
+  const options = definedOptions({
+    leaseSeconds: params.integer('leaseSeconds'),
+    createIfMissing: params.boolean('createIfMissing'),
+    untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
+    sync: params.boolean('sync'),
+  })
+  // A URL is typed by hand (a config file, an env variable): a typo in its path would otherwise
+  // open an empty store in a new folder, and what is sent there is lost to a place nobody reads.
+  // The option that creates queues on first use is the one that may create the store.
+  if (!options.createIfMissing && location !== '' && !existsSync(location)) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `no local store at ${location}: check the path, or add ?createIfMissing=true to the URL to make one there`,
+      { field: 'url?createIfMissing', driver: LOCAL },
+    )
+  }
+  return openLocal({ location, ...options })
+})

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { isQueueError, openQueueClient } from '@anyqueue/queue-core'
@@ -25,6 +25,7 @@ test('local:<path> opens the database in that folder, relative to the working di
 })
 
 test('local: without createIfMissing a missing queue is QUEUE_NOT_FOUND; a bad sync value names itself', async () => {
+  mkdirSync(join(root, 'strict'))
   const client = await openQueueClient(`local:${join(root, 'strict')}?sync=false`)
   const error = await client
     .queue('nope')
@@ -37,6 +38,7 @@ test('local: without createIfMissing a missing queue is QUEUE_NOT_FOUND; a bad s
 })
 
 test('local: untypedBody from the URL reaches the capabilities; a value outside the two is INVALID_ARGUMENT', async () => {
+  mkdirSync(join(root, 'untyped'))
   const client = await openQueueClient(`local:${join(root, 'untyped')}?untypedBody=json-or-text`)
   expect(client.driver.capabilities.untypedBody).toBe('json-or-text')
   await client.close()
@@ -47,4 +49,26 @@ test('local: untypedBody from the URL reaches the capabilities; a value outside 
     (e: unknown) => e,
   )
   expect(bad).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'untypedBody' })
+})
+
+test('local: refuses a folder that does not exist unless createIfMissing=true: a typo never makes an empty store', async () => {
+  const typo = join(root, 'tpyo')
+  for (const url of [`local:${typo}`, `local:${typo}?createIfMissing=false`]) {
+    const error = await openQueueClient(url).catch((e: unknown) => e)
+    expect(error, url).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      field: 'url?createIfMissing',
+      driver: 'local',
+    })
+    expect((error as Error).message, url).toContain(`no local store at ${typo}`)
+    expect(existsSync(typo), url).toBe(false)
+  }
+  // The option the driver reads for queues makes the store too; once there, the plain URL opens it.
+  const made = await openQueueClient(`local:${typo}?createIfMissing=true`)
+  await made.queue('jobs').send('x')
+  await made.close()
+  expect(existsSync(typo)).toBe(true)
+  const again = await openQueueClient(`local:${typo}`)
+  expect(await again.queue('jobs').receive({ waitSeconds: 0 })).toHaveLength(1)
+  await again.close()
 })

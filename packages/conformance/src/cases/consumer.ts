@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@anyqueue/queue-core'
+import {
+  countMessages,
+  DEAD_LETTER_ATTRIBUTES,
+  type Message,
+  REDRIVE_ATTRIBUTES,
+  redrive,
+} from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveOne, sleep } from '../helpers.js'
 
@@ -139,7 +145,13 @@ export const consumerCases: ConformanceCase[] = [
       assert.equal(await redrive(deadLetterQueue, queue), 1)
       const back = await drain(queue, 3)
       assert.deepEqual(back.map((m) => m.payload).sort(), ['a', 'b', 'c'])
-      for (const m of back) assert.deepEqual(m.attributes, {}, 'redriven messages lose the dlq- attributes')
+      // The dlq- attributes stay behind; the id each had in the dead-letter queue goes along.
+      const originalIds = back.map((m) => {
+        assert.deepEqual(Object.keys(m.attributes), [REDRIVE_ATTRIBUTES.originalId], 'redriven attributes')
+        return m.attributes[REDRIVE_ATTRIBUTES.originalId]
+      })
+      assert.equal(new Set(originalIds).size, 3, `each keeps its own dead-letter id: ${originalIds}`)
+      for (const m of back) assert.notEqual(m.attributes[REDRIVE_ATTRIBUTES.originalId], m.id)
       assert.equal(await countMessages(deadLetterQueue), 0)
     },
   },
