@@ -342,8 +342,11 @@ export const consumerCases: ConformanceCase[] = [
       for (const m of back)
         assert.deepEqual(
           m.attributes,
-          { n: String(m.payload) },
-          'a redriven message keeps its own attributes only',
+          {
+            n: String(m.payload),
+            [REDRIVE_ATTRIBUTES.originalId]: m.attributes[REDRIVE_ATTRIBUTES.originalId],
+          },
+          'a redriven message keeps its own attributes and its dead-letter id only',
         )
     },
   },
