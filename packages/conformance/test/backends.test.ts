@@ -1,9 +1,11 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import {
   type Backend,
   BackendUnavailableError,
   canConnect,
-  freePort,
   inCI,
   resolveBackend,
   startProcess,
@@ -82,17 +84,32 @@ describe('resolveBackend', () => {
 })
 
 describe('startProcess', () => {
-  test('starts a child, waits until it listens, and stops it', { timeout: 20_000 }, async () => {
-    const port = await freePort()
-    const server = `require('node:net').createServer(s => s.end()).listen(${port}, '127.0.0.1')`
-    const started = await startProcess({
-      command: process.execPath,
-      args: ['-e', server],
-      ready: () => canConnect(port),
-    })
-    expect(await canConnect(port)).toBe(true)
-    await started.stop()
-    expect(await canConnect(port)).toBe(false)
+  test('starts a child, waits until it listens, and stops it', { timeout: 60_000 }, async () => {
+    // The child takes a port of its own and writes it down once it listens: a port picked here and
+    // handed over could be taken by another process on a busy machine in between.
+    const dir = mkdtempSync(join(tmpdir(), 'anyqueue-start-process-'))
+    const portFile = join(dir, 'port')
+    const server = `const s = require('node:net').createServer((c) => c.end()).listen(0, '127.0.0.1', () =>
+      require('node:fs').writeFileSync(${JSON.stringify(portFile)}, String(s.address().port)))`
+    const portWritten = () => (existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : undefined)
+    // A connect to the loopback answers at once; the patience is for a loaded machine.
+    const connects = (port: number) => canConnect(port, '127.0.0.1', 10_000)
+    try {
+      const started = await startProcess({
+        command: process.execPath,
+        args: ['-e', server],
+        ready: async () => {
+          const port = portWritten()
+          return port !== undefined && (await connects(port))
+        },
+      })
+      const port = portWritten()!
+      expect(await connects(port)).toBe(true)
+      await started.stop()
+      expect(await connects(port)).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('a child that dies before it is ready fails with its output', async () => {

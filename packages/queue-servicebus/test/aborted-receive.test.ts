@@ -26,7 +26,9 @@ test('servicebus: a message sent after an aborted receive is received at once, n
       stop.abort()
       expect(await pending).toEqual([])
       await queue.send({ round })
-      const received = await queue.receive({ maxMessages: 10, waitSeconds: 3 })
+      // A long poll ends with the first message: 20 s is patience for a slow machine, and still
+      // a third of the 60 s lease the message would be held for.
+      const received = await queue.receive({ maxMessages: 10, waitSeconds: 20 })
       expect(received.map((m) => m.payload)).toEqual([{ round }])
       // Sent while the aborted link still had credit, it was delivered there and released: attempt 2.
       expect([1, 2]).toContain(received[0]!.attempt)

@@ -25,7 +25,7 @@ beforeAll(async () => {
               {
                 Name: 'events',
                 Subscriptions: [
-                  { Name: 'by-session', Properties: { RequiresSession: true, LockDuration: 'PT5S' } },
+                  { Name: 'by-session', Properties: { RequiresSession: true, LockDuration: 'PT1M' } },
                 ],
               },
             ],
@@ -45,9 +45,11 @@ afterAll(async () => {
   expect(errors).toEqual([])
 })
 
-async function sessionQueue() {
+// A minute's lock, so no stall on a loaded machine loses a session mid-case; the expiry case asks
+// for PT5S and waits it out on purpose.
+async function sessionQueue(lockDuration = 'PT1M') {
   const name = `sq-${randomUUID().slice(0, 8)}`
-  await emulator.admin.createQueue(name, { lockDuration: 'PT5S', requiresSession: true })
+  await emulator.admin.createQueue(name, { lockDuration, requiresSession: true })
   return name
 }
 
@@ -129,7 +131,7 @@ describe.concurrent('sessions through @azure/service-bus', () => {
   })
 
   it('renews a session lock; an unrenewed lock expires and frees the session', async () => {
-    const queue = await sessionQueue()
+    const queue = await sessionQueue('PT5S')
     await client.createSender(queue).sendMessages({ body: 'x', sessionId: 's' })
     const receiver = await client.acceptSession(queue, 's', manual)
     const before = receiver.sessionLockedUntilUtc.getTime()

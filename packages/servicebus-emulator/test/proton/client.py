@@ -17,6 +17,9 @@ from proton.utils import BlockingConnection
 
 SCENARIO, PORT, ADDRESS = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 URL = f"amqp://127.0.0.1:{PORT}"
+# How long to wait for what the emulator already has to send: generous, so a loaded machine is not
+# mistaken for a broker that never answers (a correct answer ends the wait at once).
+WAIT = 20
 
 
 def typed(value):
@@ -56,7 +59,7 @@ def picture(message):
 
 
 def connect(**kwargs):
-    return BlockingConnection(URL, timeout=10, **kwargs)
+    return BlockingConnection(URL, timeout=WAIT, **kwargs)
 
 
 def lock_token(message):
@@ -91,7 +94,7 @@ def bodies(conn):
     receiver = conn.create_receiver(ADDRESS, credit=10)
     out = []
     for _ in sent:
-        out.append(picture(receiver.receive(timeout=5)))
+        out.append(picture(receiver.receive(timeout=WAIT)))
         receiver.accept()
     return {"received": out}
 
@@ -104,7 +107,7 @@ def settle(conn):
     receiver = conn.create_receiver(ADDRESS, credit=4)
     seen = []
     for i in range(4):
-        msg = receiver.receive(timeout=5)
+        msg = receiver.receive(timeout=WAIT)
         seen.append(msg.body)
         delivery = receiver.fetcher.unsettled.popleft()
         if i == 0:
@@ -138,7 +141,7 @@ class Node:
         if self.reply_to:
             request.reply_to = self.reply_to
         self.sender.send(request)
-        reply = self.receiver.receive(timeout=5)
+        reply = self.receiver.receive(timeout=WAIT)
         self.receiver.accept()
         return reply
 
@@ -167,7 +170,7 @@ def management(conn):
         peeked.append(picture(m))
     out["peek"] = {"properties": typed(reply.properties), "messages": peeked}
     receiver = conn.create_receiver(ADDRESS, credit=1)
-    token = lock_token(receiver.receive(timeout=5))
+    token = lock_token(receiver.receive(timeout=WAIT))
     tokens = Array(Data.NULL, Data.UUID, token)
     reply = node.call({"operation": "com.microsoft:renew-lock"}, {"lock-tokens": tokens})
     out["renew"] = {"properties": typed(reply.properties), "body": typed(reply.body)}
@@ -230,7 +233,7 @@ def large(conn):
     payload = bytes(range(256)) * 800
     sender.send(Message(body=payload, inferred=True, id="large-1"))
     receiver = conn.create_receiver(ADDRESS, credit=1)
-    m = receiver.receive(timeout=10)
+    m = receiver.receive(timeout=WAIT)
     receiver.accept()
     transport = conn.conn.transport
     return {
@@ -246,7 +249,7 @@ def shared_name(conn):
     sender = conn.create_sender(ADDRESS, name="shared-link")
     receiver = conn.create_receiver(ADDRESS, credit=1, name="shared-link")
     sender.send(Message(body="via shared name", id="shared-1"))
-    m = receiver.receive(timeout=5)
+    m = receiver.receive(timeout=WAIT)
     receiver.accept()
     return {"body": m.body}
 
