@@ -74,7 +74,13 @@ export class RequestNodes {
 
 /** A `$cbs` put-token reply: 200 for a valid shared access signature, 401 as the service refuses one. */
 function cbs(request: rhea.Message, credentials: Credentials): Reply {
-  const problem = tokenProblem(request.body, credentials)
+  const name = request.application_properties?.name
+  const problem = tokenProblem(
+    request.body,
+    credentials,
+    Date.now(),
+    typeof name === 'string' ? name : undefined,
+  )
   if (problem === undefined)
     return { properties: { 'status-code': types.wrap_int(200), 'status-description': 'OK' } }
   return {
