@@ -1,22 +1,17 @@
-import type { EntityProperties } from './config.js'
+/** The settings a topic has of its own; the rest of an entity's properties belong to its subscriptions. */
+export const TOPIC_SETTINGS = [
+  'defaultMessageTimeToLiveMs',
+  'requiresDuplicateDetection',
+  'duplicateDetectionHistoryTimeWindowMs',
+] as const
 
-/** The settings a topic has of its own; the rest belong to its subscriptions. */
-export type TopicSetting =
-  | 'defaultMessageTimeToLiveMs'
-  | 'requiresDuplicateDetection'
-  | 'duplicateDetectionHistoryTimeWindowMs'
+export type TopicSetting = (typeof TOPIC_SETTINGS)[number]
 
-/** The topic settings among `properties`. */
-export function topicSettings(
-  properties: Partial<EntityProperties>,
-): Pick<Partial<EntityProperties>, TopicSetting> {
-  const { defaultMessageTimeToLiveMs, requiresDuplicateDetection, duplicateDetectionHistoryTimeWindowMs } =
-    properties
+/** The topic settings among `properties` (an entity's properties, or part of them), the unset ones left out. */
+export function topicSettings<P extends Partial<Record<TopicSetting, unknown>>>(
+  properties: P,
+): Pick<P, TopicSetting> {
   return Object.fromEntries(
-    Object.entries({
-      defaultMessageTimeToLiveMs,
-      requiresDuplicateDetection,
-      duplicateDetectionHistoryTimeWindowMs,
-    }).filter(([, v]) => v !== undefined),
-  )
+    TOPIC_SETTINGS.filter((key) => properties[key] !== undefined).map((key) => [key, properties[key]]),
+  ) as Pick<P, TopicSetting>
 }
