@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util'
 import { ConfigError } from './config.js'
 import { startEmulator } from './server.js'
 
-const USAGE = `Usage: servicebus-emulator [--config Config.json] [--port 5672] [--host 127.0.0.1] [--tls]
+const USAGE = `Usage: servicebus-emulator [--config Config.json] [--port 5672] [--host 127.0.0.1]
+         [--tls] [--tls-port 5671] [--admin-port 5300] [--max-message-size 262144] [--allow-any-key]
 
 Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its connection strings
 and the servicebus:// URL an app opens with @anyqueue/queue-servicebus. For queues made on first
