@@ -31,8 +31,10 @@ const survived: unknown[] = []
 
 beforeAll(async () => {
   if (!python) return
-  for (let attempt = 0; ; attempt++) {
-    host = `127.0.0.${2 + Math.floor(Math.random() * 250)}`
+  // Linux answers on all of 127/8; elsewhere (EADDRNOTAVAIL) only 127.0.0.1 is there to take.
+  let onlyLocalhost = false
+  for (let attempt = 0; attempt < 6; attempt++) {
+    host = onlyLocalhost ? '127.0.0.1' : `127.0.0.${2 + Math.floor(Math.random() * 250)}`
     try {
       emulator = await startEmulator({
         host,
@@ -43,9 +45,12 @@ beforeAll(async () => {
       })
       return
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EADDRNOTAVAIL' && !onlyLocalhost) onlyLocalhost = true
+      else if (code !== 'EADDRINUSE') throw error
     }
   }
+  throw new Error('port 5671 is taken on every loopback address tried')
 })
 afterAll(async () => {
   await emulator?.close()
