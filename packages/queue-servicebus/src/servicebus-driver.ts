@@ -54,6 +54,8 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   readonly client: ServiceBusClient
   readonly #ownsClient: boolean
   readonly #admin: ServiceBusQueueAdmin | undefined
+  /** The connection string is an emulator's (UseDevelopmentEmulator) and no admin endpoint was given. */
+  readonly #adminUnreachable: boolean
   readonly #options: ServiceBusDriverOptions
   readonly #prefix: string
   readonly #entities = new Map<string, EntityLinks>()
@@ -108,7 +110,12 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
         // One attempt per call (the portable layer retries), and no 60 s hang on a dead link.
         retryOptions: { maxRetries: 0, timeoutInMs: 15_000, ...options.clientOptions?.retryOptions },
       })
-    const adminConnectionString = options.adminConnectionString ?? options.connectionString
+    // An emulator's AMQP connection string (UseDevelopmentEmulator=true) does not reach its
+    // management API: the admin client would dial HTTPS on the AMQP port and hang for minutes.
+    this.#adminUnreachable =
+      !options.admin && !options.adminConnectionString && isEmulatorConnectionString(options.connectionString)
+    const adminConnectionString =
+      options.adminConnectionString ?? (this.#adminUnreachable ? undefined : options.connectionString)
     this.#admin =
       options.admin ??
       (adminConnectionString ? new ServiceBusAdministrationClient(adminConnectionString) : undefined)
@@ -313,6 +320,14 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
 
   #requireAdmin(operation: string): ServiceBusQueueAdmin {
     if (this.#admin) return this.#admin
+    if (this.#adminUnreachable)
+      throw new QueueError(
+        'NOT_SUPPORTED',
+        `${operation} needs the emulator's management API, which a UseDevelopmentEmulator connection string does not reach: ` +
+          'start the emulator with --tls --admin-port 0 and pass the adminConnectionString it prints ' +
+          '(the servicebus:// URL it prints carries it), with NODE_EXTRA_CA_CERTS set to its certificate',
+        { field: 'adminConnectionString', driver: DRIVER_NAME },
+      )
     throw new QueueError(
       'NOT_SUPPORTED',
       `${operation} needs the admin option when the driver is given only a client`,
@@ -327,4 +342,9 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
 /** A driver over Azure Service Bus (or an emulator: Microsoft's, or `@anyqueue/servicebus-emulator`). */
 export function createServiceBusDriver(options: ServiceBusDriverOptions = {}): ServiceBusDriver {
   return new ServiceBusDriver(options)
+}
+
+/** Whether `connectionString` names a development emulator (`UseDevelopmentEmulator=true`). */
+function isEmulatorConnectionString(connectionString: string | undefined): boolean {
+  return /(^|;)\s*UseDevelopmentEmulator\s*=\s*true\s*(;|$)/i.test(connectionString ?? '')
 }

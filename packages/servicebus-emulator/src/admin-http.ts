@@ -21,6 +21,7 @@ import type { Broker } from './broker.js'
 import { ConfigError } from './config.js'
 import type { Entity } from './entity.js'
 import { compileRule, type Rule } from './rules.js'
+import { topicSettings } from './topic-settings.js'
 
 // The management REST API ServiceBusAdministrationClient speaks (ATOM XML over HTTP(S), as on
 // Microsoft's emulator's port 5300): queues, topics and subscriptions — create, get, update,
@@ -103,7 +104,11 @@ function handle(
   if (request.method === 'GET' && lower === '$resources/queues')
     return list(broker.queueNames().map((n) => queueEntry(base, n, broker.receivable(n), born(n))))
   if (request.method === 'GET' && lower === '$resources/topics')
-    return list(broker.topicNames().map((n) => topicEntry(base, n, broker.subscriptions(n)!, born(n))))
+    return list(
+      broker
+        .topicNames()
+        .map((n) => topicEntry(base, n, broker.topicProperties(n)!, broker.subscriptions(n)!, born(n))),
+    )
   if (/\/rules(\/|$)/i.test(path)) return rules(broker, request, body, base, path, list)
   const subs = /^(.+)\/subscriptions$/i.exec(path)
   if (subs && request.method === 'GET') {
@@ -128,7 +133,7 @@ function queueOrTopic(
   const show = () =>
     broker.hasQueue(name)
       ? queueEntry(base, name, broker.receivable(name), born())
-      : topicEntry(base, name, broker.subscriptions(name)!, born())
+      : topicEntry(base, name, broker.topicProperties(name)!, broker.subscriptions(name)!, born())
   const exists = broker.hasQueue(name) || broker.hasTopic(name)
   switch (request.method) {
     case 'GET':
@@ -138,13 +143,13 @@ function queueOrTopic(
       if (request.headers['if-match'] === '*') {
         if (!exists) return [404, errorXml(404, `The messaging entity '${name}' does not exist.`)]
         if (broker.hasQueue(name)) Object.assign(broker.receivable(name).properties, properties)
+        else Object.assign(broker.topicProperties(name)!, topicSettings(properties))
         return [200, show()]
       }
       if (exists) return [409, errorXml(409, `The messaging entity '${name}' already exists.`)]
       try {
         if (root === 'TopicDescription') {
-          const ttl = properties.defaultMessageTimeToLiveMs
-          broker.addTopic({ name, properties: ttl === undefined ? {} : { defaultMessageTimeToLiveMs: ttl } })
+          broker.addTopic({ name, properties: topicSettings(properties) })
         } else broker.addQueue({ name, properties })
       } catch (error) {
         return [400, errorXml(400, (error as Error).message)]

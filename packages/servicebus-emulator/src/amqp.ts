@@ -193,6 +193,11 @@ export interface DeliveryAnnotations {
   lockedUntil: number | undefined
   /** The lock's token, stamped as `x-opt-lock-token` as Service Bus does (clients that cannot read the delivery tag use it). */
   lockToken?: string | undefined
+  /**
+   * Also in the delivery annotations: a message in a `$management` reply (a deferred message) has
+   * no delivery tag, and uamqp SDKs (Python) read its lock token there.
+   */
+  lockTokenInDeliveryAnnotations?: boolean
   state: 0 | 1 | 2
   deadLetterSource: string | undefined
 }
@@ -212,6 +217,13 @@ export function encodeStored(body: StoredBody, deliveryCount: number, stamps: De
       ]),
     ),
   )
+  if (stamps.lockToken !== undefined && stamps.lockTokenInDeliveryAnnotations)
+    writer.write(
+      types.described(
+        types.wrap_ulong(DELIVERY_ANNOTATIONS),
+        types.wrap_symbolic_map({ 'x-opt-lock-token': types.wrap_uuid(uuidToBytes(stamps.lockToken)) }),
+      ),
+    )
   const annotations: Record<string, unknown> = {
     ...body.annotations,
     'x-opt-sequence-number': types.wrap_long(stamps.sequenceNumber),

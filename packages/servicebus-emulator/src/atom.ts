@@ -86,14 +86,14 @@ function entry(base: string, path: string, root: string, fields: Fields, born: D
   )
 }
 
-const COMMON: Fields = [
+const common = (sizeInBytes: number): Fields => [
   ['Status', 'Active'],
   ['EntityAvailabilityStatus', 'Available'],
   ['AutoDeleteOnIdle', NEVER],
   ['EnableBatchedOperations', true],
   ['EnablePartitioning', false],
   ['EnableExpress', false],
-  ['SizeInBytes', 0],
+  ['SizeInBytes', sizeInBytes],
   ['IsAnonymousAccessible', false],
 ]
 
@@ -120,7 +120,7 @@ export function queueEntry(base: string, name: string, entity: Entity, born: Dat
     ['DuplicateDetectionHistoryTimeWindow', iso(p.duplicateDetectionHistoryTimeWindowMs)],
     ['MessageCount', entity.messages.size + dead],
     ['SupportOrdering', true],
-    ...COMMON,
+    ...common(sizeOf([entity, ...(entity.deadLetterQueue ? [entity.deadLetterQueue] : [])])),
   ]
   return entry(
     base,
@@ -132,22 +132,42 @@ export function queueEntry(base: string, name: string, entity: Entity, born: Dat
   )
 }
 
+/**
+ * A topic's entry: its own settings, and its counts as Service Bus reports a topic's. A message sent
+ * to the topic is one message however many subscriptions hold a copy: scheduled messages and size
+ * count each sequence number once.
+ */
 export function topicEntry(
   base: string,
   name: string,
+  p: EntityProperties,
   subscriptions: Map<string, Entity>,
   born: Date,
 ): string {
+  const subs = [...subscriptions.values()]
+  const scheduled = new Set<number>()
+  for (const sub of subs)
+    for (const m of sub.messages.values()) if (m.state === 'scheduled') scheduled.add(m.seq)
   const fields: Fields = [
     ['MaxSizeInMegabytes', 1024],
-    ['DefaultMessageTimeToLive', NEVER],
-    ['RequiresDuplicateDetection', false],
-    ['DuplicateDetectionHistoryTimeWindow', 'PT10M'],
+    ['DefaultMessageTimeToLive', iso(p.defaultMessageTimeToLiveMs)],
+    ['RequiresDuplicateDetection', p.requiresDuplicateDetection],
+    ['DuplicateDetectionHistoryTimeWindow', iso(p.duplicateDetectionHistoryTimeWindowMs)],
     ['SupportOrdering', true],
     ['SubscriptionCount', subscriptions.size],
-    ...COMMON,
+    ...common(sizeOf(subs)),
   ]
-  return entry(base, name, 'TopicDescription', fields, born, countDetails(0, 0, 0))
+  return entry(base, name, 'TopicDescription', fields, born, countDetails(0, 0, scheduled.size))
+}
+
+/** Bytes the messages held by `entities` take, as sent; a message copied to several counts once. */
+function sizeOf(entities: Entity[]): number {
+  const seen = new Map<string, number>()
+  for (const entity of entities)
+    for (const m of entity.messages.values()) seen.set(`${m.deadLetterSource ?? ''}#${m.seq}`, m.body.size)
+  let total = 0
+  for (const size of seen.values()) total += size
+  return total
 }
 
 export function subscriptionEntry(base: string, entity: Entity, born: Date): string {
@@ -157,7 +177,7 @@ export function subscriptionEntry(base: string, entity: Entity, born: Date): str
     ...entityFields(entity.properties),
     ['DeadLetteringOnFilterEvaluationExceptions', true],
     ['MessageCount', entity.messages.size + dead],
-    ...COMMON,
+    ...common(0),
   ]
   return entry(
     base,

@@ -17,7 +17,6 @@ interface SendTarget {
   readonly name: string
   readonly kind: 'queue' | 'topic'
   nextSeq: number
-  readonly defaultTtlMs: number
   readonly duplicates: Map<string, number>
 }
 
@@ -28,6 +27,8 @@ interface Queue extends SendTarget {
 
 interface Topic extends SendTarget {
   kind: 'topic'
+  /** Its settings (time to live, duplicate detection); the subscription fields are unused. */
+  properties: EntityProperties
   subscriptions: Map<string, Entity>
 }
 
@@ -74,15 +75,16 @@ export class Broker implements EntityHost {
     const key = this.#freeKey(definition.name)
     const properties = resolveProperties(definition.properties, `queue '${definition.name}'`)
     const entity = new Entity(this, definition.name, properties, undefined)
-    this.#queues.set(key, { ...newTarget(definition.name, properties), kind: 'queue', entity })
+    this.#queues.set(key, { ...newTarget(definition.name), kind: 'queue', entity })
   }
 
   addTopic(definition: TopicDefinition): void {
     const key = this.#freeKey(definition.name)
     const properties = resolveProperties(definition.properties, `topic '${definition.name}'`)
     this.#topics.set(key, {
-      ...newTarget(definition.name, properties),
+      ...newTarget(definition.name),
       kind: 'topic',
+      properties,
       subscriptions: new Map(),
     })
     for (const sub of definition.subscriptions ?? []) this.addSubscription(definition.name, sub)
@@ -123,6 +125,11 @@ export class Broker implements EntityHost {
     const subscriptions = this.#topics.get(topicName.toLowerCase())?.subscriptions
     subscriptions?.get(name.toLowerCase())?.clear()
     return subscriptions?.delete(name.toLowerCase()) ?? false
+  }
+
+  /** A topic's settings (mutable: the admin API updates them), or undefined when there is no such topic. */
+  topicProperties(topicName: string): EntityProperties | undefined {
+    return this.#topics.get(topicName.toLowerCase())?.properties
   }
 
   /** A topic's subscriptions by name, or undefined when there is no such topic. */
@@ -233,6 +240,7 @@ export class Broker implements EntityHost {
       return seq
     }
     const topic = target as Topic
+    if (isDuplicate(target, messageId, topic.properties, now)) return seq
     for (const sub of topic.subscriptions.values()) {
       const copy = applyRules(sub.rules ?? [], body)
       if (!copy) continue
@@ -240,7 +248,10 @@ export class Broker implements EntityHost {
         this.#accept(this.sendable(sub.properties.forwardTo), copy, scheduledAt, hops + 1)
         continue
       }
-      const ttl = Math.min(topic.defaultTtlMs, sub.properties.defaultMessageTimeToLiveMs)
+      const ttl = Math.min(
+        topic.properties.defaultMessageTimeToLiveMs,
+        sub.properties.defaultMessageTimeToLiveMs,
+      )
       sub.add(this.#stored(seq, copy, messageId, now, ttl), scheduledAt)
     }
     return seq
@@ -310,8 +321,8 @@ export class Broker implements EntityHost {
 }
 
 /** What every send target starts with: no message numbered yet, no message id seen. */
-function newTarget(name: string, properties: EntityProperties): Omit<SendTarget, 'kind'> {
-  return { name, nextSeq: 1, defaultTtlMs: properties.defaultMessageTimeToLiveMs, duplicates: new Map() }
+function newTarget(name: string): Omit<SendTarget, 'kind'> {
+  return { name, nextSeq: 1, duplicates: new Map() }
 }
 
 function isDuplicate(

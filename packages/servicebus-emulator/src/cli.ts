@@ -3,9 +3,13 @@ import { parseArgs } from 'node:util'
 import { ConfigError } from './config.js'
 import { startEmulator } from './server.js'
 
-const USAGE = `Usage: servicebus-emulator [--config Config.json] [--port 5672] [--host 127.0.0.1] [--tls]
+const USAGE = `Usage: servicebus-emulator [--config Config.json] [--port 5672] [--host 127.0.0.1]
+         [--tls] [--tls-port 5671] [--admin-port 5300] [--max-message-size 262144] [--allow-any-key]
 
-Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its connection string.
+Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its connection strings
+and the servicebus:// URL an app opens with @anyqueue/queue-servicebus. For queues made on first
+use (createIfMissing), start it with --tls --admin-port 0 and run the app under the printed
+NODE_EXTRA_CA_CERTS.
 
   --config <file>          Microsoft's emulator Config.json (comments allowed). Default: no entities.
   --port <n>               Port to listen on; 0 picks a free one. Default: 5672.
@@ -14,8 +18,9 @@ Starts a Service Bus compatible AMQP 1.0 broker in this process and prints its c
   --tls                    Also serve AMQPS (for SDKs that always dial TLS) with a generated
                            self-signed certificate; prints its path and an AMQPS connection string.
   --tls-port <n>           Port of the AMQPS listener; 0 picks a free one. Default: 5671.
-  --admin-port <n>         Serve the management API ServiceBusAdministrationClient speaks (queues)
-                           and GET /health on this port (Microsoft's emulator: 5300); HTTPS with --tls.
+  --admin-port <n>         Serve the management API ServiceBusAdministrationClient speaks (queues,
+                           topics, subscriptions, rules, runtime counts) and GET /health on this
+                           port (Microsoft's emulator: 5300); HTTPS with --tls. 0 picks a free one.
   --allow-any-key          Accept any SAS token or key, as Microsoft's emulator does. Default: only
                            tokens signed with the key in the printed connection string.
   --help                   Print this and exit.
@@ -110,6 +115,7 @@ export async function main(argv: string[]): Promise<number> {
             `management api on ${emulator.host}:${emulator.adminApi.port}: ${emulator.adminApi.connectionString}`,
           ]
         : []),
+      ...appUrl(emulator),
       values['allow-any-key']
         ? 'credentials: any key is accepted (--allow-any-key)'
         : 'credentials: tokens must be signed with the key above (--allow-any-key accepts any)',
@@ -119,6 +125,23 @@ export async function main(argv: string[]): Promise<number> {
   await stopped
   await emulator.close()
   return 0
+}
+
+/**
+ * The `servicebus://` URL an app opens with `openQueueClient`: the AMQP connection string, and the
+ * management API's when there is one (the SDK's admin client dials only HTTPS, so with `--tls`).
+ */
+function appUrl(emulator: Awaited<ReturnType<typeof startEmulator>>): string[] {
+  const amqp = `servicebus://?connectionString=${encodeURIComponent(emulator.connectionString)}`
+  if (emulator.adminApi && emulator.tls)
+    return [
+      `servicebus url: ${amqp}&adminConnectionString=${encodeURIComponent(emulator.adminApi.connectionString)}&createIfMissing=true`,
+      `  run the app with NODE_EXTRA_CA_CERTS=${emulator.tls.certPath} (the management API's certificate)`,
+    ]
+  return [
+    `servicebus url: ${amqp}`,
+    '  no queue management over it (createIfMissing, createQueue): start with --tls --admin-port 0 for that',
+  ]
 }
 
 function parse(argv: string[]) {

@@ -1,5 +1,6 @@
 import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser'
 import { parseAction, parseFilter, SqlError } from './sql.js'
+import { type TopicSetting, topicSettings } from './topic-settings.js'
 
 /** What a queue or subscription does with its messages; the defaults are Microsoft's emulator's. */
 export interface EntityProperties {
@@ -62,8 +63,11 @@ export interface SubscriptionDefinition extends QueueDefinition {
 
 export interface TopicDefinition {
   name: string
-  /** The topic's own default time to live, the cap for its subscriptions'. */
-  properties?: Pick<Partial<EntityProperties>, 'defaultMessageTimeToLiveMs'>
+  /**
+   * The topic's own settings: its default time to live (the cap for its subscriptions') and its
+   * duplicate detection.
+   */
+  properties?: Pick<Partial<EntityProperties>, TopicSetting>
   subscriptions?: SubscriptionDefinition[]
 }
 
@@ -183,7 +187,7 @@ export function parseConfig(source: string | object): Topology {
     const properties = readProperties(entry.Properties, `${path}.Properties`)
     return {
       name: string(entry.Name, `${path}.Name`),
-      properties: { defaultMessageTimeToLiveMs: properties.defaultMessageTimeToLiveMs },
+      properties: topicSettings(properties),
       subscriptions: list(entry.Subscriptions ?? [], `${path}.Subscriptions`).map((s, j) => {
         const subPath = `${path}.Subscriptions[${j}]`
         const sub = record(s, subPath)

@@ -122,7 +122,7 @@ const OPERATIONS: Record<string, Operation> = {
     const found = entity.receiveDeferred(sequenceNumbers(body), peekLock)
     return ok({
       messages: found.map(({ message, lock }) => {
-        const entry: Record<string, unknown> = { message: encodeForReply(message, lock?.lockedUntil) }
+        const entry: Record<string, unknown> = { message: encodeForReply(message, lock) }
         if (lock) entry['lock-token'] = types.wrap_uuid(uuidToBytes(lock.token))
         return entry
       }),
@@ -174,11 +174,17 @@ export function management(broker: Broker, entityPath: string, message: rhea.Mes
   }
 }
 
-function encodeForReply(message: StoredMessage, lockedUntil: number | undefined): Buffer {
+function encodeForReply(
+  message: StoredMessage,
+  lock: { lockedUntil: number; token: string } | undefined,
+): Buffer {
+  const lockedUntil = lock?.lockedUntil
   return encodeStored(message.body, Math.max(0, message.deliveries - (lockedUntil === undefined ? 0 : 1)), {
     sequenceNumber: message.seq,
     enqueuedAt: message.enqueuedAt,
     lockedUntil,
+    lockToken: lock?.token,
+    lockTokenInDeliveryAnnotations: true,
     state: STATE_CODE[message.state],
     deadLetterSource: message.deadLetterSource,
   })

@@ -4,7 +4,7 @@ import { types } from './amqp.js'
 import { type Credentials, tokenProblem } from './auth.js'
 import type { Broker } from './broker.js'
 import { management, type Reply } from './management.js'
-import { linkOf } from './rhea-internals.js'
+import { deliveryOf, linkOf, outcomes } from './rhea-internals.js'
 
 /** The request/response nodes: `$cbs` and every `<entity>/$management`. */
 const MANAGEMENT_SUFFIX = /\/\$management$/i
@@ -58,7 +58,7 @@ export class RequestNodes {
   /** Sends a node's reply on the link the request named in `reply_to`. */
   #respond(context: EventContext, reply: Reply): void {
     const request = context.message!
-    context.delivery!.accept()
+    settleNow(context)
     const links = this.#replyLinks.get(context.connection)
     const node = linkOf(context.receiver!).remote.attach.target?.address ?? ''
     const link = (request.reply_to ? links?.get(request.reply_to) : undefined) ?? links?.get(nodeKey(node))
@@ -74,7 +74,13 @@ export class RequestNodes {
 
 /** A `$cbs` put-token reply: 200 for a valid shared access signature, 401 as the service refuses one. */
 function cbs(request: rhea.Message, credentials: Credentials): Reply {
-  const problem = tokenProblem(request.body, credentials)
+  const name = request.application_properties?.name
+  const problem = tokenProblem(
+    request.body,
+    credentials,
+    Date.now(),
+    typeof name === 'string' ? name : undefined,
+  )
   if (problem === undefined)
     return { properties: { 'status-code': types.wrap_int(200), 'status-description': 'OK' } }
   return {
@@ -84,4 +90,16 @@ function cbs(request: rhea.Message, credentials: Credentials): Reply {
       'error-condition': 'amqp:unauthorized-access',
     },
   }
+}
+
+/**
+ * Accepts and settles a request's delivery and writes that disposition at once. rhea would write a
+ * session's transfers before its dispositions, so the reply would reach the client before the
+ * settlement of its request; clients on uamqp (Microsoft's Python SDK) crash on that order. Service
+ * Bus settles first, then replies.
+ */
+function settleNow(context: EventContext): void {
+  deliveryOf(context.delivery!).update(true, outcomes.accepted().described())
+  const session = linkOf(context.receiver!).session
+  session.incoming.process(session)
 }

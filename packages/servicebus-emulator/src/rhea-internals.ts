@@ -24,7 +24,12 @@ export interface LinkInternals {
   credit: number
   /** `open_requests` > 0 while our attach is not yet written. */
   state: { open_requests: number; local_open: boolean }
-  session: { outgoing: { next_pending_delivery: number; available(): number } }
+  session: SessionIo
+}
+/** A session's delivery queues: `incoming.process` writes its pending dispositions now. */
+export interface SessionIo {
+  outgoing: { next_pending_delivery: number; available(): number }
+  incoming: { process(session: SessionIo): void }
 }
 
 export const linkOf = (link: Sender | Receiver): LinkInternals => link as unknown as LinkInternals

@@ -183,6 +183,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Serv
       await adminServer?.close()
       await listeners.stop()
       broker.close()
+      // The generated key and certificate go with the emulator: nothing is left in the temp dir.
+      await certificate?.remove()
     },
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -16,6 +16,8 @@ export interface TlsCertificate {
   cert: string | Buffer
   /** Where the certificate is written, for `NODE_EXTRA_CA_CERTS` or a client's trust store. */
   certPath: string
+  /** Removes the temporary directory of the certificate (and of a generated key). */
+  remove(): Promise<void>
 }
 
 /**
@@ -25,9 +27,10 @@ export interface TlsCertificate {
 export async function tlsCertificate(options: TlsOptions, host: string): Promise<TlsCertificate> {
   const dir = await mkdtemp(join(tmpdir(), 'servicebus-emulator-tls-'))
   const certPath = join(dir, 'cert.pem')
+  const remove = () => rm(dir, { recursive: true, force: true })
   if (options.key !== undefined && options.cert !== undefined) {
     await writeFile(certPath, options.cert)
-    return { key: options.key, cert: options.cert, certPath }
+    return { key: options.key, cert: options.cert, certPath, remove }
   }
   // Loaded only when asked for: plain-AMQP users pay nothing for it at startup.
   const { generate } = await import('selfsigned')
@@ -52,5 +55,5 @@ export async function tlsCertificate(options: TlsOptions, host: string): Promise
   })
   await writeFile(certPath, pems.cert)
   await writeFile(join(dir, 'key.pem'), pems.private, { mode: 0o600 })
-  return { key: pems.private, cert: pems.cert, certPath }
+  return { key: pems.private, cert: pems.cert, certPath, remove }
 }
