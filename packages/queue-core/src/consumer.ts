@@ -1,9 +1,8 @@
 import { setMaxListeners } from 'node:events'
 import { AckBatcher } from './consumer/ack-batcher.js'
-import { Cohort } from './consumer/cohort.js'
 import { DeadLetterTarget } from './consumer/dead-letter-target.js'
 import { describeThrown } from './consumer/describe.js'
-import { type HandlerContext, HandlerRun, type Outcome } from './consumer/handler-run.js'
+import { Cohort, type HandlerContext, HandlerRun, type Outcome } from './consumer/handler-run.js'
 import { type Handler, HandlerRunner } from './consumer/handler-runner.js'
 import { LeaseRenewer } from './consumer/lease-renewer.js'
 import {

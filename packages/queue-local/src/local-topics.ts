@@ -6,6 +6,7 @@ import {
   type SendResult,
   type SubscriptionFilter,
   subscriptionAddress,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
@@ -35,7 +36,7 @@ export interface LocalTopicHost {
   ): Promise<string[][]>
 }
 
-export class LocalTopics {
+export class LocalTopics implements TopicDriver {
   readonly #host: LocalTopicHost
   #topics: Promise<Map<string, Map<string, SubscriptionFilter | undefined>>> | undefined
 

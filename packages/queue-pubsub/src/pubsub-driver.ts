@@ -12,9 +12,7 @@ import {
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
   sleep,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { PubSub, v1 } from '@google-cloud/pubsub'
 import { DRIVER_NAME, HANDLE_PREFIX } from './constants.js'
@@ -59,7 +57,7 @@ const OPTION_KEYS = [
   'untypedBody',
 ] as const satisfies readonly (keyof PubSubDriverOptions)[]
 
-export class PubSubDriver implements QueueDriver, TopicDriver {
+export class PubSubDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   /**
    * Google's emulator accepts a subscription's filter expression but does not apply it (every
@@ -75,7 +73,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   readonly #prefix: string
   readonly #maxDeliveryAttempts: number
   readonly #ready = new PromiseCache<string, ReadyQueue>()
-  readonly #topics: PubSubTopics
+  readonly topics: PubSubTopics
   #clients: Promise<Clients> | undefined
 
   constructor(options: PubSubDriverOptions = {}) {
@@ -121,7 +119,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
           : Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const),
       }),
     })
-    this.#topics = new PubSubTopics({
+    this.topics = new PubSubTopics({
       prefix,
       leaseSeconds,
       maxDeliveryAttempts,
@@ -144,32 +142,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
 
   /** The Pub/Sub topic id of a portable topic: `<prefix><topic>.topic`. */
   topicName(topic: string): string {
-    return this.#topics.topicName(topic)
-  }
-
-  /** Topics and subscriptions: see `pubsub-topics.ts`. */
-  createTopic(topic: string): Promise<void> {
-    return this.#topics.createTopic(topic)
-  }
-
-  deleteTopic(topic: string): Promise<void> {
-    return this.#topics.deleteTopic(topic)
-  }
-
-  createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    return this.#topics.createSubscription(topic, subscription, filter)
-  }
-
-  deleteSubscription(topic: string, subscription: string): Promise<void> {
-    return this.#topics.deleteSubscription(topic, subscription)
-  }
-
-  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#topics.publishBatch(topic, messages)
+    return this.topics.topicName(topic)
   }
 
   /** The queues (topic and subscription pairs) by portable name: see `pubsub-list.ts`. */

@@ -3,6 +3,7 @@ import {
   QueueError,
   type SendResult,
   type SubscriptionFilter,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 import { isNotFound } from './pubsub-errors.js'
@@ -34,7 +35,7 @@ export interface PubSubTopicsHost {
  * `<prefix><topic>.topic`, a subscription `<prefix><topic>.sub.<subscription>` with the filter as
  * its filter expression and its own dead-letter topic, read through the driver exactly like a queue.
  */
-export class PubSubTopics {
+export class PubSubTopics implements TopicDriver {
   readonly #host: PubSubTopicsHost
 
   constructor(host: PubSubTopicsHost) {

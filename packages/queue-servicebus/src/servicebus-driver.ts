@@ -12,8 +12,6 @@ import {
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { ServiceBusAdministrationClient, ServiceBusClient, type ServiceBusReceiver } from '@azure/service-bus'
 import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
@@ -46,7 +44,7 @@ const OPTION_KEYS = [
 /** Service Bus's own bounds on a lock duration. */
 const LOCK_SECONDS = { min: 5, max: 300 } as const
 
-export class ServiceBusDriver implements QueueDriver, TopicDriver {
+export class ServiceBusDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities
   readonly leaseSeconds: number
@@ -58,7 +56,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   readonly #prefix: string
   readonly #entities = new Map<string, EntityLinks>()
   readonly #created = new PromiseCache<string, void>()
-  readonly #topics: ServiceBusTopics
+  readonly topics: ServiceBusTopics
 
   constructor(options: ServiceBusDriverOptions = {}) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
@@ -112,7 +110,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     this.#admin =
       options.admin ??
       (adminConnectionString ? new ServiceBusAdministrationClient(adminConnectionString) : undefined)
-    this.#topics = new ServiceBusTopics({
+    this.topics = new ServiceBusTopics({
       client: this.client,
       prefix,
       leaseSeconds: this.leaseSeconds,
@@ -129,31 +127,6 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   /** The queues under the prefix, by portable name (`caseSafeName` reversed): see `servicebus-list.ts`. */
   listQueues(): Promise<string[]> {
     return listServiceBusQueues(this.#requireAdmin('listQueues'), this.#prefix)
-  }
-
-  /** Topics and subscriptions: see `servicebus-topics.ts`. */
-  createTopic(topic: string): Promise<void> {
-    return this.#topics.createTopic(topic)
-  }
-
-  deleteTopic(topic: string): Promise<void> {
-    return this.#topics.deleteTopic(topic)
-  }
-
-  createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    return this.#topics.createSubscription(topic, subscription, filter)
-  }
-
-  deleteSubscription(topic: string, subscription: string): Promise<void> {
-    return this.#topics.deleteSubscription(topic, subscription)
-  }
-
-  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#topics.publishBatch(topic, messages)
   }
 
   async createQueue(queue: string): Promise<void> {
@@ -257,7 +230,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   async close(): Promise<void> {
     const entities = [...this.#entities.values()]
     this.#entities.clear()
-    await Promise.all([...entities.map((e) => e.close()), this.#topics.close()])
+    await Promise.all([...entities.map((e) => e.close()), this.topics.close()])
     if (this.#ownsClient) await this.client.close()
   }
 

@@ -4,6 +4,7 @@ import {
   QueueError,
   type SendResult,
   type SubscriptionFilter,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus'
 import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
@@ -31,7 +32,7 @@ export interface ServiceBusTopicsHost {
  * Topics and their subscriptions, native on Service Bus: a subscription carries one SQL rule made
  * from the portable filter, and is then read through the driver exactly like a queue.
  */
-export class ServiceBusTopics {
+export class ServiceBusTopics implements TopicDriver {
   readonly #host: ServiceBusTopicsHost
   readonly #senders = new Map<string, ServiceBusSender>()
 

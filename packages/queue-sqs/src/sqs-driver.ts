@@ -12,8 +12,6 @@ import {
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import {
   ChangeMessageVisibilityCommand,
@@ -58,7 +56,7 @@ const OPTION_KEYS = [
 const RECEIPT_HANDLE = /^[A-Za-z0-9+/=_\-.:~]{20,2048}$/
 const PREFIX = /^[A-Za-z0-9_-]{0,16}$/
 
-export class SqsDriver implements QueueDriver, TopicDriver {
+export class SqsDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities
   readonly leaseSeconds: number
@@ -68,7 +66,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
   readonly #options: SqsDriverOptions
   readonly #prefix: string
   readonly #urls = new PromiseCache<string, string>()
-  readonly #topics: SnsTopics
+  readonly topics: SnsTopics
 
   constructor(options: SqsDriverOptions = {}) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
@@ -115,7 +113,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
         requestHandler: { connectionTimeout: 5_000, requestTimeout: (LIMITS.maxWaitSeconds + 10) * 1000 },
         ...options.clientConfig,
       })
-    this.#topics = new SnsTopics(
+    this.topics = new SnsTopics(
       { prefix, client: options.snsClient, clientConfig: options.snsClientConfig ?? options.clientConfig },
       {
         create: (queueName, attributes) => this.#createNamed(queueName, attributes),
@@ -148,34 +146,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
 
   /** The SNS topic name for a portable topic name: the prefix, then the name unchanged. */
   snsName(topic: string): string {
-    return this.#topics.snsName(topic)
-  }
-
-  createTopic(topic: string): Promise<void> {
-    return this.#topics.createTopic(topic)
-  }
-
-  deleteTopic(topic: string): Promise<void> {
-    // Cached subscription URLs may stay: a queue's URL follows from its name, and a deleted one
-    // answers QUEUE_NOT_FOUND.
-    return this.#topics.deleteTopic(topic)
-  }
-
-  createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    return this.#topics.createSubscription(topic, subscription, filter)
-  }
-
-  deleteSubscription(topic: string, subscription: string): Promise<void> {
-    this.#urls.delete(`${topic}/${subscription}`)
-    return this.#topics.deleteSubscription(topic, subscription)
-  }
-
-  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#topics.publishBatch(topic, messages)
+    return this.topics.snsName(topic)
   }
 
   /** The queues under the prefix, by portable name, without topic subscriptions: see `sqs-list.ts`. */
@@ -312,7 +283,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
   }
 
   async close(): Promise<void> {
-    await this.#topics.close()
+    await this.topics.close()
     if (this.#ownsClient) this.client.destroy()
   }
 

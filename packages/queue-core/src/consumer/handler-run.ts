@@ -1,6 +1,5 @@
 import { QueueError } from '../errors.js'
 import type { Message } from '../queue.js'
-import type { Cohort } from './cohort.js'
 import { describeThrown } from './describe.js'
 
 /** What a handler gets beside the message. */
@@ -115,5 +114,27 @@ export class HandlerRun implements HandlerContext {
     if (this.#over) return
     this.#over = true
     this.#onEnd(this, outcome)
+  }
+}
+
+/**
+ * The messages of one receive. They were leased together and their handlers started together, so
+ * their renewals and time limits fall due together: keeping those per cohort instead of per message
+ * makes one timer entry per receive, not ten.
+ */
+export class Cohort {
+  readonly runs: HandlerRun[] = []
+  /** Runs not ended yet; at 0 the cohort is forgotten. */
+  live = 0
+  /** `performance.now()` when its handlers started, for event durations; 0 when nobody listens. */
+  readonly startedAt: number
+
+  constructor(startedAt = 0) {
+    this.startedAt = startedAt
+  }
+
+  add(run: HandlerRun): void {
+    this.runs.push(run)
+    this.live++
   }
 }

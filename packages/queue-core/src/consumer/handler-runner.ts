@@ -1,11 +1,10 @@
-import type { Clock } from '../driver.js'
+import type { Clock } from '../contract.js'
 import type { Message } from '../queue.js'
 import { describeIssues, type StandardSchemaV1 } from '../standard-schema.js'
 import { activeTracing } from '../tracing.js'
-import type { Cohort } from './cohort.js'
 import { describeThrown } from './describe.js'
 import { DueList } from './due-list.js'
-import { type HandlerContext, type HandlerRun, SUCCEEDED } from './handler-run.js'
+import { type Cohort, type HandlerContext, type HandlerRun, SUCCEEDED } from './handler-run.js'
 
 export type Handler<T> = (message: Message<T>, context: HandlerContext) => unknown | Promise<unknown>
 

@@ -1,8 +1,7 @@
-import type { Clock } from '../driver.js'
+import type { Clock } from '../contract.js'
 import type { Queue } from '../queue.js'
-import type { Cohort } from './cohort.js'
 import { DueList } from './due-list.js'
-import type { HandlerRun } from './handler-run.js'
+import type { Cohort, HandlerRun } from './handler-run.js'
 
 /**
  * Keeps the leases of running handlers alive: every third of a lease (so a renewal has two thirds of
