@@ -132,7 +132,15 @@ export function classifyByTable(
   describe: { message: string; driver: string },
 ): QueueError | undefined {
   if (key === undefined || !Object.hasOwn(table, key)) return undefined
-  const [code, retryable] = table[key]!
+  return errorFromRow(table[key]!, error, describe)
+}
+
+/** The `QueueError` one row names, for the cases a driver decides beside its table (an HTTP status). */
+export function errorFromRow(
+  [code, retryable]: ErrorRow,
+  error: unknown,
+  describe: { message: string; driver: string },
+): QueueError {
   return new QueueError(code, describe.message, { cause: error, retryable, driver: describe.driver })
 }
 

@@ -19,7 +19,9 @@ export type {
 } from './contract.js'
 export {
   classifyByTable,
+  type ErrorRow,
   type ErrorTable,
+  errorFromRow,
   isConnectionError,
   PromiseCache,
   rejectUnknownOptions,

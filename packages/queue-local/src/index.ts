@@ -10,9 +10,7 @@ registerScheme('local', (url, params) =>
   openLocal({
     location: decodeURIComponent(url.host ? `//${url.host}${url.pathname}` : url.pathname),
     ...definedOptions({
-      leaseSeconds: params.integer('leaseSeconds'),
-      createIfMissing: params.boolean('createIfMissing'),
-      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
+      ...params.commonOptions(),
       sync: params.boolean('sync'),
     }),
   }),

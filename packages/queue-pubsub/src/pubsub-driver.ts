@@ -10,6 +10,7 @@ import {
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
+  resolvePrefix,
   resolveUntypedBody,
   type SendResult,
   sleep,
@@ -83,15 +84,13 @@ export class PubSubDriver implements QueueDriver {
       max: MAX_LEASE,
       driver: DRIVER_NAME,
     })
-    const prefix = options.prefix ?? 'aq-'
-    if (!PREFIX.test(prefix)) {
-      throw invalidOption(
-        'prefix',
-        'a letter (not "goog") then up to 23 of A-Z, a-z, 0-9, "_", "-"',
-        prefix,
-        24,
-      )
-    }
+    const prefix = resolvePrefix(options.prefix, {
+      pattern: PREFIX,
+      described: 'a letter (not "goog") then up to 23 of A-Z, a-z, 0-9, "_", "-"',
+      limit: 24,
+      fallback: 'aq-',
+      driver: DRIVER_NAME,
+    })
     const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 100
     if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 5 || maxDeliveryAttempts > 100) {
       throw invalidOption('maxDeliveryAttempts', 'a whole number from 5 to 100', maxDeliveryAttempts, 100)
@@ -124,7 +123,7 @@ export class PubSubDriver implements QueueDriver {
       leaseSeconds,
       maxDeliveryAttempts,
       connect: () => this.#connect(),
-      resourceName: (queue) => this.resourceName(queue),
+      backendName: (queue) => this.backendName(queue),
       forget: (queue) => this.#ready.delete(queue),
     })
   }
@@ -132,17 +131,12 @@ export class PubSubDriver implements QueueDriver {
   /**
    * The topic and subscription id for a portable name: the prefix, then the name unchanged. A
    * subscription (`topic/subscription`) is `<prefix><topic>.sub.<subscription>`; a portable topic's
-   * own id is `topicName()`. `.` never occurs in a portable name, so no two names meet.
+   * own id is `topics.backendName()`. `.` never occurs in a portable name, so no two names meet.
    */
-  resourceName(queue: string): string {
+  backendName(queue: string): string {
     const address = parseSubscriptionAddress(queue)
     if (address) return `${this.#prefix}${address.topic}.sub.${address.subscription}`
     return this.#prefix + queue
-  }
-
-  /** The Pub/Sub topic id of a portable topic: `<prefix><topic>.topic`. */
-  topicName(topic: string): string {
-    return this.topics.topicName(topic)
   }
 
   /** The queues (topic and subscription pairs) by portable name: see `pubsub-list.ts`. */
@@ -158,7 +152,7 @@ export class PubSubDriver implements QueueDriver {
   async deleteQueue(queue: string): Promise<void> {
     const clients = await this.#connect()
     this.#ready.delete(queue)
-    const id = this.resourceName(queue)
+    const id = this.backendName(queue)
     await deleteDeadLettered(clients, id)
     await clients.publisher
       .deleteTopic({ topic: `projects/${clients.project}/topics/${id}` }, NO_RETRY)
@@ -317,7 +311,7 @@ export class PubSubDriver implements QueueDriver {
   #queue(queue: string): Promise<ReadyQueue> {
     return this.#ready.get(queue, async () => {
       const { project, subscriber } = await this.#connect()
-      const id = this.resourceName(queue)
+      const id = this.backendName(queue)
       try {
         const [subscription] = await subscriber.getSubscription(
           { subscription: `projects/${project}/subscriptions/${id}` },
@@ -341,7 +335,7 @@ export class PubSubDriver implements QueueDriver {
   /** Creates the topic, the dead-letter topic and both subscriptions; existing ones are kept. */
   async #create(queue: string): Promise<ReadyQueue> {
     const clients = await this.#connect()
-    const id = this.resourceName(queue)
+    const id = this.backendName(queue)
     const topic = `projects/${clients.project}/topics/${id}`
     await clients.publisher.createTopic({ name: topic }, NO_RETRY).catch(keepExisting)
     await createDeadLettered(clients, {

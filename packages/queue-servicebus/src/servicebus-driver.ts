@@ -10,6 +10,7 @@ import {
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
+  resolvePrefix,
   resolveUntypedBody,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
@@ -78,18 +79,13 @@ export class ServiceBusDriver implements QueueDriver {
       max: LOCK_SECONDS.max,
       driver: DRIVER_NAME,
     })
-    const prefix = options.prefix ?? ''
-    if (!PREFIX.test(prefix)) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        'prefix must be at most 16 characters of A-Z, a-z, 0-9, "_", "." or "-"',
-        {
-          field: 'prefix',
-          limit: 16,
-          driver: DRIVER_NAME,
-        },
-      )
-    }
+    const prefix = resolvePrefix(options.prefix, {
+      pattern: PREFIX,
+      described: 'at most 16 characters of A-Z, a-z, 0-9, "_", "." or "-"',
+      limit: 16,
+      fallback: '',
+      driver: DRIVER_NAME,
+    })
     if (!options.client && !options.connectionString) {
       throw new QueueError('INVALID_ARGUMENT', 'connectionString (or client) is required', {
         field: 'connectionString',
@@ -120,7 +116,7 @@ export class ServiceBusDriver implements QueueDriver {
   }
 
   /** The entity name for a portable name: see `servicebus-names.ts`. */
-  entityName(queue: string): string {
+  backendName(queue: string): string {
     return entityName(this.#prefix, queue)
   }
 
@@ -132,7 +128,7 @@ export class ServiceBusDriver implements QueueDriver {
   async createQueue(queue: string): Promise<void> {
     const admin = this.#requireAdmin('createQueue')
     try {
-      await admin.createQueue(this.entityName(queue), {
+      await admin.createQueue(this.backendName(queue), {
         lockDuration: `PT${this.leaseSeconds}S`,
         maxDeliveryCount: MAX_DELIVERY_COUNT,
         ...this.#options.queueOptions,
@@ -149,7 +145,7 @@ export class ServiceBusDriver implements QueueDriver {
     this.#created.delete(queue)
     if (entity) await entity.close()
     try {
-      await admin.deleteQueue(this.entityName(queue))
+      await admin.deleteQueue(this.backendName(queue))
     } catch (error) {
       if (classifyServiceBusError(error)?.code !== 'QUEUE_NOT_FOUND') throw error
     }
@@ -241,7 +237,7 @@ export class ServiceBusDriver implements QueueDriver {
     let entity = this.#entities.get(queue)
     if (!entity) {
       const sender = this.client.createSender(
-        address ? topicEntity(this.#prefix, address.topic) : this.entityName(queue),
+        address ? topicEntity(this.#prefix, address.topic) : this.backendName(queue),
       )
       entity = new EntityLinks(sender, address?.subscription, () => this.#newReceiver(queue))
       this.#entities.set(queue, entity)
@@ -251,7 +247,7 @@ export class ServiceBusDriver implements QueueDriver {
 
   #newReceiver(queue: string): ServiceBusReceiver {
     // The portable lease is explicit (renewLease): no automatic lock renewal.
-    return this.client.createReceiver(this.entityName(queue), {
+    return this.client.createReceiver(this.backendName(queue), {
       receiveMode: 'peekLock',
       maxAutoLockRenewalDurationInMs: 0,
       // Bodies as the producer sent them (see servicebus-body.ts): the SDK would JSON.parse data
@@ -263,7 +259,7 @@ export class ServiceBusDriver implements QueueDriver {
 
   async #ensure(queue: string): Promise<void> {
     const admin = this.#requireAdmin('createIfMissing')
-    if (!(await admin.queueExists(this.entityName(queue)))) await this.createQueue(queue)
+    if (!(await admin.queueExists(this.backendName(queue)))) await this.createQueue(queue)
   }
 
   /** A queue that vanished: drop its links, so the next call attaches (or creates) afresh. */

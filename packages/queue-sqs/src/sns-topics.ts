@@ -85,13 +85,14 @@ export class SnsTopics implements TopicDriver {
     this.#queues = queues
   }
 
-  snsName(topic: string): string {
+  /** The SNS topic name for a portable topic name: the prefix, then the name unchanged. */
+  backendName(topic: string): string {
     return this.#options.prefix + topic
   }
 
   async createTopic(topic: string): Promise<void> {
     const { sdk, client } = await this.#load()
-    const reply = await client.send(new sdk.CreateTopicCommand({ Name: this.snsName(topic) }))
+    const reply = await client.send(new sdk.CreateTopicCommand({ Name: this.backendName(topic) }))
     this.#arns.set(topic, reply.TopicArn!)
   }
 
@@ -202,7 +203,7 @@ export class SnsTopics implements TopicDriver {
     const cached = this.#arns.get(topic)
     if (cached !== undefined) return cached
     const { sdk, client } = await this.#load()
-    const suffix = `:${this.snsName(topic)}`
+    const suffix = `:${this.backendName(topic)}`
     let NextToken: string | undefined
     do {
       const page = await client.send(new sdk.ListTopicsCommand({ NextToken }))
@@ -216,7 +217,7 @@ export class SnsTopics implements TopicDriver {
     if (!required) return undefined
     throw new QueueError(
       'QUEUE_NOT_FOUND',
-      `topic "${topic}" does not exist (SNS topic ${this.snsName(topic)}): create it with createTopic("${topic}")`,
+      `topic "${topic}" does not exist (SNS topic ${this.backendName(topic)}): create it with createTopic("${topic}")`,
       { driver: DRIVER_NAME },
     )
   }

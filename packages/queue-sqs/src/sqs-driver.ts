@@ -6,10 +6,11 @@ import {
   PromiseCache,
   parseSubscriptionAddress,
   type QueueDriver,
-  QueueError,
+  type QueueError,
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
+  resolvePrefix,
   resolveUntypedBody,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
@@ -90,18 +91,13 @@ export class SqsDriver implements QueueDriver {
       max: LIMITS.maxNackDelaySeconds,
       driver: DRIVER_NAME,
     })
-    const prefix = options.prefix ?? ''
-    if (!PREFIX.test(prefix)) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        'prefix must be at most 16 characters of A-Z, a-z, 0-9, "_" or "-"',
-        {
-          field: 'prefix',
-          limit: 16,
-          driver: DRIVER_NAME,
-        },
-      )
-    }
+    const prefix = resolvePrefix(options.prefix, {
+      pattern: PREFIX,
+      described: 'at most 16 characters of A-Z, a-z, 0-9, "_" or "-"',
+      limit: 16,
+      fallback: '',
+      driver: DRIVER_NAME,
+    })
     this.leaseSeconds = leaseSeconds
     this.#options = options
     this.#prefix = prefix
@@ -139,14 +135,9 @@ export class SqsDriver implements QueueDriver {
    * The SQS queue name for a portable name: the prefix, then the name unchanged. A subscription
    * (`topic/subscription`) maps to the prefix, then `subscriptionQueueName(topic, subscription)`.
    */
-  sqsName(queue: string): string {
+  backendName(queue: string): string {
     const address = parseSubscriptionAddress(queue)
     return this.#prefix + (address ? subscriptionQueueName(address.topic, address.subscription) : queue)
-  }
-
-  /** The SNS topic name for a portable topic name: the prefix, then the name unchanged. */
-  snsName(topic: string): string {
-    return this.topics.snsName(topic)
   }
 
   /** The queues under the prefix, by portable name, without topic subscriptions: see `sqs-list.ts`. */
@@ -311,7 +302,7 @@ export class SqsDriver implements QueueDriver {
     const create = createIfMissing && parseSubscriptionAddress(queue) === undefined
     return this.#urls.get(queue, () =>
       this.client
-        .send(new GetQueueUrlCommand({ QueueName: this.sqsName(queue) }))
+        .send(new GetQueueUrlCommand({ QueueName: this.backendName(queue) }))
         .then((r) => r.QueueUrl!)
         .catch((error: unknown) => {
           if (create && classifySqsError(error)?.code === 'QUEUE_NOT_FOUND') return this.#create(queue)
@@ -321,7 +312,7 @@ export class SqsDriver implements QueueDriver {
   }
 
   #create(queue: string): Promise<string> {
-    return this.#createNamed(this.sqsName(queue), {})
+    return this.#createNamed(this.backendName(queue), {})
   }
 
   async #createNamed(queueName: string, attributes: Record<string, string>): Promise<string> {
