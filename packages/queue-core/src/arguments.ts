@@ -38,7 +38,7 @@ export function readOptions<K extends string>(
 }
 
 /** `INVALID_ARGUMENT` for the first own key of `value` that is not one of `keys`, listing them. */
-export function rejectUnknownKeys(value: object, field: string, keys: readonly string[]): void {
+function rejectUnknownKeys(value: object, field: string, keys: readonly string[]): void {
   let own: string[]
   try {
     own = Object.keys(value)

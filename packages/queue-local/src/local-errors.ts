@@ -44,7 +44,7 @@ function isRecoverableErrno(errno: string | undefined): boolean {
 }
 
 /** The system errno behind a level error, looking through `cause`. */
-export function errnoOf(error: unknown): string | undefined {
+function errnoOf(error: unknown): string | undefined {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown }
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code

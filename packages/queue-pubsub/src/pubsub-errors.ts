@@ -33,7 +33,7 @@ const ERRORS: ErrorTable = {
   [Status.CANCELLED]: ['UNAVAILABLE', true],
 }
 
-export function grpcCode(error: unknown): number | undefined {
+function grpcCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'number' ? code : undefined
 }

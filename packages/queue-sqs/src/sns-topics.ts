@@ -15,7 +15,7 @@ import { batchReplyResults } from './sqs-errors.js'
 type Sns = typeof import('@aws-sdk/client-sns')
 
 /** SNS takes at most five attribute names in one filter policy. */
-export const SNS_FILTER_MAX_KEYS = 5
+const SNS_FILTER_MAX_KEYS = 5
 
 /**
  * The SQS queue name of a subscription, without the driver's prefix: readable parts of both names,
@@ -33,7 +33,7 @@ export function subscriptionQueueName(topic: string, subscription: string): stri
  * absent attribute match; SNS `anything-but` does not, so it is ORed with `exists: false` (listed
  * first: moto stops at the first rule that needs the attribute).
  */
-export function toFilterPolicy(filter: SubscriptionFilter): Record<string, unknown[]> {
+function toFilterPolicy(filter: SubscriptionFilter): Record<string, unknown[]> {
   const names = Object.keys(filter)
   if (names.length > SNS_FILTER_MAX_KEYS) {
     throw new QueueError(

@@ -73,7 +73,7 @@ const CONSUME_FIELDS = [
 const BACKOFF_FIELDS = ['initialDelaySeconds', 'multiplier', 'maxDelaySeconds', 'jitter'] as const
 
 /** How many leases a handler may run by default. */
-export const DEFAULT_HANDLER_TIMEOUT_LEASES = 10
+const DEFAULT_HANDLER_TIMEOUT_LEASES = 10
 
 export interface ResolvedOptions<T> {
   concurrency: number
