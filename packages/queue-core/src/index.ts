@@ -32,15 +32,7 @@ export {
   type SubscriptionFilter,
 } from './filter.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
-export type {
-  BatchEntry,
-  BatchResult,
-  HandleLike,
-  Message,
-  NackOptions,
-  ReceiveOptions,
-  SendOptions,
-} from './messages.js'
+export type * from './messages.js'
 export { openQueueClient } from './open-url.js'
 export {
   CONTENT_TYPE_JSON,

@@ -16,7 +16,7 @@ import {
 import { type Clock, systemClock } from './clock.js'
 import { DRIVER_NAME } from './constants.js'
 import type { MemoryDriverOptions } from './memory-options.js'
-import { MemoryQueue, type StoredMessage } from './memory-queue.js'
+import { MemoryQueue, type StoredMessage, storedMessage } from './memory-queue.js'
 import { MemoryTopics } from './memory-topics.js'
 
 /**
@@ -101,15 +101,7 @@ export class MemoryDriver implements QueueDriver {
     const now = this.clock.now()
     const results = messages.map((m) => {
       const id = randomUUID()
-      target.messages.set(this.#nextSeq++, {
-        id,
-        body: m.body,
-        contentType: m.contentType,
-        attributes: { ...m.attributes },
-        enqueuedAt: now,
-        deliveries: 0,
-        visibleAt: now + m.delaySeconds * 1000,
-      })
+      target.messages.set(this.#nextSeq++, storedMessage(id, m, now, now + m.delaySeconds * 1000))
       return { id }
     })
     target.notify()

@@ -10,7 +10,7 @@ import {
 } from '@anyqueue/queue-core/driver'
 import type { Clock } from './clock.js'
 import { DRIVER_NAME } from './constants.js'
-import { MemoryQueue } from './memory-queue.js'
+import { MemoryQueue, storedMessage } from './memory-queue.js'
 
 /** What the topics share with their driver: its queues (a subscription is one), clock and sequence. */
 export interface MemoryTopicsHost {
@@ -68,15 +68,7 @@ export class MemoryTopics implements TopicDriver {
       for (const [name, filter] of subscriptions) {
         if (!matchesFilter(filter, m.attributes)) continue
         const target = this.#host.queues.get(subscriptionAddress(topic, name))!
-        target.messages.set(this.#host.nextSeq(), {
-          id,
-          body: m.body,
-          contentType: m.contentType,
-          attributes: { ...m.attributes },
-          enqueuedAt: now,
-          deliveries: 0,
-          visibleAt: now,
-        })
+        target.messages.set(this.#host.nextSeq(), storedMessage(id, m, now, now))
         touched.add(target)
       }
       return { id }
