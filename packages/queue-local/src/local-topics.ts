@@ -6,7 +6,6 @@ import {
   type SendResult,
   type SubscriptionFilter,
   subscriptionAddress,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
@@ -36,7 +35,7 @@ export interface LocalTopicHost {
   ): Promise<string[][]>
 }
 
-export class LocalTopics implements TopicDriver {
+export class LocalTopics {
   readonly #host: LocalTopicHost
   #topics: Promise<Map<string, Map<string, SubscriptionFilter | undefined>>> | undefined
 

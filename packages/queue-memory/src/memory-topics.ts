@@ -6,7 +6,6 @@ import {
   type SendResult,
   type SubscriptionFilter,
   subscriptionAddress,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import type { Clock } from './clock.js'
 import { DRIVER_NAME } from './constants.js'
@@ -23,7 +22,7 @@ export interface MemoryTopicsHost {
 }
 
 /** The in-memory driver's `topics`: each subscription a queue of the driver, filled on publish. */
-export class MemoryTopics implements TopicDriver {
+export class MemoryTopics {
   readonly #host: MemoryTopicsHost
   /** Topic → its subscriptions' filters. */
   readonly #topics = new Map<string, Map<string, SubscriptionFilter | undefined>>()

@@ -3,7 +3,6 @@ import {
   QueueError,
   type SendResult,
   type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 import { isNotFound } from './pubsub-errors.js'
@@ -35,7 +34,7 @@ export interface PubSubTopicsHost {
  * `<prefix><topic>.topic`, a subscription `<prefix><topic>.sub.<subscription>` with the filter as
  * its filter expression and its own dead-letter topic, read through the driver exactly like a queue.
  */
-export class PubSubTopics implements TopicDriver {
+export class PubSubTopics {
   readonly #host: PubSubTopicsHost
 
   constructor(host: PubSubTopicsHost) {

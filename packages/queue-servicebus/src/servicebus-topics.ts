@@ -4,7 +4,6 @@ import {
   QueueError,
   type SendResult,
   type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus'
 import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
@@ -32,7 +31,7 @@ export interface ServiceBusTopicsHost {
  * Topics and their subscriptions, native on Service Bus: a subscription carries one SQL rule made
  * from the portable filter, and is then read through the driver exactly like a queue.
  */
-export class ServiceBusTopics implements TopicDriver {
+export class ServiceBusTopics {
   readonly #host: ServiceBusTopicsHost
   readonly #senders = new Map<string, ServiceBusSender>()
 

@@ -5,7 +5,6 @@ import {
   QueueError,
   type SendResult,
   type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import type { PublishBatchCommandOutput, SNSClient, SNSClientConfig } from '@aws-sdk/client-sns'
 import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
@@ -73,7 +72,7 @@ export interface SqsQueues {
  * plain text or JSON and the attributes arrive as SQS message attributes, so a subscription is read
  * exactly like a queue. `@aws-sdk/client-sns` is loaded on first use (an optional peer).
  */
-export class SnsTopics implements TopicDriver {
+export class SnsTopics {
   readonly #options: SnsTopicsOptions
   readonly #queues: SqsQueues
   #sdk: Promise<{ sdk: Sns; client: SNSClient }> | undefined
