@@ -6,7 +6,6 @@ import type {
   QueueError,
   ReceiveRequest,
   SendResult,
-  SubscriptionFilter,
   TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { subscriptionAddress } from '@anyqueue/queue-core/driver'
@@ -63,6 +62,8 @@ export class InstrumentedDriver implements QueueDriver {
   readonly calls: DriverCall[] = []
   /** Each capability change seen after a call: `after ackBatch: renewLease true → false`. */
   readonly capabilityChanges: string[] = []
+  /** The inner driver's `topics`, instrumented; absent when the inner driver has none. */
+  readonly topics: TopicDriver | undefined
   readonly #inner: QueueDriver
   readonly #declared: Capabilities
   #faults: Array<Fault & { left: number }> = []
@@ -70,6 +71,7 @@ export class InstrumentedDriver implements QueueDriver {
   constructor(inner: QueueDriver) {
     this.#inner = inner
     this.#declared = { ...inner.capabilities }
+    this.topics = inner.topics && this.#instrument(inner.topics)
   }
 
   /** The driver the target opened. */
@@ -188,46 +190,30 @@ export class InstrumentedDriver implements QueueDriver {
     )
   }
 
-  async createTopic(topic: string): Promise<void> {
-    return this.#run({ method: 'createTopic', queue: topic, handles: [], messages: [] }, () =>
-      this.#topics().createTopic(topic),
-    )
-  }
-
-  async deleteTopic(topic: string): Promise<void> {
-    return this.#run({ method: 'deleteTopic', queue: topic, handles: [], messages: [] }, () =>
-      this.#topics().deleteTopic(topic),
-    )
-  }
-
-  async createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    const queue = subscriptionAddress(topic, subscription)
-    return this.#run({ method: 'createSubscription', queue, handles: [], messages: [] }, () =>
-      this.#topics().createSubscription(topic, subscription, filter),
-    )
-  }
-
-  async deleteSubscription(topic: string, subscription: string): Promise<void> {
-    const queue = subscriptionAddress(topic, subscription)
-    return this.#run({ method: 'deleteSubscription', queue, handles: [], messages: [] }, () =>
-      this.#topics().deleteSubscription(topic, subscription),
-    )
-  }
-
-  /** `queue` of the recorded call is the topic's name. */
-  async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#run({ method: 'publishBatch', queue: topic, handles: [], messages }, () =>
-      this.#topics().publishBatch(topic, messages),
-    )
-  }
-
-  /** The inner driver's topic methods; the portable layer only calls them where topics are declared. */
-  #topics(): TopicDriver {
-    return this.#inner as QueueDriver & TopicDriver
+  /** The inner driver's topics, each call recorded and faultable like a queue method's. */
+  #instrument(topics: TopicDriver): TopicDriver {
+    const none = { handles: [], messages: [] }
+    return {
+      createTopic: (topic) =>
+        this.#run({ method: 'createTopic', queue: topic, ...none }, () => topics.createTopic(topic)),
+      deleteTopic: (topic) =>
+        this.#run({ method: 'deleteTopic', queue: topic, ...none }, () => topics.deleteTopic(topic)),
+      createSubscription: (topic, subscription, filter) =>
+        this.#run(
+          { method: 'createSubscription', queue: subscriptionAddress(topic, subscription), ...none },
+          () => topics.createSubscription(topic, subscription, filter),
+        ),
+      deleteSubscription: (topic, subscription) =>
+        this.#run(
+          { method: 'deleteSubscription', queue: subscriptionAddress(topic, subscription), ...none },
+          () => topics.deleteSubscription(topic, subscription),
+        ),
+      // `queue` of the recorded call is the topic's name.
+      publishBatch: (topic, messages) =>
+        this.#run({ method: 'publishBatch', queue: topic, handles: [], messages }, () =>
+          topics.publishBatch(topic, messages),
+        ),
+    }
   }
 
   isReceiptHandle(receiptHandle: string): boolean {

@@ -1,5 +1,4 @@
 import { QueueError } from './errors.js'
-import type { Queue } from './queue.js'
 
 /**
  * Reads the named fields of an options argument once, into a plain object. `undefined` means every
@@ -39,7 +38,7 @@ export function readOptions<K extends string>(
 }
 
 /** `INVALID_ARGUMENT` for the first own key of `value` that is not one of `keys`, listing them. */
-export function rejectUnknownKeys(value: object, field: string, keys: readonly string[]): void {
+function rejectUnknownKeys(value: object, field: string, keys: readonly string[]): void {
   let own: string[]
   try {
     own = Object.keys(value)
@@ -75,35 +74,4 @@ export function describeArgument(value: unknown): string {
     default:
       return String(value)
   }
-}
-
-/** A Queue, also from another copy of this package: checked by shape, not by class. */
-export function isQueue(value: unknown): value is Queue<any> {
-  const q = value as Queue<any> | null
-  try {
-    return (
-      typeof q === 'object' &&
-      q !== null &&
-      typeof q.name === 'string' &&
-      typeof q.receive === 'function' &&
-      typeof q.ackBatch === 'function' &&
-      typeof q.nack === 'function' &&
-      typeof q.renewLease === 'function' &&
-      typeof q.leaseSeconds === 'number'
-    )
-  } catch {
-    return false
-  }
-}
-
-/** `value` when it is a Queue, else INVALID_ARGUMENT naming `field`. */
-export function checkQueue(value: unknown, field: string): Queue<any> {
-  if (isQueue(value)) return value
-  throw new QueueError(
-    'INVALID_ARGUMENT',
-    `${field} must be a Queue from client.queue(name), got ${describeArgument(value)}`,
-    {
-      field,
-    },
-  )
 }

@@ -1,13 +1,15 @@
-import { describeArgument, readOptions } from './arguments.js'
-import type { Capabilities, QueueDriver } from './driver.js'
+import { readOptions } from './arguments.js'
+import { checkDriver } from './check-driver.js'
+import type { ClientLink } from './client-link.js'
+import type { Capabilities, QueueDriver } from './contract.js'
 import { QueueError } from './errors.js'
 import { InFlight } from './in-flight.js'
 import { nameMissingQueue } from './not-found.js'
 import type { Payload, PayloadShape } from './payload.js'
-import { assertQueueName, Queue } from './queue.js'
+import { assertQueueName, Queue, type QueueOwner } from './queue.js'
 import { backoffDelay, type ResolvedRetry, type RetryOptions, resolveRetry, sleep } from './retry.js'
+import { subscriptionAddress } from './subscription-address.js'
 import { assertTopicName, createSubscription, type SubscriptionOptions, Topic, topicDriver } from './topic.js'
-import { subscriptionAddress } from './topic-driver.js'
 
 export interface QueueClientOptions {
   /** Retries of errors the driver classified as retryable; `false` turns them off. */
@@ -18,7 +20,7 @@ export interface QueueClientOptions {
  * The portable entry point: wraps one driver (one connection, one store) and hands out `Queue`s.
  * Closing the client closes every queue it opened and then the driver.
  */
-export class QueueClient {
+export class QueueClient implements QueueOwner, ClientLink {
   readonly driver: QueueDriver
   readonly #retry: ResolvedRetry
   readonly #queues = new Set<Queue<any>>()
@@ -26,16 +28,7 @@ export class QueueClient {
   #closing: Promise<void> | undefined
 
   constructor(driver: QueueDriver, options: QueueClientOptions = {}) {
-    if (typeof driver !== 'object' || driver === null || typeof driver.receiveBatch !== 'function') {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        `driver must be a QueueDriver, got ${describeArgument(driver)}`,
-        {
-          field: 'driver',
-        },
-      )
-    }
-    this.driver = driver
+    this.driver = checkDriver(driver)
     this.#retry = resolveRetry(
       readOptions(options, 'options', ['retry']).retry as QueueClientOptions['retry'],
     )
@@ -82,15 +75,15 @@ export class QueueClient {
   /** Creates the topic if it is missing. Idempotent. */
   async createTopic(name: string): Promise<void> {
     assertTopicName(name, 'topic')
-    const driver = topicDriver(this, 'createTopic')
-    return this.execute(() => driver.createTopic(name))
+    const topics = topicDriver(this, 'createTopic')
+    return this.execute(() => topics.createTopic(name))
   }
 
   /** Deletes the topic and every subscription of it. A missing topic is a no-op. */
   async deleteTopic(name: string): Promise<void> {
     assertTopicName(name, 'topic')
-    const driver = topicDriver(this, 'deleteTopic')
-    return this.execute(() => driver.deleteTopic(name))
+    const topics = topicDriver(this, 'deleteTopic')
+    return this.execute(() => topics.deleteTopic(name))
   }
 
   /**
@@ -105,8 +98,8 @@ export class QueueClient {
   async deleteSubscription(topic: string, name: string): Promise<void> {
     assertTopicName(topic, 'topic')
     assertTopicName(name, 'subscription')
-    const driver = topicDriver(this, 'deleteSubscription')
-    return this.execute(() => driver.deleteSubscription(topic, name))
+    const topics = topicDriver(this, 'deleteSubscription')
+    return this.execute(() => topics.deleteSubscription(topic, name))
   }
 
   /**
@@ -143,8 +136,8 @@ export class QueueClient {
   }
 
   /** @internal */
-  forget(queue: Queue<any>): void {
-    this.#queues.delete(queue)
+  forget(queue: object): void {
+    this.#queues.delete(queue as Queue<any>)
   }
 
   /**

@@ -1,8 +1,8 @@
-import { checkQueue, describeArgument, readOptions } from './arguments.js'
+import { describeArgument, readOptions } from './arguments.js'
 import { isQueueError, QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS } from './limits.js'
 import type { Payload } from './payload.js'
-import type { Message, Queue } from './queue.js'
+import { checkQueue, type Message, type Queue } from './queue.js'
 
 /** Attributes a dead-lettered message carries, beside up to 5 of its own. */
 export const DEAD_LETTER_ATTRIBUTES = {

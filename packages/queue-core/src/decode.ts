@@ -1,7 +1,7 @@
-import type { Capabilities, IncomingMessage } from './driver.js'
+import type { Capabilities, IncomingMessage } from './contract.js'
 import { QueueError } from './errors.js'
+import type { Message } from './messages.js'
 import { isJsonContentType, type Payload } from './payload.js'
-import type { Message } from './queue.js'
 
 /**
  * How a received body becomes a `Message` (the mapping the README's contract states):

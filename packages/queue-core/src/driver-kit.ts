@@ -1,6 +1,6 @@
 import { describeArgument } from './arguments.js'
-import type { Capabilities } from './driver.js'
-import { QueueError } from './errors.js'
+import type { Capabilities } from './contract.js'
+import { QueueError, type QueueErrorCode } from './errors.js'
 import { LIMITS } from './limits.js'
 
 /**
@@ -106,4 +106,64 @@ const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)
+}
+
+/**
+ * One row of a driver's error table: the portable code a backend error becomes, and whether trying
+ * again may succeed.
+ */
+export type ErrorRow = readonly [code: QueueErrorCode, retryable: boolean]
+
+/**
+ * A driver's error table (Go CDK's shape): the backend's own error code — an SDK error name, a gRPC
+ * status, a LevelDB code — to its row. Every driver classifies with one, then falls back to what a
+ * table cannot say (an HTTP status, a socket error).
+ */
+export type ErrorTable = Readonly<Record<string | number, ErrorRow>>
+
+/**
+ * The `QueueError` the row of `key` in `table` names, carrying `error` as its cause, or undefined
+ * when the table has no row for it (an inherited key such as `constructor` is no row).
+ */
+export function classifyByTable(
+  table: ErrorTable,
+  key: string | number | undefined,
+  error: unknown,
+  describe: { message: string; driver: string },
+): QueueError | undefined {
+  if (key === undefined || !Object.hasOwn(table, key)) return undefined
+  return errorFromRow(table[key]!, error, describe)
+}
+
+/** The `QueueError` one row names, for the cases a driver decides beside its table (an HTTP status). */
+export function errorFromRow(
+  [code, retryable]: ErrorRow,
+  error: unknown,
+  describe: { message: string; driver: string },
+): QueueError {
+  return new QueueError(code, describe.message, { cause: error, retryable, driver: describe.driver })
+}
+
+/**
+ * Validates a driver's `prefix` option (prepended to every backend name it makes) against the
+ * backend's rule — `pattern`, stated in words as `described`, at most `limit` characters — and fills
+ * the driver's default. Shared so every driver checks and words it the same way.
+ */
+export function resolvePrefix(
+  value: unknown,
+  rule: { pattern: RegExp; described: string; limit: number; fallback: string; driver: string },
+): string {
+  const prefix = value ?? rule.fallback
+  if (typeof prefix !== 'string' || !rule.pattern.test(prefix)) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `prefix must be ${rule.described}, got ${describeArgument(prefix)}`,
+      {
+        field: 'prefix',
+        limit: rule.limit,
+        driver: rule.driver,
+      },
+    )
+  }
+  return prefix
 }

@@ -1,27 +1,17 @@
 import { describeArgument } from './arguments.js'
+import type { AttributeCondition, FilterOperator, SubscriptionFilter } from './contract.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS } from './limits.js'
 
-/** The portable filter operators (DESIGN.md §5): what all four backends express natively. */
-export const FILTER_OPERATORS = ['equals', 'notEquals', 'exists', 'prefix'] as const
-export type FilterOperator = (typeof FILTER_OPERATORS)[number]
+export type { AttributeCondition, FilterOperator, SubscriptionFilter }
 
-/**
- * One attribute's condition, exactly one operator:
- * - `equals`: the attribute is present and one of the values;
- * - `notEquals`: the attribute is none of the values — an absent attribute matches;
- * - `exists`: the attribute is present (`true`) or absent (`false`);
- * - `prefix`: the attribute is present and starts with the text.
- */
-export type AttributeCondition =
-  | { equals: readonly string[] }
-  | { notEquals: readonly string[] }
-  | { exists: boolean }
-  | { prefix: string }
-
-/** A subscription filter: attribute name → condition; every condition must hold (AND). */
-export type SubscriptionFilter = Readonly<Record<string, AttributeCondition>>
-
+/** The portable filter operators (the conformance README's "Topics" section): what every backend with topics expresses natively. */
+export const FILTER_OPERATORS = [
+  'equals',
+  'notEquals',
+  'exists',
+  'prefix',
+] as const satisfies readonly FilterOperator[]
 /** Most attributes one filter names, and most values one `equals`/`notEquals` lists. */
 export const FILTER_LIMITS = Object.freeze({ maxAttributes: LIMITS.maxAttributes, maxValues: 10 })
 

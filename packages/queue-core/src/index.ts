@@ -9,6 +9,7 @@ export {
   type Handler,
   type HandlerContext,
 } from './consumer.js'
+export type { Capabilities, QueueDriver, TopicCapabilities } from './contract.js'
 export {
   countMessages,
   DEAD_LETTER_ATTRIBUTES,
@@ -17,7 +18,6 @@ export {
   redrive,
   redrivenAttributes,
 } from './dead-letters.js'
-export type { Capabilities, QueueDriver } from './driver.js'
 export {
   ERROR_CODES,
   isQueueError,
@@ -34,15 +34,8 @@ export {
   type SubscriptionFilter,
 } from './filter.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
-export {
-  KNOWN_SCHEMES,
-  openDriver,
-  openQueueClient,
-  registeredSchemes,
-  registerScheme,
-  type SchemeOpener,
-  UrlParams,
-} from './open-url.js'
+export type * from './messages.js'
+export { openQueueClient } from './open-url.js'
 export {
   CONTENT_TYPE_JSON,
   CONTENT_TYPE_TEXT,
@@ -52,18 +45,15 @@ export {
   type Payload,
   type PayloadShape,
 } from './payload.js'
-export {
-  assertQueueName,
-  type BatchEntry,
-  type BatchResult,
-  type HandleLike,
-  type Message,
-  type NackOptions,
-  Queue,
-  type ReceiveOptions,
-  type SendOptions,
-} from './queue.js'
+export { assertQueueName, Queue, type QueueOwner } from './queue.js'
 export type { RetryOptions } from './retry.js'
+export {
+  KNOWN_SCHEMES,
+  openDriver,
+  registeredSchemes,
+  registerScheme,
+  type SchemeOpener,
+} from './schemes.js'
 export type { StandardIssue, StandardResult, StandardSchemaV1 } from './standard-schema.js'
 export { type PublishEntry, type PublishOptions, type SubscriptionOptions, Topic } from './topic.js'
-export type { TopicCapabilities } from './topic-driver.js'
+export { UrlParams } from './url-options.js'

@@ -1,5 +1,5 @@
 import { QueueError } from './errors.js'
-import { parseSubscriptionAddress } from './topic-driver.js'
+import { parseSubscriptionAddress } from './subscription-address.js'
 
 /**
  * The portable `QUEUE_NOT_FOUND`: names the queue (or the subscription and its topic) and the next

@@ -1,10 +1,10 @@
 import { describeArgument, readOptions } from './arguments.js'
-import type { QueueClient } from './client.js'
-import type { OutgoingMessage, SendResult } from './driver.js'
+import type { ClientLink } from './client-link.js'
+import type { OutgoingMessage, SendResult } from './contract.js'
 import { QueueError } from './errors.js'
 import { ATTRIBUTE_NAME_PATTERN, LIMITS } from './limits.js'
+import type { BatchResult } from './messages.js'
 import { encodePayload } from './payload.js'
-import type { BatchResult } from './queue.js'
 import { backoffDelay, sleep } from './retry.js'
 
 /**
@@ -66,7 +66,7 @@ export function addTraceContext(messages: OutgoingMessage[], carrier: Record<str
  * whether the backend refused it alone or the whole call failed.
  */
 export async function sendWithRetry(
-  client: QueueClient,
+  client: ClientLink,
   messages: OutgoingMessage[],
   size: number,
   queue: string | undefined,

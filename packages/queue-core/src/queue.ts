@@ -1,78 +1,45 @@
 import { setMaxListeners } from 'node:events'
 import { describeArgument, readOptions } from './arguments.js'
-import type { QueueClient } from './client.js'
+import type { ClientLink } from './client-link.js'
+import type { Capabilities, QueueDriver } from './contract.js'
 import { toMessage } from './decode.js'
-import type { Capabilities, QueueDriver } from './driver.js'
 import { QueueError } from './errors.js'
 import { InFlight } from './in-flight.js'
 import { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
+import type {
+  BatchEntry,
+  BatchResult,
+  HandleLike,
+  Message,
+  NackOptions,
+  ReceiveOptions,
+  SendOptions,
+} from './messages.js'
 import { addTraceContext, encodeBatch, sendWithRetry } from './outgoing.js'
-import type { Payload } from './payload.js'
+import type { Payload, PayloadShape } from './payload.js'
 import { traceSend } from './tracing.js'
 
-export interface SendOptions {
-  /** Keep the message invisible this many whole seconds (up to the driver's `capabilities.delay`). */
-  delaySeconds?: number
-  /**
-   * Application attributes, carried as the backend's own message attributes: at most 8, names
-   * matching `ATTRIBUTE_NAME_PATTERN`, values non-empty strings of at most 1,024 UTF-8 bytes.
-   */
-  attributes?: Record<string, string>
+export type { BatchEntry, BatchResult, HandleLike, Message, NackOptions, ReceiveOptions, SendOptions }
+
+/**
+ * What a `Queue` needs of the client that made it, and offers as `queue.client`: `QueueClient`
+ * implements it. An interface, so the queue does not depend on the client (which depends on it).
+ */
+export interface QueueOwner extends ClientLink {
+  /** A handle on another queue of the same client. */
+  queue<U extends PayloadShape<U> = Payload>(name: string): Queue<U>
+  /** Creates the queue if it is missing. Idempotent. */
+  createQueue(name: string): Promise<void>
+  /** Deletes the queue and every message in it. A missing queue is a no-op. */
+  deleteQueue(name: string): Promise<void>
+  /** Waits for in-flight calls, closes every queue, then the driver. Idempotent. */
+  close(): Promise<void>
 }
-
-export interface BatchEntry<T = Payload> extends SendOptions {
-  payload: T
-}
-
-export type BatchResult = { ok: true; id: string } | { ok: false; error: QueueError }
-
-export interface ReceiveOptions {
-  /** 1 to 10. Default 1. */
-  maxMessages?: number
-  /** Long poll: wait up to this many seconds (0 to 20) for a first message. Default 20. */
-  waitSeconds?: number
-  /** Cuts the long poll short: the receive then resolves with what it has, usually `[]`. */
-  signal?: AbortSignal
-}
-
-export interface NackOptions {
-  /** Seconds before the message is visible again (0 to 43,200). Default 0: now. */
-  delaySeconds?: number
-}
-
-export interface Message<T = Payload> {
-  id: string
-  /**
-   * Text comes back as the same string, JSON as an equal value. On a message whose body cannot be
-   * represented (see `decodeError`), reading it throws that error.
-   */
-  payload: T
-  /** Opaque; pass it (or the message) to `ack`, `nack`, `renewLease`. */
-  receiptHandle: string
-  /** 1 on first delivery, +1 on each redelivery. */
-  attempt: number
-  enqueuedAt: Date
-  /** Application attributes sent with the message (empty when none). */
-  attributes: Record<string, string>
-  /**
-   * Set only when the body cannot be represented faithfully as a payload — bytes that are not
-   * UTF-8, a JSON content type over a body that is not JSON, a typed value JSON cannot hold: an
-   * `INVALID_PAYLOAD` naming why. `payload` then throws it, and `consume()` dead-letters the
-   * message at once with it as the reason. Undefined on every well-formed message.
-   */
-  readonly decodeError?: QueueError<'INVALID_PAYLOAD'>
-  /** Set only beside `decodeError`: the body's bytes as the backend delivered them. */
-  readonly rawBody?: Uint8Array
-  /** Set only beside `decodeError`: the content type the message arrived with, if any. */
-  readonly rawContentType?: string
-}
-
-export type HandleLike = string | { receiptHandle: string }
 
 /** One named queue. Every method validates its input before any I/O. */
 export class Queue<T = Payload> {
   readonly name: string
-  readonly #client: QueueClient
+  readonly #client: QueueOwner
   readonly #driver: QueueDriver
   readonly #inflight = new InFlight()
   readonly #closeSignal = new AbortController()
@@ -80,7 +47,7 @@ export class Queue<T = Payload> {
   #closing: Promise<void> | undefined
 
   /** @internal use `client.queue(name)` */
-  constructor(client: QueueClient, name: string) {
+  constructor(client: QueueOwner, name: string) {
     this.#client = client
     this.#driver = client.driver
     this.name = name
@@ -93,7 +60,7 @@ export class Queue<T = Payload> {
   }
 
   /** The client this queue belongs to. */
-  get client(): QueueClient {
+  get client(): QueueOwner {
     return this.#client
   }
 
@@ -362,4 +329,35 @@ export function assertQueueName(name: unknown): asserts name is string {
       { field: 'name', limit: 64 },
     )
   }
+}
+
+/** A Queue, also from another copy of this package: checked by shape, not by class. */
+export function isQueue(value: unknown): value is Queue<any> {
+  const q = value as Queue<any> | null
+  try {
+    return (
+      typeof q === 'object' &&
+      q !== null &&
+      typeof q.name === 'string' &&
+      typeof q.receive === 'function' &&
+      typeof q.ackBatch === 'function' &&
+      typeof q.nack === 'function' &&
+      typeof q.renewLease === 'function' &&
+      typeof q.leaseSeconds === 'number'
+    )
+  } catch {
+    return false
+  }
+}
+
+/** `value` when it is a Queue, else INVALID_ARGUMENT naming `field`. */
+export function checkQueue(value: unknown, field: string): Queue<any> {
+  if (isQueue(value)) return value
+  throw new QueueError(
+    'INVALID_ARGUMENT',
+    `${field} must be a Queue from client.queue(name), got ${describeArgument(value)}`,
+    {
+      field,
+    },
+  )
 }

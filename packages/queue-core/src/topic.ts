@@ -1,13 +1,12 @@
 import { readOptions } from './arguments.js'
-import type { QueueClient } from './client.js'
-import type { QueueDriver } from './driver.js'
+import type { ClientLink } from './client-link.js'
+import type { TopicCapabilities, TopicDriver } from './contract.js'
 import { QueueError } from './errors.js'
 import { checkFilter, type SubscriptionFilter } from './filter.js'
 import { QUEUE_NAME_PATTERN } from './limits.js'
+import type { BatchResult } from './messages.js'
 import { addTraceContext, encodeBatch, sendWithRetry } from './outgoing.js'
 import type { Payload } from './payload.js'
-import type { BatchResult } from './queue.js'
-import type { TopicCapabilities, TopicDriver } from './topic-driver.js'
 import { traceSend } from './tracing.js'
 
 export interface PublishOptions {
@@ -30,10 +29,10 @@ export interface SubscriptionOptions {
  */
 export class Topic<T = Payload> {
   readonly name: string
-  readonly #client: QueueClient
+  readonly #client: ClientLink
 
   /** @internal use `client.topic(name)` */
-  constructor(client: QueueClient, name: string) {
+  constructor(client: ClientLink, name: string) {
     this.#client = client
     this.name = name
   }
@@ -52,7 +51,8 @@ export class Topic<T = Payload> {
    * call, nothing is published); then each message gets its own result.
    */
   async publishBatch(entries: readonly PublishEntry<T>[]): Promise<BatchResult[]> {
-    const driver = topicDriver(this.#client, 'publishBatch')
+    const topics = topicDriver(this.#client, 'publishBatch')
+    const { driver } = this.#client
     const encoded = encodeBatch(entries, 'publishBatch', (value, field) => {
       refuseDelay(value, field)
       return 0
@@ -60,7 +60,7 @@ export class Topic<T = Payload> {
     return traceSend(driver.name, this.name, encoded.length, (carrier) => {
       addTraceContext(encoded, carrier)
       return sendWithRetry(this.#client, encoded, driver.capabilities.maxBatch, undefined, (chunk) =>
-        driver.publishBatch(this.name, chunk),
+        topics.publishBatch(this.name, chunk),
       )
     })
   }
@@ -88,7 +88,7 @@ export function assertTopicName(name: unknown, field: 'topic' | 'subscription'):
 }
 
 /** The client's driver as a topic driver, or `CLOSED` / `NOT_SUPPORTED`. */
-export function topicDriver(client: QueueClient, operation: string): QueueDriver & TopicDriver {
+export function topicDriver(client: ClientLink, operation: string): TopicDriver {
   if (client.closed) throw new QueueError('CLOSED', `${operation}() was called after the client was closed`)
   const driver = client.driver
   if (!driver.capabilities.topics) {
@@ -96,21 +96,22 @@ export function topicDriver(client: QueueClient, operation: string): QueueDriver
       driver: driver.name,
     })
   }
-  return driver as QueueDriver & TopicDriver
+  // QueueClient checked at construction that a driver declaring topics has them.
+  return driver.topics!
 }
 
 /** `createSubscription`'s work, validated before any I/O. */
 export function createSubscription(
-  client: QueueClient,
+  client: ClientLink,
   topic: string,
   name: string,
   options: SubscriptionOptions = {},
 ): Promise<void> {
   assertTopicName(topic, 'topic')
   assertTopicName(name, 'subscription')
-  const driver = topicDriver(client, 'createSubscription')
+  const topics = topicDriver(client, 'createSubscription')
   const { filter } = readOptions(options, 'options', ['filter'])
-  const { filters } = driver.capabilities.topics as TopicCapabilities
-  const checked = checkFilter(filter, filters, driver.name, 'filter')
-  return client.execute(() => driver.createSubscription(topic, name, checked))
+  const { filters } = client.capabilities.topics as TopicCapabilities
+  const checked = checkFilter(filter, filters, client.driver.name, 'filter')
+  return client.execute(() => topics.createSubscription(topic, name, checked))
 }

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { type ConsumerEvent, consume, QueueClient } from '../src/index.js'
-import { FakeDriver, throttled } from './fake-driver.js'
+import { FakeDriver, fakeTopics, throttled } from './fake-driver.js'
 
 /** Waits for `check`; the deadline is generous because it only ends a test that fails anyway. */
 const until = async (check: () => boolean, ms = 30_000) => {
@@ -68,6 +68,7 @@ test('options are validated with typed errors', () => {
 test('options are checked at the call: an unknown option, a dead-letter queue that cannot be, the queue itself', () => {
   const driver = new FakeDriver()
   driver.capabilities = { ...driver.capabilities, topics: { filters: [] } }
+  driver.topics = fakeTopics()
   const client = new QueueClient(driver)
   const queue = client.queue('q')
   expect(() => consume(queue, () => {}, { maxAtempts: 2 } as never)).toThrow(

@@ -4,6 +4,7 @@ import type {
   OutgoingMessage,
   QueueDriver,
   SendResult,
+  TopicDriver,
 } from '../src/driver.js'
 import { QueueError } from '../src/errors.js'
 
@@ -24,6 +25,8 @@ export class FakeDriver implements QueueDriver {
     topics: false,
   }
   leaseSeconds = 30
+  /** Set it (see `fakeTopics`) together with `capabilities.topics`. */
+  topics: TopicDriver | undefined
   readonly calls: Array<{ method: string; args: unknown[] }> = []
   readonly stored: OutgoingMessage[] = []
   /** Errors to throw from the next calls, in order, by method. */
@@ -108,6 +111,25 @@ export class FakeDriver implements QueueDriver {
   async close() {
     this.#record('close')
     this.closed = true
+  }
+}
+
+/** A topic driver that records its calls in `calls` and does nothing else. */
+export function fakeTopics(calls: Array<{ method: string; args: unknown[] }> = []): TopicDriver {
+  const record =
+    (method: string) =>
+    async (...args: unknown[]): Promise<never> => {
+      calls.push({ method, args })
+      return (
+        method === 'publishBatch' ? (args[1] as unknown[]).map((_, i) => ({ id: `p-${i}` })) : undefined
+      ) as never
+    }
+  return {
+    createTopic: record('createTopic'),
+    deleteTopic: record('deleteTopic'),
+    createSubscription: record('createSubscription'),
+    deleteSubscription: record('deleteSubscription'),
+    publishBatch: record('publishBatch'),
   }
 }
 

@@ -11,9 +11,7 @@ import { createLocalDriver as openLocal } from './local-driver.js'
 registerScheme('local', (url, params) => {
   const location = decodeURIComponent(url.host ? `//${url.host}${url.pathname}` : url.pathname)
   const options = definedOptions({
-    leaseSeconds: params.integer('leaseSeconds'),
-    createIfMissing: params.boolean('createIfMissing'),
-    untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
+    ...params.commonOptions(),
     sync: params.boolean('sync'),
   })
   // A URL is typed by hand (a config file, an env variable): a typo in its path would otherwise

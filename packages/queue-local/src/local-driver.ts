@@ -12,8 +12,6 @@ import {
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
@@ -37,7 +35,7 @@ const OPTION_KEYS = [
   'untypedBody',
 ] as const satisfies readonly (keyof LocalDriverOptions)[]
 
-export class LocalDriver implements QueueDriver, TopicDriver {
+export class LocalDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities
   readonly leaseSeconds: number
@@ -53,7 +51,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
   /** The read-ahead of every queue's backlog (`queue-loading.ts`). */
   readonly #reads: ReadAhead
   /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
-  readonly #topics: LocalTopics
+  readonly topics: LocalTopics
   #known: Set<string> | undefined
   #opening: Promise<void> | undefined
   #closed = false
@@ -95,7 +93,7 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     this.#store = new Store(options.location)
     this.#reads = new ReadAhead(this.#store)
     this.#writes = new WriteQueue((ops) => this.#store.run((db) => db.batch(ops)))
-    this.#topics = new LocalTopics({
+    this.topics = new LocalTopics({
       run: (call) => this.#store.run(call),
       sync: this.#options.sync,
       open: () => this.#open(),
@@ -277,30 +275,6 @@ export class LocalDriver implements QueueDriver, TopicDriver {
     const index = this.#loaded.get(queue) ?? (await this.#index(queue))
     const entry = leaseOf(index, queue, receiptHandle)
     if (entry) index.renew(entry, Date.now() + this.leaseSeconds * 1000)
-  }
-
-  createTopic(topic: string): Promise<void> {
-    return this.#topics.createTopic(topic)
-  }
-
-  deleteTopic(topic: string): Promise<void> {
-    return this.#topics.deleteTopic(topic)
-  }
-
-  createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    return this.#topics.createSubscription(topic, subscription, filter)
-  }
-
-  deleteSubscription(topic: string, subscription: string): Promise<void> {
-    return this.#topics.deleteSubscription(topic, subscription)
-  }
-
-  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#topics.publishBatch(topic, messages)
   }
 
   isReceiptHandle(receiptHandle: string): boolean {

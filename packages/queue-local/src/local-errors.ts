@@ -1,4 +1,4 @@
-import { QueueError } from '@anyqueue/queue-core/driver'
+import { classifyByTable, type ErrorTable, QueueError } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
 /** LevelDB reports system errors as text (`IO error: <file>: <strerror>`): their errno names. */
@@ -26,11 +26,25 @@ const REASON: Record<string, string> = {
   EIO: 'an input/output error',
 }
 
-/** Errno names after which the store is worth reopening once space or files are freed. */
-const RECOVERABLE = new Set(['ENOSPC', 'EDQUOT', 'EMFILE'])
+/**
+ * The errnos a failed open or write maps by: retryable ones are those after which the store is worth
+ * reopening once space or files are freed; any other is `UNAVAILABLE`, not retryable.
+ */
+const ERRNOS: ErrorTable = {
+  ENOSPC: ['UNAVAILABLE', true],
+  EDQUOT: ['UNAVAILABLE', true],
+  EMFILE: ['UNAVAILABLE', true],
+  EACCES: ['PERMISSION_DENIED', false],
+  EPERM: ['PERMISSION_DENIED', false],
+  EROFS: ['PERMISSION_DENIED', false],
+}
+
+function isRecoverableErrno(errno: string | undefined): boolean {
+  return errno !== undefined && Object.hasOwn(ERRNOS, errno) && ERRNOS[errno]![1]
+}
 
 /** The system errno behind a level error, looking through `cause`. */
-export function errnoOf(error: unknown): string | undefined {
+function errnoOf(error: unknown): string | undefined {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown }
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code
@@ -44,8 +58,7 @@ export function errnoOf(error: unknown): string | undefined {
 
 /** A write failed in a way that leaves LevelDB unusable until reopened (its errors are sticky). */
 export function isRecoverableFault(error: unknown): boolean {
-  const errno = errnoOf(error)
-  return errno !== undefined && RECOVERABLE.has(errno)
+  return isRecoverableErrno(errnoOf(error))
 }
 
 export interface ClassifyContext {
@@ -83,14 +96,10 @@ export function classifyLocalError(
   if (errno && code?.startsWith('LEVEL_')) {
     const opening = code === 'LEVEL_DATABASE_NOT_OPEN'
     const what = `${opening ? 'cannot open' : 'cannot write to'} the database at ${location}: ${REASON[errno] ?? errno} (${errno})`
-    if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') {
-      return new QueueError('PERMISSION_DENIED', what, options(false))
-    }
-    const recoverable = RECOVERABLE.has(errno)
-    return new QueueError(
-      'UNAVAILABLE',
-      recoverable ? `${what}; retry once space is freed` : what,
-      options(recoverable),
+    const message = isRecoverableErrno(errno) ? `${what}; retry once space is freed` : what
+    return (
+      classifyByTable(ERRNOS, errno, error, { message, driver: DRIVER_NAME }) ??
+      new QueueError('UNAVAILABLE', what, options(false))
     )
   }
   if (code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_IO_ERROR' || code === 'LEVEL_CORRUPTION') {

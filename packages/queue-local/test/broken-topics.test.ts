@@ -1,5 +1,5 @@
 /**
- * Topic promises (DESIGN.md §5), each broken once on top of the real local driver: the topic cases
+ * Topic promises (the conformance README's "Topics" section), each broken once on top of the real local driver: the topic cases
  * must fail the one that states it. A suite that passes a broken driver proves nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -20,8 +20,27 @@ import { createLocalDriver, type LocalDriver } from '../src/index.js'
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-broken-topics-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
-type Driver = QueueDriver & TopicDriver
+/** What a patch may replace: queue methods of the driver, topic methods of its `topics`. */
+type Driver = Omit<QueueDriver, 'topics'> & TopicDriver
 const topicCases = selectCases(['topics.'])
+const TOPIC_METHODS: ReadonlySet<PropertyKey> = new Set<keyof TopicDriver>([
+  'createTopic',
+  'deleteTopic',
+  'createSubscription',
+  'deleteSubscription',
+  'publishBatch',
+])
+
+/** `target` with the members of `overrides` that `owns` allows replaced; the rest bound to it. */
+function patched<T extends object>(target: T, overrides: object, owns: (key: PropertyKey) => boolean): T {
+  return new Proxy(target, {
+    get(real, key) {
+      if (key in overrides && owns(key)) return overrides[key as keyof typeof overrides]
+      const value = Reflect.get(real, key, real)
+      return typeof value === 'function' ? value.bind(real) : value
+    },
+  })
+}
 
 /** The local driver with some methods replaced; `real` is the driver underneath. */
 function broken(name: string, patch: (real: LocalDriver) => Partial<Driver>) {
@@ -31,13 +50,8 @@ function broken(name: string, patch: (real: LocalDriver) => Partial<Driver>) {
     open(store: string): QueueDriver {
       const real = createLocalDriver({ location: join(root, name, store), leaseSeconds: 2 })
       const overrides = patch(real)
-      return new Proxy(real, {
-        get(target, key) {
-          if (key in overrides) return overrides[key as keyof Driver]
-          const value = Reflect.get(target, key, target)
-          return typeof value === 'function' ? value.bind(target) : value
-        },
-      })
+      const topics = patched(real.topics, overrides, (key) => TOPIC_METHODS.has(key))
+      return patched(real, { ...overrides, topics }, (key) => !TOPIC_METHODS.has(key))
     },
   }
 }
@@ -63,7 +77,7 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
           const n = (counts.get(topic) ?? 0) + 1
           counts.set(topic, n)
           if (n >= 3) return real.createQueue(subscriptionAddress(topic, subscription))
-          return real.createSubscription(topic, subscription, filter)
+          return real.topics.createSubscription(topic, subscription, filter)
         },
       }
     }),
@@ -80,7 +94,7 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
       return {
         ...remapped(real, map),
         async createSubscription(topic, subscription, filter) {
-          await real.createSubscription(topic, subscription, filter)
+          await real.topics.createSubscription(topic, subscription, filter)
           if (!first.has(topic)) first.set(topic, subscriptionAddress(topic, subscription))
         },
       }
@@ -94,10 +108,10 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
       return {
         async publishBatch(topic, messages) {
           history.set(topic, [...(history.get(topic) ?? []), ...messages])
-          return real.publishBatch(topic, messages)
+          return real.topics.publishBatch(topic, messages)
         },
         async createSubscription(topic, subscription, filter) {
-          await real.createSubscription(topic, subscription, filter)
+          await real.topics.createSubscription(topic, subscription, filter)
           const old = history.get(topic) ?? []
           if (old.length > 0) await real.sendBatch(subscriptionAddress(topic, subscription), old.slice(0, 10))
         },
@@ -107,7 +121,8 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
   },
   {
     driver: broken('ignores-filters', (real) => ({
-      createSubscription: (topic, subscription) => real.createSubscription(topic, subscription, undefined),
+      createSubscription: (topic, subscription) =>
+        real.topics.createSubscription(topic, subscription, undefined),
     })),
     mustFail: 'topics.filter-equals',
   },
@@ -118,7 +133,7 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
       return {
         async createSubscription(topic, subscription, filter) {
           filters.set(subscriptionAddress(topic, subscription), filter)
-          return real.createSubscription(topic, subscription, filter)
+          return real.topics.createSubscription(topic, subscription, filter)
         },
         async receiveBatch(queue, request) {
           const got = await real.receiveBatch(queue, request)
@@ -144,10 +159,10 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
       return {
         async createSubscription(topic, subscription, filter) {
           names.set(topic, [...(names.get(topic) ?? []), subscription])
-          return real.createSubscription(topic, subscription, filter)
+          return real.topics.createSubscription(topic, subscription, filter)
         },
         async deleteSubscription(topic) {
-          for (const name of names.get(topic) ?? []) await real.deleteSubscription(topic, name)
+          for (const name of names.get(topic) ?? []) await real.topics.deleteSubscription(topic, name)
         },
       }
     }),
@@ -166,7 +181,7 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
       return {
         async publishBatch(topic, messages) {
           const kept = messages.filter(() => ++published % 100 !== 0)
-          const results = kept.length > 0 ? await real.publishBatch(topic, kept) : []
+          const results = kept.length > 0 ? await real.topics.publishBatch(topic, kept) : []
           return messages.map((_, i) => results[i] ?? { id: `dropped-${i}` })
         },
       }
@@ -177,8 +192,8 @@ const brokenDrivers: Array<{ driver: ReturnType<typeof broken>; mustFail: string
     // A publish to a missing topic creates it instead of failing.
     driver: broken('publish-creates-the-topic', (real) => ({
       async publishBatch(topic, messages) {
-        await real.createTopic(topic)
-        return real.publishBatch(topic, messages)
+        await real.topics.createTopic(topic)
+        return real.topics.publishBatch(topic, messages)
       },
     })),
     mustFail: 'topics.publish-validation',

@@ -4,15 +4,7 @@ export { createMemoryDriver, MemoryDriver } from './memory-driver.js'
 export type { MemoryDriverOptions } from './memory-options.js'
 
 // `openQueueClient('memory:')`: a fresh, empty set of queues on every open.
-import { definedOptions, registerScheme } from '@anyqueue/queue-core/driver'
+import { registerScheme } from '@anyqueue/queue-core/driver'
 import { createMemoryDriver as openMemory } from './memory-driver.js'
 
-registerScheme('memory', (_url, params) =>
-  openMemory(
-    definedOptions({
-      leaseSeconds: params.integer('leaseSeconds'),
-      createIfMissing: params.boolean('createIfMissing'),
-      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
-    }),
-  ),
-)
+registerScheme('memory', (_url, params) => openMemory(params.commonOptions()))

@@ -3,7 +3,6 @@ import {
   type Capabilities,
   type IncomingMessage,
   LIMITS,
-  matchesFilter,
   type OutgoingMessage,
   parseSubscriptionAddress,
   type QueueDriver,
@@ -13,14 +12,12 @@ import {
   resolveLeaseSeconds,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
-  subscriptionAddress,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { type Clock, systemClock } from './clock.js'
 import { DRIVER_NAME } from './constants.js'
 import type { MemoryDriverOptions } from './memory-options.js'
-import { MemoryQueue, type StoredMessage } from './memory-queue.js'
+import { MemoryQueue, type StoredMessage, storedMessage } from './memory-queue.js'
+import { MemoryTopics } from './memory-topics.js'
 
 /**
  * Receipt handles: `mq1.<queue>.<seq>.<delivery>`. Seqs come from one counter per driver, so a
@@ -41,7 +38,7 @@ const OPTION_KEYS = [
  * driver. Made for application tests, where it keeps the whole contract (leases, delays, FIFO,
  * redelivery with `attempt`) and, with a `ManualClock`, lets time jump instead of pass.
  */
-export class MemoryDriver implements QueueDriver, TopicDriver {
+export class MemoryDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities
   readonly leaseSeconds: number
@@ -49,8 +46,8 @@ export class MemoryDriver implements QueueDriver, TopicDriver {
   readonly clock: Clock
   readonly #createIfMissing: boolean
   readonly #queues = new Map<string, MemoryQueue>()
-  /** Topic → its subscriptions' filters; each subscription's messages live in `#queues` at its address. */
-  readonly #topics = new Map<string, Map<string, SubscriptionFilter | undefined>>()
+  /** Topics and subscriptions (`memory-topics.ts`); a subscription's messages live in `#queues`. */
+  readonly topics: MemoryTopics
   #nextSeq = 0
   #closed = false
 
@@ -76,6 +73,12 @@ export class MemoryDriver implements QueueDriver, TopicDriver {
     })
     this.clock = options.clock ?? systemClock
     this.#createIfMissing = options.createIfMissing ?? false
+    this.topics = new MemoryTopics({
+      queues: this.#queues,
+      clock: this.clock,
+      nextSeq: () => this.#nextSeq++,
+      deleteQueue: (address) => this.deleteQueue(address),
+    })
   }
 
   async createQueue(queue: string): Promise<void> {
@@ -98,15 +101,7 @@ export class MemoryDriver implements QueueDriver, TopicDriver {
     const now = this.clock.now()
     const results = messages.map((m) => {
       const id = randomUUID()
-      target.messages.set(this.#nextSeq++, {
-        id,
-        body: m.body,
-        contentType: m.contentType,
-        attributes: { ...m.attributes },
-        enqueuedAt: now,
-        deliveries: 0,
-        visibleAt: now + m.delaySeconds * 1000,
-      })
+      target.messages.set(this.#nextSeq++, storedMessage(id, m, now, now + m.delaySeconds * 1000))
       return { id }
     })
     target.notify()
@@ -149,58 +144,6 @@ export class MemoryDriver implements QueueDriver, TopicDriver {
     if (lease) lease.message.visibleAt = this.clock.now() + this.leaseSeconds * 1000
   }
 
-  async createTopic(topic: string): Promise<void> {
-    if (!this.#topics.has(topic)) this.#topics.set(topic, new Map())
-  }
-
-  async deleteTopic(topic: string): Promise<void> {
-    const subscriptions = this.#topics.get(topic)
-    this.#topics.delete(topic)
-    for (const name of subscriptions?.keys() ?? []) await this.deleteQueue(subscriptionAddress(topic, name))
-  }
-
-  async createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    const subscriptions = this.#topic(topic)
-    if (subscriptions.has(subscription)) return
-    subscriptions.set(subscription, filter)
-    this.#queues.set(subscriptionAddress(topic, subscription), new MemoryQueue(this.clock))
-  }
-
-  async deleteSubscription(topic: string, subscription: string): Promise<void> {
-    this.#topics.get(topic)?.delete(subscription)
-    await this.deleteQueue(subscriptionAddress(topic, subscription))
-  }
-
-  async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    const subscriptions = [...this.#topic(topic)]
-    const now = this.clock.now()
-    const touched = new Set<MemoryQueue>()
-    const results = messages.map((m) => {
-      const id = randomUUID()
-      for (const [name, filter] of subscriptions) {
-        if (!matchesFilter(filter, m.attributes)) continue
-        const target = this.#queues.get(subscriptionAddress(topic, name))!
-        target.messages.set(this.#nextSeq++, {
-          id,
-          body: m.body,
-          contentType: m.contentType,
-          attributes: { ...m.attributes },
-          enqueuedAt: now,
-          deliveries: 0,
-          visibleAt: now,
-        })
-        touched.add(target)
-      }
-      return { id }
-    })
-    for (const target of touched) target.notify()
-    return results
-  }
-
   isReceiptHandle(receiptHandle: string): boolean {
     return HANDLE.test(receiptHandle)
   }
@@ -215,19 +158,7 @@ export class MemoryDriver implements QueueDriver, TopicDriver {
     this.#closed = true
     for (const queue of this.#queues.values()) queue.notify()
     this.#queues.clear()
-    this.#topics.clear()
-  }
-
-  #topic(topic: string): Map<string, SubscriptionFilter | undefined> {
-    const found = this.#topics.get(topic)
-    if (!found) {
-      throw new QueueError(
-        'QUEUE_NOT_FOUND',
-        `topic "${topic}" does not exist: create it with createTopic("${topic}")`,
-        { driver: DRIVER_NAME },
-      )
-    }
-    return found
+    this.topics.clear()
   }
 
   #queue(queue: string): MemoryQueue {

@@ -1,3 +1,4 @@
+import type { OutgoingMessage } from '@anyqueue/queue-core/driver'
 import type { Clock } from './clock.js'
 
 /** One stored message. The body stays the encoded text the portable layer handed over. */
@@ -11,6 +12,17 @@ export interface StoredMessage {
   deliveries: number
   /** Epoch ms (on the driver's clock) from which the message may be delivered. */
   visibleAt: number
+}
+
+/** A message as sent or published at `now`, delivered from `visibleAt` on. */
+export function storedMessage(
+  id: string,
+  message: OutgoingMessage,
+  now: number,
+  visibleAt: number,
+): StoredMessage {
+  const { body, contentType, attributes } = message
+  return { id, body, contentType, attributes: { ...attributes }, enqueuedAt: now, deliveries: 0, visibleAt }
 }
 
 /**

@@ -12,9 +12,7 @@ registerScheme('pubsub', (url, params) =>
   openPubSub(
     definedOptions({
       clientConfig: url.hostname ? { projectId: url.hostname } : undefined,
-      leaseSeconds: params.integer('leaseSeconds'),
-      createIfMissing: params.boolean('createIfMissing'),
-      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
+      ...params.commonOptions(),
       prefix: params.string('prefix'),
       maxDeliveryAttempts: params.integer('maxDeliveryAttempts'),
     }),

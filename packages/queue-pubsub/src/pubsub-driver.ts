@@ -10,11 +10,10 @@ import {
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
+  resolvePrefix,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
   sleep,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { PubSub, v1 } from '@google-cloud/pubsub'
 import { DRIVER_NAME, HANDLE_PREFIX } from './constants.js'
@@ -59,7 +58,7 @@ const OPTION_KEYS = [
   'untypedBody',
 ] as const satisfies readonly (keyof PubSubDriverOptions)[]
 
-export class PubSubDriver implements QueueDriver, TopicDriver {
+export class PubSubDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   /**
    * Google's emulator accepts a subscription's filter expression but does not apply it (every
@@ -75,7 +74,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   readonly #prefix: string
   readonly #maxDeliveryAttempts: number
   readonly #ready = new PromiseCache<string, ReadyQueue>()
-  readonly #topics: PubSubTopics
+  readonly topics: PubSubTopics
   #clients: Promise<Clients> | undefined
 
   constructor(options: PubSubDriverOptions = {}) {
@@ -85,15 +84,13 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
       max: MAX_LEASE,
       driver: DRIVER_NAME,
     })
-    const prefix = options.prefix ?? 'aq-'
-    if (!PREFIX.test(prefix)) {
-      throw invalidOption(
-        'prefix',
-        'a letter (not "goog") then up to 23 of A-Z, a-z, 0-9, "_", "-"',
-        prefix,
-        24,
-      )
-    }
+    const prefix = resolvePrefix(options.prefix, {
+      pattern: PREFIX,
+      described: 'a letter (not "goog") then up to 23 of A-Z, a-z, 0-9, "_", "-"',
+      limit: 24,
+      fallback: 'aq-',
+      driver: DRIVER_NAME,
+    })
     const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 100
     if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 5 || maxDeliveryAttempts > 100) {
       throw invalidOption('maxDeliveryAttempts', 'a whole number from 5 to 100', maxDeliveryAttempts, 100)
@@ -121,12 +118,12 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
           : Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const),
       }),
     })
-    this.#topics = new PubSubTopics({
+    this.topics = new PubSubTopics({
       prefix,
       leaseSeconds,
       maxDeliveryAttempts,
       connect: () => this.#connect(),
-      resourceName: (queue) => this.resourceName(queue),
+      backendName: (queue) => this.backendName(queue),
       forget: (queue) => this.#ready.delete(queue),
     })
   }
@@ -134,42 +131,12 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   /**
    * The topic and subscription id for a portable name: the prefix, then the name unchanged. A
    * subscription (`topic/subscription`) is `<prefix><topic>.sub.<subscription>`; a portable topic's
-   * own id is `topicName()`. `.` never occurs in a portable name, so no two names meet.
+   * own id is `topics.backendName()`. `.` never occurs in a portable name, so no two names meet.
    */
-  resourceName(queue: string): string {
+  backendName(queue: string): string {
     const address = parseSubscriptionAddress(queue)
     if (address) return `${this.#prefix}${address.topic}.sub.${address.subscription}`
     return this.#prefix + queue
-  }
-
-  /** The Pub/Sub topic id of a portable topic: `<prefix><topic>.topic`. */
-  topicName(topic: string): string {
-    return this.#topics.topicName(topic)
-  }
-
-  /** Topics and subscriptions: see `pubsub-topics.ts`. */
-  createTopic(topic: string): Promise<void> {
-    return this.#topics.createTopic(topic)
-  }
-
-  deleteTopic(topic: string): Promise<void> {
-    return this.#topics.deleteTopic(topic)
-  }
-
-  createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    return this.#topics.createSubscription(topic, subscription, filter)
-  }
-
-  deleteSubscription(topic: string, subscription: string): Promise<void> {
-    return this.#topics.deleteSubscription(topic, subscription)
-  }
-
-  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#topics.publishBatch(topic, messages)
   }
 
   /** The queues (topic and subscription pairs) by portable name: see `pubsub-list.ts`. */
@@ -185,7 +152,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   async deleteQueue(queue: string): Promise<void> {
     const clients = await this.#connect()
     this.#ready.delete(queue)
-    const id = this.resourceName(queue)
+    const id = this.backendName(queue)
     await deleteDeadLettered(clients, id)
     await clients.publisher
       .deleteTopic({ topic: `projects/${clients.project}/topics/${id}` }, NO_RETRY)
@@ -344,7 +311,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   #queue(queue: string): Promise<ReadyQueue> {
     return this.#ready.get(queue, async () => {
       const { project, subscriber } = await this.#connect()
-      const id = this.resourceName(queue)
+      const id = this.backendName(queue)
       try {
         const [subscription] = await subscriber.getSubscription(
           { subscription: `projects/${project}/subscriptions/${id}` },
@@ -368,7 +335,7 @@ export class PubSubDriver implements QueueDriver, TopicDriver {
   /** Creates the topic, the dead-letter topic and both subscriptions; existing ones are kept. */
   async #create(queue: string): Promise<ReadyQueue> {
     const clients = await this.#connect()
-    const id = this.resourceName(queue)
+    const id = this.backendName(queue)
     const topic = `projects/${clients.project}/topics/${id}`
     await clients.publisher.createTopic({ name: topic }, NO_RETRY).catch(keepExisting)
     await createDeadLettered(clients, {

@@ -1,4 +1,4 @@
-import { QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
+import { classifyByTable, type ErrorTable, type QueueError } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
 /** gRPC status codes (google-gax reports them as `error.code`). */
@@ -18,7 +18,8 @@ const Status = {
   UNAUTHENTICATED: 16,
 } as const
 
-const MAP: Record<number, [QueueErrorCode, boolean]> = {
+/** The gRPC statuses this driver maps; any other is a bug, rethrown as it is. */
+const ERRORS: ErrorTable = {
   [Status.INVALID_ARGUMENT]: ['INVALID_ARGUMENT', false],
   [Status.NOT_FOUND]: ['QUEUE_NOT_FOUND', false],
   [Status.PERMISSION_DENIED]: ['PERMISSION_DENIED', false],
@@ -32,7 +33,7 @@ const MAP: Record<number, [QueueErrorCode, boolean]> = {
   [Status.CANCELLED]: ['UNAVAILABLE', true],
 }
 
-export function grpcCode(error: unknown): number | undefined {
+function grpcCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'number' ? code : undefined
 }
@@ -45,13 +46,7 @@ export const isInvalidArgument = (error: unknown) => grpcCode(error) === Status.
 /** Maps a gRPC error from google-gax to a portable one; undefined for anything that is a bug. */
 export function classifyPubSubError(error: unknown): QueueError | undefined {
   const code = grpcCode(error)
-  if (code === undefined) return undefined
-  const mapped = MAP[code]
-  if (!mapped) return undefined
-  const details = (error as { details?: string; message?: string }).details ?? (error as Error).message
-  return new QueueError(mapped[0], `gRPC ${code}: ${details}`, {
-    cause: error,
-    retryable: mapped[1],
-    driver: DRIVER_NAME,
-  })
+  const details =
+    (error as { details?: string; message?: string } | null)?.details ?? (error as Error)?.message
+  return classifyByTable(ERRORS, code, error, { message: `gRPC ${code}: ${details}`, driver: DRIVER_NAME })
 }

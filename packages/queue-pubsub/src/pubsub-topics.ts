@@ -24,7 +24,7 @@ export interface PubSubTopicsHost {
   readonly maxDeliveryAttempts: number
   connect(): Promise<Clients>
   /** The subscription id of a portable name (`topic/subscription`). */
-  resourceName(queue: string): string
+  backendName(queue: string): string
   /** Forgets what the driver checked about a queue or subscription that is being deleted. */
   forget(queue: string): void
 }
@@ -42,14 +42,14 @@ export class PubSubTopics {
   }
 
   /** The Pub/Sub topic id of a portable topic: `<prefix><topic>.topic`. */
-  topicName(topic: string): string {
+  backendName(topic: string): string {
     return `${this.#host.prefix}${topic}.topic`
   }
 
   async createTopic(topic: string): Promise<void> {
     const { project, publisher } = await this.#host.connect()
     await publisher
-      .createTopic({ name: `projects/${project}/topics/${this.topicName(topic)}` }, NO_RETRY)
+      .createTopic({ name: `projects/${project}/topics/${this.backendName(topic)}` }, NO_RETRY)
       .catch(keepExisting)
   }
 
@@ -60,7 +60,7 @@ export class PubSubTopics {
   async deleteTopic(topic: string): Promise<void> {
     const clients = await this.#host.connect()
     const { project, publisher } = clients
-    const name = `projects/${project}/topics/${this.topicName(topic)}`
+    const name = `projects/${project}/topics/${this.backendName(topic)}`
     let subscriptions: string[]
     try {
       ;[subscriptions] = await publisher.listTopicSubscriptions({ topic: name }, NO_RETRY)
@@ -88,7 +88,7 @@ export class PubSubTopics {
   ): Promise<void> {
     const expression = filterExpression(filter)
     const clients = await this.#host.connect()
-    const topicName = `projects/${clients.project}/topics/${this.topicName(topic)}`
+    const topicName = `projects/${clients.project}/topics/${this.backendName(topic)}`
     try {
       await clients.publisher.getTopic({ topic: topicName }, NO_RETRY)
     } catch (error) {
@@ -105,7 +105,7 @@ export class PubSubTopics {
       throw error
     }
     await createDeadLettered(clients, {
-      id: this.#host.resourceName(`${topic}/${subscription}`),
+      id: this.#host.backendName(`${topic}/${subscription}`),
       topic: topicName,
       ackDeadlineSeconds: this.#host.leaseSeconds,
       maxDeliveryAttempts: this.#host.maxDeliveryAttempts,
@@ -115,14 +115,14 @@ export class PubSubTopics {
 
   async deleteSubscription(topic: string, subscription: string): Promise<void> {
     this.#host.forget(`${topic}/${subscription}`)
-    await deleteDeadLettered(await this.#host.connect(), this.#host.resourceName(`${topic}/${subscription}`))
+    await deleteDeadLettered(await this.#host.connect(), this.#host.backendName(`${topic}/${subscription}`))
   }
 
   /** Publishes to the topic: Pub/Sub fans it out to the subscriptions whose filter matches. */
   async publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
     const { project, publisher } = await this.#host.connect()
     const [reply] = await publisher.publish(
-      { topic: `projects/${project}/topics/${this.topicName(topic)}`, messages: messages.map(toPubSub) },
+      { topic: `projects/${project}/topics/${this.backendName(topic)}`, messages: messages.map(toPubSub) },
       NO_RETRY,
     )
     return (reply.messageIds ?? []).map((id) => ({ id }))

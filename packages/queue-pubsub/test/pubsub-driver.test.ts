@@ -26,9 +26,9 @@ describe('error classification', () => {
 describe('names and options', () => {
   test('every portable name maps to a valid, distinct Pub/Sub id behind the prefix', () => {
     const driver = createPubSubDriver({ clientConfig: { projectId: 'p' } })
-    expect(driver.resourceName('7')).toBe('aq-7') // Pub/Sub ids must start with a letter and have 3+ characters
-    expect(driver.resourceName('a'.repeat(64))).toHaveLength(67)
-    expect(createPubSubDriver({ prefix: 'prod-' }).resourceName('orders')).toBe('prod-orders')
+    expect(driver.backendName('7')).toBe('aq-7') // Pub/Sub ids must start with a letter and have 3+ characters
+    expect(driver.backendName('a'.repeat(64))).toHaveLength(67)
+    expect(createPubSubDriver({ prefix: 'prod-' }).backendName('orders')).toBe('prod-orders')
   })
 
   test.each(['1abc', 'goog-x', '', 'has.dot', 'x'.repeat(25)])('prefix %j is rejected', (prefix) => {

@@ -25,9 +25,7 @@ registerScheme('servicebus', (url, params) => {
       connectionString:
         params.string('connectionString') ?? fromParts ?? process.env.SERVICEBUS_CONNECTION_STRING,
       adminConnectionString: params.string('adminConnectionString'),
-      leaseSeconds: params.integer('leaseSeconds'),
-      createIfMissing: params.boolean('createIfMissing'),
-      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
+      ...params.commonOptions(),
       prefix: params.string('prefix'),
     }),
   )

@@ -10,10 +10,9 @@ import {
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
+  resolvePrefix,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { ServiceBusAdministrationClient, ServiceBusClient, type ServiceBusReceiver } from '@azure/service-bus'
 import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
@@ -46,7 +45,7 @@ const OPTION_KEYS = [
 /** Service Bus's own bounds on a lock duration. */
 const LOCK_SECONDS = { min: 5, max: 300 } as const
 
-export class ServiceBusDriver implements QueueDriver, TopicDriver {
+export class ServiceBusDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities
   readonly leaseSeconds: number
@@ -60,7 +59,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   readonly #prefix: string
   readonly #entities = new Map<string, EntityLinks>()
   readonly #created = new PromiseCache<string, void>()
-  readonly #topics: ServiceBusTopics
+  readonly topics: ServiceBusTopics
 
   constructor(options: ServiceBusDriverOptions = {}) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
@@ -82,18 +81,13 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
       max: LOCK_SECONDS.max,
       driver: DRIVER_NAME,
     })
-    const prefix = options.prefix ?? ''
-    if (!PREFIX.test(prefix)) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        'prefix must be at most 16 characters of A-Z, a-z, 0-9, "_", "." or "-"',
-        {
-          field: 'prefix',
-          limit: 16,
-          driver: DRIVER_NAME,
-        },
-      )
-    }
+    const prefix = resolvePrefix(options.prefix, {
+      pattern: PREFIX,
+      described: 'at most 16 characters of A-Z, a-z, 0-9, "_", "." or "-"',
+      limit: 16,
+      fallback: '',
+      driver: DRIVER_NAME,
+    })
     if (!options.client && !options.connectionString) {
       throw new QueueError('INVALID_ARGUMENT', 'connectionString (or client) is required', {
         field: 'connectionString',
@@ -119,7 +113,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     this.#admin =
       options.admin ??
       (adminConnectionString ? new ServiceBusAdministrationClient(adminConnectionString) : undefined)
-    this.#topics = new ServiceBusTopics({
+    this.topics = new ServiceBusTopics({
       client: this.client,
       prefix,
       leaseSeconds: this.leaseSeconds,
@@ -129,7 +123,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   }
 
   /** The entity name for a portable name: see `servicebus-names.ts`. */
-  entityName(queue: string): string {
+  backendName(queue: string): string {
     return entityName(this.#prefix, queue)
   }
 
@@ -138,35 +132,10 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     return listServiceBusQueues(this.#requireAdmin('listQueues'), this.#prefix)
   }
 
-  /** Topics and subscriptions: see `servicebus-topics.ts`. */
-  createTopic(topic: string): Promise<void> {
-    return this.#topics.createTopic(topic)
-  }
-
-  deleteTopic(topic: string): Promise<void> {
-    return this.#topics.deleteTopic(topic)
-  }
-
-  createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    return this.#topics.createSubscription(topic, subscription, filter)
-  }
-
-  deleteSubscription(topic: string, subscription: string): Promise<void> {
-    return this.#topics.deleteSubscription(topic, subscription)
-  }
-
-  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#topics.publishBatch(topic, messages)
-  }
-
   async createQueue(queue: string): Promise<void> {
     const admin = this.#requireAdmin('createQueue')
     try {
-      await admin.createQueue(this.entityName(queue), {
+      await admin.createQueue(this.backendName(queue), {
         lockDuration: `PT${this.leaseSeconds}S`,
         maxDeliveryCount: MAX_DELIVERY_COUNT,
         ...this.#options.queueOptions,
@@ -183,7 +152,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     this.#created.delete(queue)
     if (entity) await entity.close()
     try {
-      await admin.deleteQueue(this.entityName(queue))
+      await admin.deleteQueue(this.backendName(queue))
     } catch (error) {
       if (classifyServiceBusError(error)?.code !== 'QUEUE_NOT_FOUND') throw error
     }
@@ -264,7 +233,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
   async close(): Promise<void> {
     const entities = [...this.#entities.values()]
     this.#entities.clear()
-    await Promise.all([...entities.map((e) => e.close()), this.#topics.close()])
+    await Promise.all([...entities.map((e) => e.close()), this.topics.close()])
     if (this.#ownsClient) await this.client.close()
   }
 
@@ -275,7 +244,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
     let entity = this.#entities.get(queue)
     if (!entity) {
       const sender = this.client.createSender(
-        address ? topicEntity(this.#prefix, address.topic) : this.entityName(queue),
+        address ? topicEntity(this.#prefix, address.topic) : this.backendName(queue),
       )
       entity = new EntityLinks(sender, address?.subscription, () => this.#newReceiver(queue))
       this.#entities.set(queue, entity)
@@ -285,7 +254,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
 
   #newReceiver(queue: string): ServiceBusReceiver {
     // The portable lease is explicit (renewLease): no automatic lock renewal.
-    return this.client.createReceiver(this.entityName(queue), {
+    return this.client.createReceiver(this.backendName(queue), {
       receiveMode: 'peekLock',
       maxAutoLockRenewalDurationInMs: 0,
       // Bodies as the producer sent them (see servicebus-body.ts): the SDK would JSON.parse data
@@ -297,7 +266,7 @@ export class ServiceBusDriver implements QueueDriver, TopicDriver {
 
   async #ensure(queue: string): Promise<void> {
     const admin = this.#requireAdmin('createIfMissing')
-    if (!(await admin.queueExists(this.entityName(queue)))) await this.createQueue(queue)
+    if (!(await admin.queueExists(this.backendName(queue)))) await this.createQueue(queue)
   }
 
   /** A queue that vanished: drop its links, so the next call attaches (or creates) afresh. */

@@ -1,7 +1,15 @@
-import { isConnectionError, QueueError, type QueueErrorCode } from '@anyqueue/queue-core/driver'
+import {
+  classifyByTable,
+  type ErrorRow,
+  type ErrorTable,
+  errorFromRow,
+  isConnectionError,
+  type QueueError,
+} from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
-const MAP: Record<string, [QueueErrorCode, boolean]> = {
+/** The SDK's error codes (`error.code`) this driver knows; the HTTP status speaks for the others. */
+const ERRORS: ErrorTable = {
   MessagingEntityNotFound: ['QUEUE_NOT_FOUND', false],
   MessageEntityNotFoundError: ['QUEUE_NOT_FOUND', false],
   UnauthorizedAccess: ['PERMISSION_DENIED', false],
@@ -33,22 +41,18 @@ interface SdkLikeError {
 export function classifyServiceBusError(error: unknown): QueueError | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const e = error as SdkLikeError
-  const make = (code: QueueErrorCode, retryable: boolean) =>
-    new QueueError(code, `${e.code ?? e.name}: ${e.message ?? 'no message'}`, {
-      cause: error,
-      driver: DRIVER_NAME,
-      retryable,
-    })
-  const mapped = e.code === undefined ? undefined : MAP[e.code]
-  if (mapped) return make(...mapped)
-  if (isConnectionError(e)) return make('UNAVAILABLE', true)
+  const describe = { message: `${e.code ?? e.name}: ${e.message ?? 'no message'}`, driver: DRIVER_NAME }
+  const row = (row: ErrorRow) => errorFromRow(row, error, describe)
+  const named = classifyByTable(ERRORS, e.code, error, describe)
+  if (named) return named
+  if (isConnectionError(e)) return row(['UNAVAILABLE', true])
   const status = e.statusCode
-  if (status === 404) return make('QUEUE_NOT_FOUND', false)
-  if (status === 401 || status === 403) return make('PERMISSION_DENIED', false)
-  if (status !== undefined && (status >= 500 || status === 429)) return make('UNAVAILABLE', true)
+  if (status === 404) return row(['QUEUE_NOT_FOUND', false])
+  if (status === 401 || status === 403) return row(['PERMISSION_DENIED', false])
+  if (status !== undefined && (status >= 500 || status === 429)) return row(['UNAVAILABLE', true])
   // What the SDK throws when a call is made on a connection it is still (re)opening.
   if (e.name === 'ServiceBusError' || e.name === 'MessagingError')
-    return make('UNAVAILABLE', e.retryable ?? true)
+    return row(['UNAVAILABLE', e.retryable ?? true])
   return undefined
 }
 

@@ -48,7 +48,7 @@ describe('options', () => {
   test('a connection string or a client is required; the prefix is validated and applied', () => {
     expect(() => createServiceBusDriver({})).toThrow(/connectionString/)
     expect(() => createServiceBusDriver({ connectionString, prefix: 'has space' })).toThrow(/prefix/)
-    expect(createServiceBusDriver({ connectionString, prefix: 'prod-' }).entityName('orders')).toBe(
+    expect(createServiceBusDriver({ connectionString, prefix: 'prod-' }).backendName('orders')).toBe(
       'prod-orders',
     )
   })

@@ -15,9 +15,7 @@ registerScheme('sqs', (url, params) => {
   return openSqs(
     definedOptions({
       clientConfig: definedOptions({ region: params.string('region'), endpoint }),
-      leaseSeconds: params.integer('leaseSeconds'),
-      createIfMissing: params.boolean('createIfMissing'),
-      untypedBody: params.string('untypedBody') as 'text' | 'json-or-text' | undefined,
+      ...params.commonOptions(),
       prefix: params.string('prefix'),
     }),
   )

@@ -14,7 +14,7 @@ import { batchReplyResults } from './sqs-errors.js'
 type Sns = typeof import('@aws-sdk/client-sns')
 
 /** SNS takes at most five attribute names in one filter policy. */
-export const SNS_FILTER_MAX_KEYS = 5
+const SNS_FILTER_MAX_KEYS = 5
 
 /**
  * The SQS queue name of a subscription, without the driver's prefix: readable parts of both names,
@@ -32,7 +32,7 @@ export function subscriptionQueueName(topic: string, subscription: string): stri
  * absent attribute match; SNS `anything-but` does not, so it is ORed with `exists: false` (listed
  * first: moto stops at the first rule that needs the attribute).
  */
-export function toFilterPolicy(filter: SubscriptionFilter): Record<string, unknown[]> {
+function toFilterPolicy(filter: SubscriptionFilter): Record<string, unknown[]> {
   const names = Object.keys(filter)
   if (names.length > SNS_FILTER_MAX_KEYS) {
     throw new QueueError(
@@ -84,13 +84,14 @@ export class SnsTopics {
     this.#queues = queues
   }
 
-  snsName(topic: string): string {
+  /** The SNS topic name for a portable topic name: the prefix, then the name unchanged. */
+  backendName(topic: string): string {
     return this.#options.prefix + topic
   }
 
   async createTopic(topic: string): Promise<void> {
     const { sdk, client } = await this.#load()
-    const reply = await client.send(new sdk.CreateTopicCommand({ Name: this.snsName(topic) }))
+    const reply = await client.send(new sdk.CreateTopicCommand({ Name: this.backendName(topic) }))
     this.#arns.set(topic, reply.TopicArn!)
   }
 
@@ -201,7 +202,7 @@ export class SnsTopics {
     const cached = this.#arns.get(topic)
     if (cached !== undefined) return cached
     const { sdk, client } = await this.#load()
-    const suffix = `:${this.snsName(topic)}`
+    const suffix = `:${this.backendName(topic)}`
     let NextToken: string | undefined
     do {
       const page = await client.send(new sdk.ListTopicsCommand({ NextToken }))
@@ -215,7 +216,7 @@ export class SnsTopics {
     if (!required) return undefined
     throw new QueueError(
       'QUEUE_NOT_FOUND',
-      `topic "${topic}" does not exist (SNS topic ${this.snsName(topic)}): create it with createTopic("${topic}")`,
+      `topic "${topic}" does not exist (SNS topic ${this.backendName(topic)}): create it with createTopic("${topic}")`,
       { driver: DRIVER_NAME },
     )
   }

@@ -6,14 +6,13 @@ import {
   PromiseCache,
   parseSubscriptionAddress,
   type QueueDriver,
-  QueueError,
+  type QueueError,
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
+  resolvePrefix,
   resolveUntypedBody,
   type SendResult,
-  type SubscriptionFilter,
-  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import {
   ChangeMessageVisibilityCommand,
@@ -58,7 +57,7 @@ const OPTION_KEYS = [
 const RECEIPT_HANDLE = /^[A-Za-z0-9+/=_\-.:~]{20,2048}$/
 const PREFIX = /^[A-Za-z0-9_-]{0,16}$/
 
-export class SqsDriver implements QueueDriver, TopicDriver {
+export class SqsDriver implements QueueDriver {
   readonly name = DRIVER_NAME
   readonly capabilities: Capabilities
   readonly leaseSeconds: number
@@ -68,7 +67,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
   readonly #options: SqsDriverOptions
   readonly #prefix: string
   readonly #urls = new PromiseCache<string, string>()
-  readonly #topics: SnsTopics
+  readonly topics: SnsTopics
 
   constructor(options: SqsDriverOptions = {}) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
@@ -92,18 +91,13 @@ export class SqsDriver implements QueueDriver, TopicDriver {
       max: LIMITS.maxNackDelaySeconds,
       driver: DRIVER_NAME,
     })
-    const prefix = options.prefix ?? ''
-    if (!PREFIX.test(prefix)) {
-      throw new QueueError(
-        'INVALID_ARGUMENT',
-        'prefix must be at most 16 characters of A-Z, a-z, 0-9, "_" or "-"',
-        {
-          field: 'prefix',
-          limit: 16,
-          driver: DRIVER_NAME,
-        },
-      )
-    }
+    const prefix = resolvePrefix(options.prefix, {
+      pattern: PREFIX,
+      described: 'at most 16 characters of A-Z, a-z, 0-9, "_" or "-"',
+      limit: 16,
+      fallback: '',
+      driver: DRIVER_NAME,
+    })
     this.leaseSeconds = leaseSeconds
     this.#options = options
     this.#prefix = prefix
@@ -115,7 +109,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
         requestHandler: { connectionTimeout: 5_000, requestTimeout: (LIMITS.maxWaitSeconds + 10) * 1000 },
         ...options.clientConfig,
       })
-    this.#topics = new SnsTopics(
+    this.topics = new SnsTopics(
       { prefix, client: options.snsClient, clientConfig: options.snsClientConfig ?? options.clientConfig },
       {
         create: (queueName, attributes) => this.#createNamed(queueName, attributes),
@@ -141,41 +135,9 @@ export class SqsDriver implements QueueDriver, TopicDriver {
    * The SQS queue name for a portable name: the prefix, then the name unchanged. A subscription
    * (`topic/subscription`) maps to the prefix, then `subscriptionQueueName(topic, subscription)`.
    */
-  sqsName(queue: string): string {
+  backendName(queue: string): string {
     const address = parseSubscriptionAddress(queue)
     return this.#prefix + (address ? subscriptionQueueName(address.topic, address.subscription) : queue)
-  }
-
-  /** The SNS topic name for a portable topic name: the prefix, then the name unchanged. */
-  snsName(topic: string): string {
-    return this.#topics.snsName(topic)
-  }
-
-  createTopic(topic: string): Promise<void> {
-    return this.#topics.createTopic(topic)
-  }
-
-  deleteTopic(topic: string): Promise<void> {
-    // Cached subscription URLs may stay: a queue's URL follows from its name, and a deleted one
-    // answers QUEUE_NOT_FOUND.
-    return this.#topics.deleteTopic(topic)
-  }
-
-  createSubscription(
-    topic: string,
-    subscription: string,
-    filter: SubscriptionFilter | undefined,
-  ): Promise<void> {
-    return this.#topics.createSubscription(topic, subscription, filter)
-  }
-
-  deleteSubscription(topic: string, subscription: string): Promise<void> {
-    this.#urls.delete(`${topic}/${subscription}`)
-    return this.#topics.deleteSubscription(topic, subscription)
-  }
-
-  publishBatch(topic: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
-    return this.#topics.publishBatch(topic, messages)
   }
 
   /** The queues under the prefix, by portable name, without topic subscriptions: see `sqs-list.ts`. */
@@ -312,7 +274,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
   }
 
   async close(): Promise<void> {
-    await this.#topics.close()
+    await this.topics.close()
     if (this.#ownsClient) this.client.destroy()
   }
 
@@ -340,7 +302,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
     const create = createIfMissing && parseSubscriptionAddress(queue) === undefined
     return this.#urls.get(queue, () =>
       this.client
-        .send(new GetQueueUrlCommand({ QueueName: this.sqsName(queue) }))
+        .send(new GetQueueUrlCommand({ QueueName: this.backendName(queue) }))
         .then((r) => r.QueueUrl!)
         .catch((error: unknown) => {
           if (create && classifySqsError(error)?.code === 'QUEUE_NOT_FOUND') return this.#create(queue)
@@ -350,7 +312,7 @@ export class SqsDriver implements QueueDriver, TopicDriver {
   }
 
   #create(queue: string): Promise<string> {
-    return this.#createNamed(this.sqsName(queue), {})
+    return this.#createNamed(this.backendName(queue), {})
   }
 
   async #createNamed(queueName: string, attributes: Record<string, string>): Promise<string> {
@@ -393,7 +355,7 @@ function attributeBytes(attributes: Readonly<Record<string, string>>): number {
  * empty text a topic published. Every other attribute is delivered, whatever its type: String
  * and Number (and their custom `.x` types) as their string value, Binary as base64 of its bytes.
  */
-export function fromSqs(m: SqsMessage): IncomingMessage {
+function fromSqs(m: SqsMessage): IncomingMessage {
   const {
     [CONTENT_TYPE_ATTRIBUTE]: contentType,
     [TRANSFER_ENCODING_ATTRIBUTE]: encoding,

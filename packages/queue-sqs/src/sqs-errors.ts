@@ -1,42 +1,48 @@
 import {
+  classifyByTable,
+  type ErrorRow,
+  type ErrorTable,
+  errorFromRow,
   isConnectionError,
-  QueueError,
-  type QueueErrorCode,
+  type QueueError,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME } from './constants.js'
 
-// SNS (topics) answers NotFound; SQS names its queue errors.
-const NOT_FOUND = new Set([
-  'QueueDoesNotExist',
-  'AWS.SimpleQueueService.NonExistentQueue',
-  'NotFound',
-  'NotFoundException',
-])
-const DENIED = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'SignatureDoesNotMatch',
-  'InvalidSecurity',
-  'ExpiredToken',
-  'MissingAuthenticationToken',
-  'AuthorizationError',
-])
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'RequestThrottled',
-  'KmsThrottled',
-  'ServiceUnavailable',
-  'InternalError',
-  'InternalFailure',
-  'OverLimit',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'Throttled',
-])
+const NOT_FOUND: ErrorRow = ['QUEUE_NOT_FOUND', false]
+const DENIED: ErrorRow = ['PERMISSION_DENIED', false]
+const RETRY: ErrorRow = ['UNAVAILABLE', true]
+
+/** The AWS error names (`error.name`) this driver knows; the HTTP status speaks for the others. */
+const ERRORS: ErrorTable = {
+  // SNS (topics) answers NotFound; SQS names its queue errors.
+  QueueDoesNotExist: NOT_FOUND,
+  'AWS.SimpleQueueService.NonExistentQueue': NOT_FOUND,
+  NotFound: NOT_FOUND,
+  NotFoundException: NOT_FOUND,
+  AccessDenied: DENIED,
+  AccessDeniedException: DENIED,
+  InvalidClientTokenId: DENIED,
+  UnrecognizedClientException: DENIED,
+  SignatureDoesNotMatch: DENIED,
+  InvalidSecurity: DENIED,
+  ExpiredToken: DENIED,
+  MissingAuthenticationToken: DENIED,
+  AuthorizationError: DENIED,
+  // Named throttles: SQS answers OverLimit with a 403, which is not a permission problem.
+  ThrottlingException: RETRY,
+  RequestThrottled: RETRY,
+  KmsThrottled: RETRY,
+  ServiceUnavailable: RETRY,
+  InternalError: RETRY,
+  InternalFailure: RETRY,
+  OverLimit: RETRY,
+  TimeoutError: RETRY,
+  RequestTimeout: RETRY,
+  RequestTimeoutException: RETRY,
+  Throttled: RETRY,
+  NetworkingError: RETRY,
+}
 
 interface AwsLikeError {
   name?: string
@@ -53,28 +59,18 @@ export function classifySqsError(error: unknown): QueueError | undefined {
   const e = error as AwsLikeError
   const name = e.name ?? ''
   const status = e.$metadata?.httpStatusCode
-  const make = (code: QueueErrorCode, retryable?: boolean) =>
-    new QueueError(code, `${name || e.code}: ${e.message ?? 'no message'}`, {
-      cause: error,
-      driver: DRIVER_NAME,
-      ...(retryable === undefined ? {} : { retryable }),
-    })
-  if (NOT_FOUND.has(name)) return make('QUEUE_NOT_FOUND')
-  // Named throttles first: SQS answers OverLimit with a 403, which is not a permission problem.
-  if (RETRYABLE.has(name) || e.$retryable || (status !== undefined && status >= 500)) {
-    return make('UNAVAILABLE', true)
-  }
-  if (DENIED.has(name) || status === 403) return make('PERMISSION_DENIED')
-  if (isConnectionError(e) || name === 'NetworkingError' || name === 'TimeoutError') {
-    return make('UNAVAILABLE', true)
-  }
+  const describe = { message: `${name || e.code}: ${e.message ?? 'no message'}`, driver: DRIVER_NAME }
+  const row = (row: ErrorRow) => errorFromRow(row, error, describe)
+  const named = classifyByTable(ERRORS, name, error, describe)
+  if (named) return named
+  if (e.$retryable || (status !== undefined && status >= 500) || isConnectionError(e)) return row(RETRY)
+  if (status === 403) return row(DENIED)
   if (e.$fault === 'client' && status !== undefined && status >= 400 && status < 500) {
-    return make('INVALID_ARGUMENT')
+    return row(['INVALID_ARGUMENT', false])
   }
   return undefined
 }
 
-/** Settling a message that is already gone, or no longer in flight, is a no-op by contract. */
 /** What a batch reply (SQS `SendMessageBatch`, SNS `PublishBatch`) says of each entry, by its `Id`, into `results`. */
 export function batchReplyResults(
   reply: {
@@ -96,6 +92,7 @@ export function batchReplyResults(
   }
 }
 
+/** Settling a message that is already gone, or no longer in flight, is a no-op by contract. */
 export function isGoneError(code: string | undefined): boolean {
   return (
     code === 'ReceiptHandleIsInvalid' ||

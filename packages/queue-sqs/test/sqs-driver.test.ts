@@ -49,7 +49,7 @@ describe('bodies SQS cannot carry', () => {
 
 describe('options', () => {
   test('the prefix is validated and applied to the SQS name', () => {
-    expect(createSqsDriver({ prefix: 'prod-' }).sqsName('orders')).toBe('prod-orders')
+    expect(createSqsDriver({ prefix: 'prod-' }).backendName('orders')).toBe('prod-orders')
     expect(() => createSqsDriver({ prefix: 'has.dot' })).toThrow(/prefix/)
     expect(() => createSqsDriver({ prefix: 'x'.repeat(17) })).toThrow(/prefix/)
   })

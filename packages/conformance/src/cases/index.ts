@@ -41,7 +41,7 @@ export const allConsumerCases: ConformanceCase[] = [
   ...consumerOptionCases,
 ]
 
-/** Every case. Topics (DESIGN.md §5) apply where a driver declares them. */
+/** Every case. Topics (the README's "Topics" section) apply where a driver declares them. */
 export const cases: ConformanceCase[] = [...queueCases, ...allConsumerCases, ...topicCases]
 
 /**

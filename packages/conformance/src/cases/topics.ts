@@ -145,7 +145,7 @@ const filterCase = (
   run: (ctx) => expectFilter(ctx, filter, expected),
 })
 
-/** Topics and subscriptions (DESIGN.md §5), on every driver that declares `topics`. */
+/** Topics and subscriptions (the README's "Topics" section), on every driver that declares `topics`. */
 export const topicCases: ConformanceCase[] = [
   {
     id: 'topics.fan-out',

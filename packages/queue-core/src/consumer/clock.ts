@@ -1,4 +1,4 @@
-import type { Clock } from '../driver.js'
+import type { Clock } from '../contract.js'
 
 /**
  * The time `consume()` keeps its own timers on (lease renewals, handler time limits, the pause

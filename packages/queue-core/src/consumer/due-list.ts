@@ -1,4 +1,4 @@
-import type { Clock } from '../driver.js'
+import type { Clock } from '../contract.js'
 import { processClock } from './clock.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock } from '../driver.js'
+import type { Clock } from '../contract.js'
 import type { Message } from '../queue.js'
 import { describeIssues, type StandardSchemaV1 } from '../standard-schema.js'
 import { activeTracing } from '../tracing.js'

@@ -1,4 +1,4 @@
-import type { Clock } from '../driver.js'
+import type { Clock } from '../contract.js'
 import type { Queue } from '../queue.js'
 import { DueList } from './due-list.js'
 import type { Cohort, HandlerRun } from './handler-run.js'

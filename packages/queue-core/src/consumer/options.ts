@@ -1,8 +1,8 @@
-import { describeArgument, isQueue, readOptions } from '../arguments.js'
+import { describeArgument, readOptions } from '../arguments.js'
 import { QueueError } from '../errors.js'
 import { LIMITS, QUEUE_NAME_PATTERN } from '../limits.js'
 import type { Payload } from '../payload.js'
-import type { Message, Queue } from '../queue.js'
+import { isQueue, type Message, type Queue } from '../queue.js'
 import type { StandardSchemaV1 } from '../standard-schema.js'
 import type { Handler } from './handler-runner.js'
 
@@ -73,7 +73,7 @@ const CONSUME_FIELDS = [
 const BACKOFF_FIELDS = ['initialDelaySeconds', 'multiplier', 'maxDelaySeconds', 'jitter'] as const
 
 /** How many leases a handler may run by default. */
-export const DEFAULT_HANDLER_TIMEOUT_LEASES = 10
+const DEFAULT_HANDLER_TIMEOUT_LEASES = 10
 
 export interface ResolvedOptions<T> {
   concurrency: number

@@ -1,4 +1,4 @@
-import type { Clock } from '../driver.js'
+import type { Clock } from '../contract.js'
 import { isQueueError } from '../errors.js'
 import { LIMITS } from '../limits.js'
 import type { Message, Queue } from '../queue.js'
