@@ -13,8 +13,11 @@ export interface ClientLink {
   readonly closed: boolean
   /** @internal the retry policy of `execute`, which `sendWithRetry` applies per message. */
   readonly retryPolicy: ResolvedRetry
-  /** @internal runs one driver call: classified, retried when retryable, counted as in flight. */
-  execute<R>(call: () => Promise<R>, queue?: string): Promise<R>
+  /**
+   * @internal runs one driver call: classified, retried when retryable (tried once with `retry:
+   * false`, for a caller with its own retry budget), counted as in flight.
+   */
+  execute<R>(call: () => Promise<R>, queue?: string, retry?: boolean): Promise<R>
   /** @internal turns anything a driver threw into a QueueError, or undefined for a bug. */
   classify(error: unknown, queue?: string): QueueError | undefined
   /** @internal a closed queue leaves its client's list. */

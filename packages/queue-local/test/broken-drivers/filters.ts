@@ -19,10 +19,17 @@ type Matcher = (filter: SubscriptionFilter, attributes: Readonly<Record<string, 
 /** Subscriptions filtered by `matches` instead of the portable meaning. */
 function filteredBy(real: LocalDriver, matches: Matcher): Partial<QueueDriver> {
   const filters = new Map<string, SubscriptionFilter>()
+  const topics = real.topics
   return {
-    async createSubscription(topic, subscription, filter) {
-      if (filter) filters.set(subscriptionAddress(topic, subscription), filter)
-      return real.createSubscription(topic, subscription, undefined)
+    topics: {
+      createTopic: (topic) => topics.createTopic(topic),
+      deleteTopic: (topic) => topics.deleteTopic(topic),
+      deleteSubscription: (topic, subscription) => topics.deleteSubscription(topic, subscription),
+      publishBatch: (topic, messages) => topics.publishBatch(topic, messages),
+      async createSubscription(topic, subscription, filter) {
+        if (filter) filters.set(subscriptionAddress(topic, subscription), filter)
+        return topics.createSubscription(topic, subscription, undefined)
+      },
     },
     async receiveBatch(queue, request) {
       const got = await real.receiveBatch(queue, request)
