@@ -7,14 +7,21 @@ import { expectNothingFor, sleep } from './helpers.js'
  * fails only when every sample breaks it — which a lease or delay twice as long as declared does.
  */
 
-/** How late past `ms` a timed event may be and still count as on time: 30 %, at least 1 s. */
-export function slackMs(ms: number): number {
-  return Math.max(1_000, ms * 0.3)
+/**
+ * How late past `ms` a timed event may be and still count as on time: 30 %, at least 1 s, plus the
+ * backend's measured round trip (`roundTripMs`, see `BackendTiming`) — the time one call of the
+ * backend can take to carry the event. The round trip's share is capped so that the bound stays
+ * below twice `ms`: a lease or delay twice as long as declared still breaks it, however slow the
+ * backend.
+ */
+export function slackMs(ms: number, roundTripMs = 0): number {
+  const base = Math.max(1_000, ms * 0.3)
+  return base + Math.min(Math.max(0, roundTripMs), Math.max(0, ms * 0.95 - base))
 }
 
 /** A bound: `ms` plus its slack. */
-export function bound(ms: number): number {
-  return ms + slackMs(ms)
+export function bound(ms: number, roundTripMs = 0): number {
+  return ms + slackMs(ms, roundTripMs)
 }
 
 /**

@@ -34,14 +34,14 @@ export const consumerOptionCases: ConformanceCase[] = [
         },
         { ...quiet, concurrency: 16 },
       )
-      await eventually(PATIENCE, '16 handlers running at once', () => started.size >= 16)
+      await eventually(ctx.patience(PATIENCE), '16 handlers running at once', () => started.size >= 16)
       release()
-      await eventually(PATIENCE, `all ${total} handled`, () => done.size >= total)
+      await eventually(ctx.patience(PATIENCE), `all ${total} handled`, () => done.size >= total)
       // Every delivery that succeeded reaches the driver's ackBatch. (Watching the queue alone races
       // the running consumer, which takes a message whose ack was lost when it comes back.)
       const acked = () => new Set(ctx.driver.callsOf('ackBatch', queue.name).flatMap((c) => c.handles))
       // An ack goes out within a turn of the event loop; 15 s is load, not a slow consumer.
-      await eventually(15_000, 'every succeeded delivery to be acked', () =>
+      await eventually(ctx.patience(15_000), 'every succeeded delivery to be acked', () =>
         [...handles].every((h) => acked().has(h)),
       ).catch(() => {
         const lost = [...handles].filter((h) => !acked().has(h)).length
@@ -81,7 +81,7 @@ export const consumerOptionCases: ConformanceCase[] = [
         },
         { ...quiet, schema },
       )
-      await eventually(PATIENCE, 'the handler to run', () => got !== undefined)
+      await eventually(ctx.patience(PATIENCE), 'the handler to run', () => got !== undefined)
       assert.deepEqual(
         got,
         { job: 1, priority: 'normal', parsed: true },
@@ -136,7 +136,7 @@ export const consumerOptionCases: ConformanceCase[] = [
         },
         { ...quiet, shutdownTimeoutMs: 500 },
       )
-      await eventually(PATIENCE, 'the handler to start', () => started)
+      await eventually(ctx.patience(PATIENCE), 'the handler to start', () => started)
       const stopping = Date.now()
       await Promise.race([
         consumer.stop(),
@@ -146,7 +146,7 @@ export const consumerOptionCases: ConformanceCase[] = [
       ])
       const took = Date.now() - stopping
       assert.ok(took >= 400, `stop() returned after ${took} ms, before its 500 ms shutdown timeout`)
-      const back = await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+      const back = await firstArrival(queue, ctx.patience(ctx.leaseMs * 3 + 10_000))
       assert.ok(back, `${id}, whose handler outlived the shutdown, never came back`)
       await queue.ack(back.messages[0]!)
     },
@@ -164,7 +164,7 @@ export const consumerOptionCases: ConformanceCase[] = [
         signal: controller.signal,
       })
       await queue.send(1)
-      await eventually(PATIENCE, 'the first message handled', () => handled.length >= 1)
+      await eventually(ctx.patience(PATIENCE), 'the first message handled', () => handled.length >= 1)
       controller.abort()
       await Promise.race([
         consumer.done,
@@ -175,7 +175,7 @@ export const consumerOptionCases: ConformanceCase[] = [
       await queue.send(2)
       await sleep(1_500)
       assert.deepEqual(handled, [1], 'a message sent after the signal aborted was handled')
-      const left = await receiveOne(queue)
+      const left = await receiveOne(queue, ctx.patience(10_000))
       assert.equal(left.payload, 2)
       await queue.ack(left)
     },
@@ -196,7 +196,7 @@ export const consumerOptionCases: ConformanceCase[] = [
       })
       await redrive(deadLetterQueue, queue).catch(() => {}) // it may report the failure or throw it
       ctx.driver.clear()
-      const back = await firstArrival(deadLetterQueue, ctx.leaseMs * 2 + 10_000)
+      const back = await firstArrival(deadLetterQueue, ctx.patience(ctx.leaseMs * 2 + 10_000))
       assert.ok(
         back,
         'the dead letter is gone though its send to the target failed: redrive acked before sending',

@@ -42,7 +42,7 @@ export const consumerCases: ConformanceCase[] = [
       await queue.sendBatch([1, 2, 3, 4, 5].map((payload) => ({ payload })))
       const seen: number[] = []
       const consumer = ctx.consume(queue, (m) => void seen.push(m.payload), { ...quiet, concurrency: 2 })
-      await eventually(PATIENCE, 'five messages handled', () => seen.length >= 5)
+      await eventually(ctx.patience(PATIENCE), 'five messages handled', () => seen.length >= 5)
       await consumer.stop()
       assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5])
       await expectNeverFor(queue, ctx.leaseMs * 1.5, 'a message whose handler succeeded came back')
@@ -73,7 +73,7 @@ export const consumerCases: ConformanceCase[] = [
           },
         },
       )
-      await eventually(PATIENCE, 'the third call', () => calls.length >= 3)
+      await eventually(ctx.patience(PATIENCE), 'the third call', () => calls.length >= 3)
       await consumer.stop()
       assert.equal(calls.length, 3, 'two failures then a success: three calls')
       assert.deepEqual(
@@ -106,7 +106,7 @@ export const consumerCases: ConformanceCase[] = [
         },
         { ...quiet, maxAttempts: 2, backoff: () => 0, deadLetterQueue },
       )
-      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
+      const [dead] = await drainOnce(deadLetterQueue, ctx.patience(PATIENCE))
       await consumer.stop()
       assert.equal(calls, 2, 'the handler runs maxAttempts times')
       assert.deepEqual(dead.payload, { job: 7 })
@@ -137,7 +137,7 @@ export const consumerCases: ConformanceCase[] = [
       assert.equal(counted, 3, 'count the dead letters')
       assert.equal(await redrive(deadLetterQueue, queue, { limit: 2 }), 2, 'redrive honours its limit')
       assert.equal(await redrive(deadLetterQueue, queue), 1)
-      const back = await drain(queue, 3)
+      const back = await drain(queue, 3, ctx.patience(20_000))
       assert.deepEqual(back.map((m) => m.payload).sort(), ['a', 'b', 'c'])
       for (const m of back) assert.deepEqual(m.attributes, {}, 'redriven messages lose the dlq- attributes')
       assert.equal(await countMessages(deadLetterQueue), 0)
@@ -165,7 +165,7 @@ export const consumerCases: ConformanceCase[] = [
       )
       // The message's own handler must end first (a late timer on a busy machine only delays it):
       // a stop while it still runs is another promise, `consumer.stop-drains`.
-      await eventually(ctx.leaseMs * 4 + PATIENCE, 'the slow handler to finish', () => finished)
+      await eventually(ctx.patience(ctx.leaseMs * 4 + PATIENCE), 'the slow handler to finish', () => finished)
       await sleep(ctx.leaseMs * 0.3) // its ack on the way
       await consumer.stop()
       const seen = errors.length > 0 ? ` (the consumer reported: ${errors.slice(0, 2).join('; ')})` : ''
@@ -193,12 +193,12 @@ export const consumerCases: ConformanceCase[] = [
         },
         { ...quiet, concurrency: 1 },
       )
-      await eventually(PATIENCE, 'a handler to start', () => started.length >= 1)
+      await eventually(ctx.patience(PATIENCE), 'a handler to start', () => started.length >= 1)
       await consumer.stop()
       assert.equal(finished, started.length, 'stop resolved before a running handler finished')
       assert.equal(started.length, 1, 'a handler started after stop')
       assert.ok(signalled, "the handler's signal should abort when the consumer stops")
-      const rest = await drain(queue, 2, ctx.leaseMs * 2 + 15_000)
+      const rest = await drain(queue, 2, ctx.patience(ctx.leaseMs * 2 + 15_000))
       assert.deepEqual(
         rest.map((m) => m.payload).sort(),
         [1, 2, 3].filter((n) => n !== started[0]),
@@ -245,7 +245,11 @@ export const consumerCases: ConformanceCase[] = [
         (m) => void handled.push({ id: m.id, attempt: m.attempt }),
         quiet,
       )
-      await eventually(ctx.leaseMs * 3 + PATIENCE, 'the message to come back', () => handled.length > 0)
+      await eventually(
+        ctx.patience(ctx.leaseMs * 3 + PATIENCE),
+        'the message to come back',
+        () => handled.length > 0,
+      )
       await consumer.stop()
       assert.equal(handled[0]!.id, id)
       assert.ok(handled[0]!.attempt >= 2, `attempt ${handled[0]!.attempt}: the killed delivery should count`)
@@ -271,7 +275,7 @@ export const consumerCases: ConformanceCase[] = [
       await queue.send({ id: 'not a number' })
       let calls = 0
       const consumer = ctx.consume(queue, () => void calls++, { ...quiet, schema, deadLetterQueue })
-      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
+      const [dead] = await drainOnce(deadLetterQueue, ctx.patience(PATIENCE))
       await consumer.stop()
       assert.equal(calls, 0, 'the handler must not see an invalid payload')
       assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '1')

@@ -24,7 +24,7 @@ async function sendForeign(ctx: CaseContext, queueName: string, message: Foreign
 async function roundTrip(ctx: CaseContext, message: ForeignMessage): Promise<Message> {
   const queue = await ctx.queue()
   await sendForeign(ctx, queue.name, message)
-  const m = await receiveOne(queue, 20_000)
+  const m = await receiveOne(queue, ctx.patience(20_000))
   await queue.ack(m)
   return m
 }
@@ -125,7 +125,7 @@ export const foreignCases: ConformanceCase[] = [
       }
       const got = await receiveUntil(
         queue,
-        20_000,
+        ctx.patience(20_000),
         (seen) => new Set(seen.map((m) => m.id)).size >= bodies.length,
       )
       for (const m of got) await queue.ack(m)
@@ -230,8 +230,12 @@ export const foreignCases: ConformanceCase[] = [
       const expected = ctx.target.foreignBytes ? 2 : 1
       const handled: Payload[] = []
       ctx.consume(queue, (m) => void handled.push(m.payload), { ...quiet, maxAttempts: 5, deadLetterQueue })
-      const dead = await drain(deadLetterQueue, expected, PATIENCE)
-      await eventually(PATIENCE, 'the well-formed message to be handled', () => handled.length >= 1)
+      const dead = await drain(deadLetterQueue, expected, ctx.patience(PATIENCE))
+      await eventually(
+        ctx.patience(PATIENCE),
+        'the well-formed message to be handled',
+        () => handled.length >= 1,
+      )
       assert.deepEqual(handled, [{ ok: true }], 'only the well-formed message may reach the handler')
       assert.equal(
         dead.length,

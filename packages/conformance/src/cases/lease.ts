@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { type ConformanceCase, needs } from '../case.js'
 import { expectNothingFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
-import { bound, earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
+import { earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
 
 /** A lease hides a message for its length — no less, not much more — and renewLease restarts it. */
 export const leaseCases: ConformanceCase[] = [
@@ -12,7 +12,7 @@ export const leaseCases: ConformanceCase[] = [
       const queue = await ctx.queue<number>()
       const other = ctx.client.queue(queue.name)
       await queue.sendBatch([1, 2, 3].map((payload) => ({ payload })))
-      const leased = await receiveUntil(queue, 10_000, (seen) => seen.length >= 3, 10)
+      const leased = await receiveUntil(queue, ctx.patience(10_000), (seen) => seen.length >= 3, 10)
       assert.equal(leased.length, 3, `3 messages sent, ${leased.length} could be leased`)
       await expectNothingFor(other, ctx.leaseMs / 2, 'a leased message must stay hidden during its lease')
       await queue.ackBatch(leased)
@@ -52,10 +52,10 @@ export const leaseCases: ConformanceCase[] = [
       await earliestOf(3, async (n) => {
         const { id } = await queue.send({ back: n }, { attributes: { sample: String(n) } })
         const leasing = Date.now() // the backend starts the lease after this
-        const first = await receiveOne(queue)
+        const first = await receiveOne(queue, ctx.patience(10_000))
         const leased = Date.now() // … and before this
         assert.equal(first.attempt, 1, `the first delivery of ${id} has attempt ${first.attempt}`)
-        const back = await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+        const back = await firstArrival(queue, ctx.patience(ctx.leaseMs * 3 + 10_000))
         assert.ok(back, `${id} never came back after its ${ctx.leaseMs} ms lease ran out`)
         const [again] = back.messages
         assert.equal(again!.id, id, `another message (${again!.id}) arrived instead of ${id}`)
@@ -69,9 +69,9 @@ export const leaseCases: ConformanceCase[] = [
         )
         await queue.ack(again!)
         const late = back.hiddenAt - leased
-        return late <= bound(ctx.leaseMs)
+        return late <= ctx.bound(ctx.leaseMs)
           ? undefined
-          : `${id} was still hidden ${late} ms after it was leased; a ${ctx.leaseMs} ms lease must end by ${bound(ctx.leaseMs)} ms`
+          : `${id} was still hidden ${late} ms after it was leased; a ${ctx.leaseMs} ms lease must end by ${ctx.bound(ctx.leaseMs)} ms`
       })
     },
   },
@@ -84,7 +84,7 @@ export const leaseCases: ConformanceCase[] = [
       const queue = await ctx.queue()
       await earliestOf(2, async (n) => {
         await queue.send(`renewed ${n}`)
-        const m = await receiveOne(queue)
+        const m = await receiveOne(queue, ctx.patience(10_000))
         const leasedAt = Date.now()
         await sleep(ctx.leaseMs * 0.5)
         await queue.renewLease(m)
@@ -94,7 +94,7 @@ export const leaseCases: ConformanceCase[] = [
           queue,
           leasedAt + ctx.leaseMs * 1.3,
           `renewLease at half the lease did not keep ${m.id} hidden past the first lease`,
-          ctx.leaseMs * 3 + 10_000,
+          ctx.patience(ctx.leaseMs * 3 + 10_000),
         )
         assert.ok(back, `${m.id} never came back after its renewed lease`)
         const [again] = back.messages
@@ -102,9 +102,9 @@ export const leaseCases: ConformanceCase[] = [
         assert.equal(again!.attempt, 2)
         await queue.ack(again!)
         const after = back.hiddenAt - renewedAt
-        return after <= bound(ctx.leaseMs)
+        return after <= ctx.bound(ctx.leaseMs)
           ? undefined
-          : `${m.id} was still hidden ${after} ms after renewLease; a renewed ${ctx.leaseMs} ms lease must end by ${bound(ctx.leaseMs)} ms`
+          : `${m.id} was still hidden ${after} ms after renewLease; a renewed ${ctx.leaseMs} ms lease must end by ${ctx.bound(ctx.leaseMs)} ms`
       })
     },
   },

@@ -57,7 +57,7 @@ export const lifecycleCases: ConformanceCase[] = [
         'CLOSED',
         'receive after the queue closed',
       )
-      const m = await receiveOne(ctx.client.queue(name))
+      const m = await receiveOne(ctx.client.queue(name), ctx.patience(10_000))
       assert.equal(m.id, id, 'the in-flight send should have been delivered')
       const client = await ctx.reopen()
       const open = client.queue(name)
@@ -143,7 +143,7 @@ export const lifecycleCases: ConformanceCase[] = [
       const queue = await ctx.queue()
       const { id } = await queue.send('kept')
       await ctx.client.createQueue(queue.name)
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       assert.equal(m.id, id, 'createQueue on an existing queue lost its message')
       await queue.ack(m)
     },
@@ -155,10 +155,10 @@ export const lifecycleCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue<string>()
       await queue.sendBatch([{ payload: 'old, leased' }, { payload: 'old, waiting' }])
-      const old = await receiveOne(queue)
+      const old = await receiveOne(queue, ctx.patience(10_000))
       await ctx.client.deleteQueue(queue.name)
       await ctx.client.createQueue(queue.name)
-      const leftovers = await firstArrival(queue, 2_000, 10)
+      const leftovers = await firstArrival(queue, ctx.patience(2_000), 10)
       assert.equal(
         leftovers,
         undefined,
@@ -167,11 +167,11 @@ export const lifecycleCases: ConformanceCase[] = [
       await queue.send('new')
       await queue.ack(old).catch(() => {}) // a handle of the old queue: it may fail, but must not act
       await queue.nack(old).catch(() => {})
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       assert.equal(m.payload, 'new', 'the new message is gone: a handle from before deleteQueue acked it')
       await queue.ack(old).catch(() => {})
       await queue.nack(m)
-      const back = await firstArrival(queue, ctx.leaseMs)
+      const back = await firstArrival(queue, ctx.patience(ctx.leaseMs))
       assert.ok(back, 'the new message is gone: a handle from before deleteQueue acked it')
       await queue.ack(back.messages[0]!)
     },
