@@ -50,8 +50,12 @@ export interface Delivery {
   id: string
   receiptHandle: string
   attempt: number
+  /** The body as the driver handed it up. */
+  body: string | Uint8Array
   /** When the receive that brought it was sent: its lease started after this. */
   at: number
+  /** When that receive returned: the backend handed the message out before this. */
+  returnedAt: number
 }
 
 export interface Fault {
@@ -161,7 +165,9 @@ export class InstrumentedDriver implements QueueDriver {
             id: m.id,
             receiptHandle: m.receiptHandle,
             attempt: m.attempt,
+            body: m.body,
             at: call.at,
+            returnedAt: Date.now(),
           })
         }
       }

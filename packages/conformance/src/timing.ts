@@ -25,20 +25,38 @@ export function bound(ms: number, roundTripMs = 0): number {
 }
 
 /**
+ * A sample that proves nothing either way: the machine or backend was too slow for the precondition
+ * it needs (a renewal landing within the lease it renews). It is taken again, and does not count.
+ */
+export interface Inconclusive {
+  inconclusive: string
+}
+
+/** How many samples in all `earliestOf` takes, counting inconclusive ones, per sample it needs. */
+const INCONCLUSIVE_RETRIES = 3
+
+/**
  * Runs `sample` up to `tries` times; resolves on the first that returns nothing, else fails with every
- * observation, so the message says what was seen, not only that it was wrong.
+ * observation, so the message says what was seen, not only that it was wrong. An inconclusive sample
+ * is taken again (up to three times as many samples in all); when no sample was conclusive, it fails
+ * saying so.
  */
 export async function earliestOf(
   tries: number,
-  sample: (n: number) => Promise<string | undefined>,
+  sample: (n: number) => Promise<string | Inconclusive | undefined>,
 ): Promise<void> {
   const observed: string[] = []
-  for (let n = 0; n < tries; n++) {
+  const inconclusive: string[] = []
+  for (let n = 0; observed.length < tries && n < tries * INCONCLUSIVE_RETRIES; n++) {
     const broken = await sample(n)
     if (broken === undefined) return
-    observed.push(broken)
+    if (typeof broken === 'string') observed.push(broken)
+    else inconclusive.push(broken.inconclusive)
   }
-  throw new Error(`${observed[0]} (every one of ${tries} samples: ${observed.join('; ')})`)
+  if (observed.length === 0) {
+    throw new Error(`no sample could be judged in ${inconclusive.length} tries: ${inconclusive.join('; ')}`)
+  }
+  throw new Error(`${observed[0]} (every one of ${observed.length} samples: ${observed.join('; ')})`)
 }
 
 /** A first arrival: what came, when the poll that brought it returned, and until when it was hidden. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { DEAD_LETTER_ATTRIBUTES, isQueueError, type Message, QueueError, redrive } from '@anyqueue/queue-core'
 import type { ConformanceCase } from '../case.js'
-import { expectNeverFor, receiveOne, sleep } from '../helpers.js'
+import { receiveOne, receiveUntil, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
 import { eventually, PATIENCE, quiet } from './consumer.js'
 
@@ -40,20 +40,38 @@ export const consumerOptionCases: ConformanceCase[] = [
       // Every delivery that succeeded reaches the driver's ackBatch. (Watching the queue alone races
       // the running consumer, which takes a message whose ack was lost when it comes back.)
       const acked = () => new Set(ctx.driver.callsOf('ackBatch', queue.name).flatMap((c) => c.handles))
-      // An ack goes out within a turn of the event loop; 15 s is load, not a slow consumer.
-      await eventually(ctx.patience(15_000), 'every succeeded delivery to be acked', () =>
-        [...handles].every((h) => acked().has(h)),
+      // A delivery whose lease renewal failed is lost (at-least-once allows it on a slow backend): the
+      // consumer rightly leaves it alone, and it comes back. Only those are excused.
+      const unacked = () => {
+        const lost = ctx.driver.lostHandles(queue.name)
+        return [...handles].filter((h) => !acked().has(h) && !lost.has(h))
+      }
+      // An ack goes out within a turn of the event loop; the wait is load, not a slow consumer.
+      await eventually(
+        ctx.patience(15_000),
+        'every succeeded delivery to be acked',
+        () => unacked().length === 0,
       ).catch(() => {
-        const lost = [...handles].filter((h) => !acked().has(h)).length
         throw new Error(
-          `${lost} of ${handles.size} deliveries whose handlers succeeded together were never acked`,
+          `${unacked().length} of ${handles.size} deliveries whose handlers succeeded together were never acked (their leases were not lost)`,
         )
       })
       await consumer.stop()
-      await expectNeverFor(
-        queue,
-        ctx.leaseMs * 1.5 + 1_000,
-        'a message whose handler succeeded with many others came back',
+      const lost = ctx.driver.lostHandles(queue.name)
+      const lostIds = new Set(
+        ctx.driver
+          .deliveriesOf(queue.name)
+          .filter((d) => lost.has(d.receiptHandle))
+          .map((d) => d.id),
+      )
+      if (lostIds.size > 0)
+        ctx.note(`${lostIds.size} lease(s) lost on a slow backend: those messages may come back`)
+      const back = await receiveUntil(queue, ctx.leaseMs * 1.5 + 1_000, () => false)
+      const unexplained = back.filter((m) => !lostIds.has(m.id))
+      assert.deepEqual(
+        unexplained.map((m) => m.id),
+        [],
+        'a message whose handler succeeded with many others came back (its lease was never lost)',
       )
     },
   },
@@ -138,10 +156,15 @@ export const consumerOptionCases: ConformanceCase[] = [
       )
       await eventually(ctx.patience(PATIENCE), 'the handler to start', () => started)
       const stopping = Date.now()
+      // 500 ms for the handler, then the in-flight poll to end and the release (a nack) to land: a
+      // few of the backend's measured round trips, never the handler's whole hang.
+      const limit = 5_000 + 3 * ctx.timing.roundTripMs
       await Promise.race([
         consumer.stop(),
-        sleep(5_000).then(() => {
-          throw new Error('stop() waited more than 5 s for a hung handler; its shutdownTimeoutMs is 500 ms')
+        sleep(limit).then(() => {
+          throw new Error(
+            `stop() waited more than ${limit} ms for a hung handler; its shutdownTimeoutMs is 500 ms (the backend's round trip: ${ctx.timing.roundTripMs} ms)`,
+          )
         }),
       ])
       const took = Date.now() - stopping

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { type ConformanceCase, needs } from '../case.js'
-import { expectNothingFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
+import { drain, expectNothingFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
+import type { Delivery } from '../instrumented-driver.js'
 import { earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
 
 /** A lease hides a message for its length — no less, not much more — and renewLease restarts it. */
@@ -34,11 +35,20 @@ export const leaseCases: ConformanceCase[] = [
       const receivers = Promise.all([receiver(), receiver(), receiver(), receiver()])
       for (let i = 0; i < 20 && Date.now() < end - 200; i++) await queue.send(i)
       await receivers
-      const twice = deliveries.filter((id, i) => deliveries.indexOf(id) !== i)
+      // A second delivery is proven within the first one's lease only when its receive returned
+      // before that lease could have ended (the lease began after the first receive was sent); a
+      // receive that a loaded machine or backend answered later proves nothing either way.
+      const first = new Map<string, Delivery>()
+      const twice = new Set<string>()
+      for (const d of ctx.driver.deliveriesOf(queue.name)) {
+        const earlier = first.get(d.id)
+        if (!earlier) first.set(d.id, d)
+        else if (d.returnedAt < earlier.at + ctx.leaseMs) twice.add(d.id)
+      }
       assert.deepEqual(
-        twice,
+        [...twice],
         [],
-        `4 receivers at once got ${[...new Set(twice)].join(', ')} twice within one lease`,
+        `4 receivers at once got ${[...twice].join(', ')} twice within one lease`,
       )
       assert.ok(deliveries.length > 0, 'no receiver got anything')
     },
@@ -86,9 +96,19 @@ export const leaseCases: ConformanceCase[] = [
         await queue.send(`renewed ${n}`)
         const m = await receiveOne(queue, ctx.patience(10_000))
         const leasedAt = Date.now()
+        // The lease began after the receive that brought it was sent.
+        const delivery = ctx.driver.deliveriesOf(queue.name).find((d) => d.receiptHandle === m.receiptHandle)
         await sleep(ctx.leaseMs * 0.5)
         await queue.renewLease(m)
         const renewedAt = Date.now()
+        // A renewal answered after the first lease may have ended (a loaded machine or backend) may
+        // have come too late to renew anything: that sample proves nothing, and is taken again.
+        if (delivery && renewedAt >= delivery.at + ctx.leaseMs) {
+          await drain(queue, 1, ctx.patience(ctx.leaseMs * 3 + 10_000))
+          return {
+            inconclusive: `the renewal of ${m.id} returned ${renewedAt - delivery.at} ms after its lease began, past the ${ctx.leaseMs} ms lease`,
+          }
+        }
         // The first lease ends at 1.0; the renewed one at about 1.5. Watch until 1.3.
         const back = await hiddenThenBack(
           queue,

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict'
+import { DEAD_LETTER_BODY_ATTRIBUTES, type Message } from '@anyqueue/queue-core'
+import type { InstrumentedDriver } from './instrumented-driver.js'
+
+/**
+ * What at-least-once allows a slow backend, and what it does not. A lease can run out before the
+ * consumer's ack or dead-letter send lands (the backend took longer than the lease to answer): the
+ * message is then delivered again, and that delivery is handled again. The cases judge by what the
+ * InstrumentedDriver saw delivered, so they excuse exactly what a lost lease explains — and nothing
+ * a broken core does on a fast backend.
+ */
+
+/** The raw bytes of a body or a dead-letter copy, as one comparable key. */
+const key = (bytes: Uint8Array | string) =>
+  (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes)).toString('base64')
+
+/** The original body a dead-letter copy carries (base64 when the original was not text). */
+export function rawOfCopy(copy: Message<any>): Buffer {
+  const payload = typeof copy.payload === 'string' ? copy.payload : JSON.stringify(copy.payload)
+  return copy.attributes[DEAD_LETTER_BODY_ATTRIBUTES.encoding] === 'base64'
+    ? Buffer.from(payload, 'base64')
+    : Buffer.from(payload, 'utf8')
+}
+
+/** How many times each message of `queue` was delivered, by message id. */
+export function deliveryCounts(driver: InstrumentedDriver, queue: string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const d of driver.deliveriesOf(queue)) counts.set(d.id, (counts.get(d.id) ?? 0) + 1)
+  return counts
+}
+
+/**
+ * Every message delivered from `source` whose body is among `bodies` (all delivered, when absent)
+ * has at least one copy among `copies` and at most one per delivery — exactly one when it was
+ * delivered once; no copy is of a message never delivered. Bodies must differ between messages.
+ */
+export function assertCopiesPerDelivery(
+  driver: InstrumentedDriver,
+  source: string,
+  copies: readonly Message<any>[],
+  bodies?: ReadonlyArray<string | Uint8Array>,
+): void {
+  const wanted = bodies && new Set(bodies.map(key))
+  const deliveries = new Map<string, number>()
+  for (const d of driver.deliveriesOf(source)) {
+    const k = key(d.body)
+    if (!wanted || wanted.has(k)) deliveries.set(k, (deliveries.get(k) ?? 0) + 1)
+  }
+  const perBody = new Map<string, number>()
+  for (const copy of copies) {
+    const k = rawOfCopy(copy).toString('base64')
+    assert.ok(
+      deliveries.has(k),
+      `a dead-letter copy (${copy.id}) of a message never delivered from ${source}`,
+    )
+    perBody.set(k, (perBody.get(k) ?? 0) + 1)
+  }
+  for (const [k, times] of deliveries) {
+    const n = perBody.get(k) ?? 0
+    const what = Buffer.from(k, 'base64').toString('utf8').slice(0, 40)
+    assert.ok(n >= 1, `${JSON.stringify(what)} was dead-lettered, but no copy of it arrived`)
+    assert.ok(
+      n <= times,
+      `${n} dead-letter copies of ${JSON.stringify(what)}, delivered ${times} time(s): one delivery was dead-lettered ${times === 1 ? 'more than once' : 'twice'}`,
+    )
+  }
+}
