@@ -32,7 +32,8 @@ export function deliveryCounts(driver: InstrumentedDriver, queue: string): Map<s
 /**
  * Every message delivered from `source` whose body is among `bodies` (all delivered, when absent)
  * has at least one copy among `copies` and at most one per delivery — exactly one when it was
- * delivered once; no copy is of a message never delivered. Bodies must differ between messages.
+ * delivered once; no copy is of a message never delivered. Bodies must differ between messages;
+ * a copy read more than once (same id) counts once.
  */
 export function assertCopiesPerDelivery(
   driver: InstrumentedDriver,
@@ -47,7 +48,8 @@ export function assertCopiesPerDelivery(
     if (!wanted || wanted.has(k)) deliveries.set(k, (deliveries.get(k) ?? 0) + 1)
   }
   const perBody = new Map<string, number>()
-  for (const copy of copies) {
+  // A copy read twice (our own read lost its lease) is still one copy.
+  for (const copy of new Map(copies.map((c) => [c.id, c])).values()) {
     const k = rawOfCopy(copy).toString('base64')
     assert.ok(
       deliveries.has(k),
@@ -64,4 +66,9 @@ export function assertCopiesPerDelivery(
       `${n} dead-letter copies of ${JSON.stringify(what)}, delivered ${times} time(s): one delivery was dead-lettered ${times === 1 ? 'more than once' : 'twice'}`,
     )
   }
+}
+
+/** `messages` without the repeats a lost lease of our own reads brings: one per id. */
+export function distinct<M extends { id: string }>(messages: readonly M[]): M[] {
+  return [...new Map(messages.map((m) => [m.id, m])).values()]
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
-import { assertCopiesPerDelivery } from '../lost-leases.js'
+import { assertCopiesPerDelivery, distinct } from '../lost-leases.js'
 
 /** Polls `check` until it holds or `ms` pass; fails with `what` otherwise, or at once when `broken` says why. */
 export async function eventually(
@@ -140,21 +140,51 @@ export const consumerCases: ConformanceCase[] = [
       // delivery is dead-lettered again (at-least-once): each message has one copy per delivery at
       // most, and exactly one when it was delivered once.
       const wanted = Math.max(3, counted)
-      const dead = await receiveUntil(deadLetterQueue, ctx.patience(20_000), (got) => got.length >= wanted)
-      dead.push(...(await deadLetterQueue.receive({ maxMessages: 10, waitSeconds: 1 }))) // any beyond the count
+      const read = await receiveUntil(
+        deadLetterQueue,
+        ctx.patience(20_000),
+        (got) => distinct(got).length >= wanted,
+      )
+      read.push(...(await deadLetterQueue.receive({ maxMessages: 10, waitSeconds: 1 }))) // any beyond the count
+      const dead = distinct(read)
       assertCopiesPerDelivery(ctx.driver, queue.name, dead)
-      for (const m of dead) await deadLetterQueue.nack(m) // read, not taken: redrive moves them
+      for (const m of read) await deadLetterQueue.nack(m).catch(() => {}) // read, not taken: redrive moves them
       assert.equal(counted, dead.length, 'count the dead letters')
+      const before = ctx.driver.deliveriesOf(deadLetterQueue.name).length
       assert.equal(await redrive(deadLetterQueue, queue, { limit: 2 }), 2, 'redrive honours its limit')
-      assert.equal(await redrive(deadLetterQueue, queue), counted - 2)
-      const back = await drain(queue, counted, ctx.patience(20_000))
+      const rest = await redrive(deadLetterQueue, queue)
+      // Redrive is at-least-once too: a dead letter whose lease ran out before its ack is delivered
+      // again and moved again. Only such a second delivery excuses a second move.
+      const during = ctx.driver.deliveriesOf(deadLetterQueue.name).slice(before)
+      const again = new Set(
+        during.filter((d, i) => during.findIndex((e) => e.id === d.id) !== i).map((d) => d.id),
+      )
+      const moved = 2 + rest
+      const left = await countMessages(deadLetterQueue)
+      if (again.size === 0) {
+        assert.equal(rest, counted - 2, 'redrive without a limit moves the rest')
+        assert.equal(left, 0, 'dead letters left after redrive')
+      } else {
+        ctx.note(
+          `${again.size} dead letter(s) delivered twice during redrive (a lease lost on a slow backend)`,
+        )
+        assert.ok(
+          moved >= counted && moved <= during.length,
+          `redrive moved ${moved} for ${counted} dead letters, delivered ${during.length} times`,
+        )
+        assert.ok(
+          left <= again.size,
+          `${left} dead letters left after redrive; only ${again.size} lost a lease`,
+        )
+      }
+      const back = await drain(queue, moved, ctx.patience(20_000))
+      assert.equal(back.length, moved, 'every message redrive sent arrives')
       assert.deepEqual(
-        back.map((m) => m.payload).sort(),
-        dead.map((m) => m.payload).sort(),
+        [...new Set(back.map((m) => m.payload))].sort(),
+        [...new Set(dead.map((m) => m.payload))].sort(),
         'redrive brings back exactly the dead letters',
       )
       for (const m of back) assert.deepEqual(m.attributes, {}, 'redriven messages lose the dlq- attributes')
-      assert.equal(await countMessages(deadLetterQueue), 0)
     },
   },
   {
