@@ -72,3 +72,43 @@ export function assertCopiesPerDelivery(
 export function distinct<M extends { id: string }>(messages: readonly M[]): M[] {
   return [...new Map(messages.map((m) => [m.id, m])).values()]
 }
+
+/**
+ * The message ids of `queue` whose lease ran out while a delivery was held: delivered again before
+ * anything settled (acked, nacked) the delivery before — at-least-once on a slow backend, never a
+ * retry the consumer chose.
+ */
+export function leaseRanOut(driver: InstrumentedDriver, queue: string): Set<string> {
+  const settled = new Map<string, number>()
+  for (const call of driver.calls) {
+    if (call.queue !== queue || (call.method !== 'ackBatch' && call.method !== 'nack')) continue
+    for (const handle of call.handles) if (!settled.has(handle)) settled.set(handle, call.at)
+  }
+  const ids = new Set<string>()
+  const last = new Map<string, string>()
+  for (const d of driver.deliveriesOf(queue)) {
+    const before = last.get(d.id)
+    if (before !== undefined && !((settled.get(before) ?? Number.POSITIVE_INFINITY) <= d.returnedAt))
+      ids.add(d.id)
+    last.set(d.id, d.receiptHandle)
+  }
+  return ids
+}
+
+/**
+ * The message ids of `queue` that may have lost a lease, which at-least-once allows: redelivered
+ * while held (`leaseRanOut`), renewed in vain (`lostHandles`), or acked only after the lease could
+ * have ended (the ack answered more than a lease after the receive that brought it was sent).
+ */
+export function mayHaveLostLease(driver: InstrumentedDriver, queue: string, leaseMs: number): Set<string> {
+  const ids = leaseRanOut(driver, queue)
+  const lost = driver.lostHandles(queue)
+  const acked = new Map<string, number>()
+  for (const call of driver.callsOf('ackBatch', queue)) {
+    for (const handle of call.handles) acked.set(handle, call.settledAt ?? Number.POSITIVE_INFINITY)
+  }
+  for (const d of driver.deliveriesOf(queue)) {
+    if (lost.has(d.receiptHandle) || (acked.get(d.receiptHandle) ?? 0) > d.at + leaseMs) ids.add(d.id)
+  }
+  return ids
+}

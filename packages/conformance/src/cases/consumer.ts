@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { countMessages, DEAD_LETTER_ATTRIBUTES, type Message, redrive } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
-import { assertCopiesPerDelivery, distinct } from '../lost-leases.js'
+import { assertCopiesPerDelivery, distinct, mayHaveLostLease } from '../lost-leases.js'
 
 /** Polls `check` until it holds or `ms` pass; fails with `what` otherwise, or at once when `broken` says why. */
 export async function eventually(
@@ -45,8 +45,18 @@ export const consumerCases: ConformanceCase[] = [
       const consumer = ctx.consume(queue, (m) => void seen.push(m.payload), { ...quiet, concurrency: 2 })
       await eventually(ctx.patience(PATIENCE), 'five messages handled', () => seen.length >= 5)
       await consumer.stop()
-      assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5])
-      await expectNeverFor(queue, ctx.leaseMs * 1.5, 'a message whose handler succeeded came back')
+      // A lease lost on a slow backend (at-least-once) may hand a message to the handler again, and
+      // bring it back after the stop: only those messages are excused.
+      const lost = mayHaveLostLease(ctx.driver, queue.name, ctx.leaseMs)
+      assert.deepEqual([...new Set(seen)].sort(), [1, 2, 3, 4, 5])
+      if (lost.size === 0) assert.equal(seen.length, 5, `handled ${seen.length} times for 5 messages`)
+      else ctx.note(`${lost.size} lease(s) lost on a slow backend`)
+      const back = await receiveUntil(queue, ctx.leaseMs * 1.5, () => false)
+      assert.deepEqual(
+        back.filter((m) => !lost.has(m.id)).map((m) => m.payload),
+        [],
+        'a message whose handler succeeded came back (its lease was never lost)',
+      )
     },
   },
   {
@@ -109,14 +119,34 @@ export const consumerCases: ConformanceCase[] = [
       )
       const [dead] = await drainOnce(deadLetterQueue, ctx.patience(PATIENCE))
       await consumer.stop()
-      assert.equal(calls, 2, 'the handler runs maxAttempts times')
       assert.deepEqual(dead.payload, { job: 7 })
       assert.match(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '', /boom/)
-      assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '2')
       assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.source], queue.name)
       assert.equal(dead.attributes.tenant, 'acme', 'the message keeps its own attributes')
-      await expectNeverFor(deadLetterQueue, ctx.leaseMs + 1_000, 'a second dead-letter copy appeared')
-      await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
+      const deliveries = ctx.driver.deliveriesOf(queue.name)
+      if (mayHaveLostLease(ctx.driver, queue.name, ctx.leaseMs).size === 0) {
+        assert.equal(calls, 2, 'the handler runs maxAttempts times')
+        assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '2')
+        await expectNeverFor(deadLetterQueue, ctx.leaseMs + 1_000, 'a second dead-letter copy appeared')
+        await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
+        return
+      }
+      // A lease lost on a slow backend (at-least-once) redelivers with attempt + 1 without a failure
+      // of ours: at most one handler call and one copy per delivery, dead-lettered no sooner than
+      // maxAttempts.
+      ctx.note('a lease was lost on a slow backend: judged per delivery')
+      assert.ok(
+        calls >= 2 && calls <= deliveries.length,
+        `${calls} handler calls for ${deliveries.length} deliveries`,
+      )
+      const attempts = Number(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts])
+      assert.ok(attempts >= 2, `dead-lettered after ${attempts} attempts; maxAttempts is 2`)
+      const more = await receiveUntil(deadLetterQueue, ctx.leaseMs + 1_000, () => false)
+      const late = deliveries.filter((d) => d.attempt >= 2).length
+      assert.ok(
+        1 + distinct(more).length <= late,
+        `${1 + distinct(more).length} dead-letter copies for ${late} deliveries at or past maxAttempts`,
+      )
     },
   },
   {
