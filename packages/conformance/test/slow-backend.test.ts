@@ -12,6 +12,8 @@ import { slowDriver } from './fixtures/slow-driver.js'
  * allows it.
  */
 const slowCases = [
+  'consumer.success-acks',
+  'consumer.max-attempts-dead-letter',
   'foreign.json-no-content-type',
   'foreign.consume-dead-letters',
   'consumer.count-and-redrive',
