@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { DEAD_LETTER_BODY_ATTRIBUTES, type Message } from '@anyqueue/queue-core'
-import type { InstrumentedDriver } from './instrumented-driver.js'
+import type { Delivery, InstrumentedDriver } from './instrumented-driver.js'
 
 /**
  * What at-least-once allows a slow backend, and what it does not. A lease can run out before the
@@ -74,41 +74,63 @@ export function distinct<M extends { id: string }>(messages: readonly M[]): M[] 
 }
 
 /**
- * The message ids of `queue` whose lease ran out while a delivery was held: delivered again before
- * anything settled (acked, nacked) the delivery before — at-least-once on a slow backend, never a
- * retry the consumer chose.
+ * When the lease of delivery `d` began, at the latest we can prove: after the receive that brought it
+ * was sent, and again after each renewal of it that succeeded and was answered while the lease still
+ * certainly ran (a renewal answered later may have come too late to renew anything).
  */
-export function leaseRanOut(driver: InstrumentedDriver, queue: string): Set<string> {
+function leaseFrom(driver: InstrumentedDriver, queue: string, d: Delivery, leaseMs: number): number {
+  let from = d.at
+  for (const call of driver.callsOf('renewLease', queue)) {
+    if (call.handles[0] !== d.receiptHandle || call.error !== undefined || call.at < from) continue
+    if ((call.settledAt ?? Number.POSITIVE_INFINITY) > from + leaseMs) break
+    from = call.at
+  }
+  return from
+}
+
+/**
+ * The message ids of `queue` whose lease may have run out while a delivery was held: delivered
+ * again, before anything settled (acked, nacked) the delivery before, later than that delivery's
+ * lease could have ended — at-least-once on a slow backend, never a retry the consumer chose, nor a
+ * renewal that did nothing.
+ */
+export function leaseRanOut(driver: InstrumentedDriver, queue: string, leaseMs: number): Set<string> {
   const settled = new Map<string, number>()
   for (const call of driver.calls) {
     if (call.queue !== queue || (call.method !== 'ackBatch' && call.method !== 'nack')) continue
     for (const handle of call.handles) if (!settled.has(handle)) settled.set(handle, call.at)
   }
   const ids = new Set<string>()
-  const last = new Map<string, string>()
+  const last = new Map<string, Delivery>()
   for (const d of driver.deliveriesOf(queue)) {
     const before = last.get(d.id)
-    if (before !== undefined && !((settled.get(before) ?? Number.POSITIVE_INFINITY) <= d.returnedAt))
+    if (
+      before !== undefined &&
+      !((settled.get(before.receiptHandle) ?? Number.POSITIVE_INFINITY) <= d.returnedAt) &&
+      d.returnedAt > leaseFrom(driver, queue, before, leaseMs) + leaseMs
+    ) {
       ids.add(d.id)
-    last.set(d.id, d.receiptHandle)
+    }
+    last.set(d.id, d)
   }
   return ids
 }
 
 /**
  * The message ids of `queue` that may have lost a lease, which at-least-once allows: redelivered
- * while held (`leaseRanOut`), renewed in vain (`lostHandles`), or acked only after the lease could
- * have ended (the ack answered more than a lease after the receive that brought it was sent).
+ * while held once its lease could have ended (`leaseRanOut`), renewed in vain (`lostHandles`), or
+ * acked only after the lease could have ended.
  */
 export function mayHaveLostLease(driver: InstrumentedDriver, queue: string, leaseMs: number): Set<string> {
-  const ids = leaseRanOut(driver, queue)
+  const ids = leaseRanOut(driver, queue, leaseMs)
   const lost = driver.lostHandles(queue)
   const acked = new Map<string, number>()
   for (const call of driver.callsOf('ackBatch', queue)) {
     for (const handle of call.handles) acked.set(handle, call.settledAt ?? Number.POSITIVE_INFINITY)
   }
   for (const d of driver.deliveriesOf(queue)) {
-    if (lost.has(d.receiptHandle) || (acked.get(d.receiptHandle) ?? 0) > d.at + leaseMs) ids.add(d.id)
+    const late = (acked.get(d.receiptHandle) ?? 0) > leaseFrom(driver, queue, d, leaseMs) + leaseMs
+    if (lost.has(d.receiptHandle) || late) ids.add(d.id)
   }
   return ids
 }

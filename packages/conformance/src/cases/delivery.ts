@@ -121,9 +121,9 @@ export const deliveryCases: ConformanceCase[] = [
       const acked = new Set<string>()
       const numbers = new Set<number>()
       let deliveries = 0
-      const deadline = Date.now() + 150_000
+      const deadline = Date.now() + ctx.patience(150_000)
       // Receivers ack at once, so once nothing arrived for two leases, nothing more will.
-      const quietMs = ctx.leaseMs * 2 + 5_000
+      const quietMs = ctx.patience(ctx.leaseMs * 2 + 5_000)
       let lastDelivery = Date.now()
       const receiver = async () => {
         while (

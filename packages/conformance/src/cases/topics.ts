@@ -279,10 +279,10 @@ export const topicCases: ConformanceCase[] = [
       await Promise.all(
         subscriptions.map(async (subscription, s) => {
           const seen = new Map<number, number>()
-          const end = Date.now() + 180_000
+          const end = Date.now() + ctx.patience(180_000)
           // Everything is acked at once, so nothing waits for a lease: once nothing new arrived for
           // this long, the rest is lost, not late.
-          const idleMs = Math.max(15_000, 2 * ctx.leaseMs)
+          const idleMs = ctx.patience(Math.max(15_000, 2 * ctx.leaseMs))
           let lastNew = Date.now()
           await Promise.all(
             Array.from({ length: receivers }, async () => {
