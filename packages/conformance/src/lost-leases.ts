@@ -74,18 +74,32 @@ export function distinct<M extends { id: string }>(messages: readonly M[]): M[] 
 }
 
 /**
- * When the lease of delivery `d` began, at the latest we can prove: after the receive that brought it
- * was sent, and again after each renewal of it that succeeded and was answered while the lease still
- * certainly ran (a renewal answered later may have come too late to renew anything).
+ * Whether the lease of delivery `d` could have ended before `at` through no fault of the consumer.
+ * The lease began after the receive that brought it was sent, and again after each renewal that
+ * succeeded and was answered while the lease still certainly ran. Past that lease, only a slow
+ * backend explains the loss: the driver cannot renew, or a renewal was sent in time and failed or was
+ * answered too late. A consumer that never sent one is at fault, not the backend.
  */
-function leaseFrom(driver: InstrumentedDriver, queue: string, d: Delivery, leaseMs: number): number {
+function leaseCouldHaveEnded(
+  driver: InstrumentedDriver,
+  queue: string,
+  d: Delivery,
+  leaseMs: number,
+  at: number,
+): boolean {
   let from = d.at
+  let attempted = false
   for (const call of driver.callsOf('renewLease', queue)) {
-    if (call.handles[0] !== d.receiptHandle || call.error !== undefined || call.at < from) continue
-    if ((call.settledAt ?? Number.POSITIVE_INFINITY) > from + leaseMs) break
-    from = call.at
+    if (call.handles[0] !== d.receiptHandle || call.at < from) continue
+    if (call.at > from + leaseMs) break
+    if (call.error === undefined && (call.settledAt ?? Number.POSITIVE_INFINITY) <= from + leaseMs) {
+      from = call.at
+      attempted = false
+    } else {
+      attempted = true
+    }
   }
-  return from
+  return at > from + leaseMs && (!driver.capabilities.renewLease || attempted)
 }
 
 /**
@@ -107,7 +121,7 @@ export function leaseRanOut(driver: InstrumentedDriver, queue: string, leaseMs: 
     if (
       before !== undefined &&
       !((settled.get(before.receiptHandle) ?? Number.POSITIVE_INFINITY) <= d.returnedAt) &&
-      d.returnedAt > leaseFrom(driver, queue, before, leaseMs) + leaseMs
+      leaseCouldHaveEnded(driver, queue, before, leaseMs, d.returnedAt)
     ) {
       ids.add(d.id)
     }
@@ -129,7 +143,7 @@ export function mayHaveLostLease(driver: InstrumentedDriver, queue: string, leas
     for (const handle of call.handles) acked.set(handle, call.settledAt ?? Number.POSITIVE_INFINITY)
   }
   for (const d of driver.deliveriesOf(queue)) {
-    const late = (acked.get(d.receiptHandle) ?? 0) > leaseFrom(driver, queue, d, leaseMs) + leaseMs
+    const late = leaseCouldHaveEnded(driver, queue, d, leaseMs, acked.get(d.receiptHandle) ?? 0)
     if (lost.has(d.receiptHandle) || late) ids.add(d.id)
   }
   return ids
