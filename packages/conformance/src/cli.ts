@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
-const usage = `usage: anyqueue-conformance <module> [--case <id|area|text>]… [--concurrency <n>] [--timeout <s>]
+const usage = `usage: anyqueue-conformance <module> [--case <id|area|text>]… [--concurrency <n>] [--timeout <s>] [--scale <x>]
        anyqueue-conformance --list | --version | --help
 
 Runs the anyqueue conformance suite against the driver a module exports, and prints the matrix.
 The module's default export (or its named export \`target\`) is either a ConformanceTarget
 ({ name, open(store) }) or a function (store) => QueueDriver. A .ts module needs Node's type
 stripping or tsx installed. --timeout caps each case (default: sized by the driver's lease); a case
-that runs out of time fails as \`timed out after N s\` and the run goes on. Exits 1 when a case fails,
+that runs out of time fails as \`timed out after N s\` and the run goes on. Before the cases the
+backend's round trip is measured, and deadlines and cases at once are sized from it (a line says so);
+--scale <x> multiplies every deadline by x instead, without measuring. Exits 1 when a case fails,
 2 on bad usage or a module that cannot load.
 `
 
@@ -27,6 +29,7 @@ function parseCommandLine(args: string[]) {
         case: { type: 'string', multiple: true },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
+        scale: { type: 'string' },
         list: { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -90,6 +93,10 @@ async function run(args: string[]): Promise<number> {
   if (timeout !== undefined && !(timeout > 0)) {
     throw new UsageError(`--timeout takes seconds > 0, got ${values.timeout}`)
   }
+  const scale = values.scale === undefined ? undefined : Number(values.scale)
+  if (scale !== undefined && !(scale >= 1)) {
+    throw new UsageError(`--scale takes a number ≥ 1, got ${values.scale}`)
+  }
   const { selectCases } = await import('./cases/index.js')
   const selected = selectCases(values.case ?? [])
   if (selected.length === 0) {
@@ -110,6 +117,8 @@ async function run(args: string[]): Promise<number> {
     cases: selected,
     concurrency,
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    ...(scale === undefined ? {} : { timing: { scale } }),
+    onTiming: (_, line) => process.stdout.write(`${line}\n`),
   })
   const byId = new Map(results.map((r) => [r.id, r]))
   process.stdout.write(

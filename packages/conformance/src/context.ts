@@ -13,7 +13,9 @@ import {
 } from '@anyqueue/queue-core'
 import type { Capabilities } from '@anyqueue/queue-core/driver'
 import { InstrumentedDriver } from './instrumented-driver.js'
+import { type BackendTiming, UNSCALED } from './probe.js'
 import type { ConformanceTarget } from './target.js'
+import { bound } from './timing.js'
 
 /**
  * What a case gets: a fresh client on its own store, helpers to make queues, and a register of what
@@ -24,6 +26,8 @@ export class CaseContext {
   readonly target: ConformanceTarget
   readonly store: string
   readonly notes: string[] = []
+  /** What the suite measured of the backend (see `BackendTiming`); unscaled when not measured. */
+  readonly timing: BackendTiming
   readonly #abort = new AbortController()
   #client: QueueClient
   #driver: InstrumentedDriver
@@ -34,15 +38,42 @@ export class CaseContext {
   readonly #cleanups: Array<() => unknown> = []
   #counter = 0
 
-  private constructor(target: ConformanceTarget, store: string, driver: InstrumentedDriver) {
+  private constructor(
+    target: ConformanceTarget,
+    store: string,
+    driver: InstrumentedDriver,
+    timing: BackendTiming,
+  ) {
     this.target = target
     this.store = store
+    this.timing = timing
     this.#driver = driver
     this.#client = new QueueClient(driver)
   }
 
-  static async open(target: ConformanceTarget, store: string): Promise<CaseContext> {
-    return new CaseContext(target, store, new InstrumentedDriver(await target.open(store)))
+  static async open(
+    target: ConformanceTarget,
+    store: string,
+    timing: BackendTiming = UNSCALED,
+  ): Promise<CaseContext> {
+    return new CaseContext(target, store, new InstrumentedDriver(await target.open(store)), timing)
+  }
+
+  /**
+   * How long to wait for something that should happen within `ms` on a backend as fast as the suite
+   * assumes: `ms` times the measured scale. Bounds how long a failing case takes to report, never what
+   * passes.
+   */
+  patience(ms: number): number {
+    return Math.round(ms * this.timing.scale)
+  }
+
+  /**
+   * An upper bound on a timed event declared to take `ms` (a lease, a delay): its slack plus the
+   * backend's measured round trip, always below twice `ms` (see `slackMs`).
+   */
+  bound(ms: number): number {
+    return Math.round(bound(ms, this.timing.roundTripMs))
   }
 
   get client(): QueueClient {
@@ -107,7 +138,7 @@ export class CaseContext {
 
   /** `consume()`, stopped when the case ends however it ends. */
   consume<T extends Payload>(queue: Queue<T>, handler: Handler<T>, options?: ConsumeOptions<T>): Consumer {
-    const consumer = consume(queue, handler, { shutdownTimeoutMs: 5_000, ...options })
+    const consumer = consume(queue, handler, { shutdownTimeoutMs: this.patience(5_000), ...options })
     this.#consumers.add(consumer)
     return consumer
   }

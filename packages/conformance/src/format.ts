@@ -42,3 +42,6 @@ export function formatMatrix(
   lines.push('', `conformance: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`)
   return lines.join('\n')
 }
+
+/** The annotation type of a target's timing line: the matrix reporter prints it above the matrix. */
+export const TIMING_ANNOTATION = 'conformance-timing'

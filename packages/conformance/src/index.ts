@@ -12,7 +12,14 @@ export {
   receiveOne,
   receiveUntil,
 } from './helpers.js'
-export { type DriverCall, type DriverMethod, type Fault, InstrumentedDriver } from './instrumented-driver.js'
+export {
+  type Delivery,
+  type DriverCall,
+  type DriverMethod,
+  type Fault,
+  InstrumentedDriver,
+} from './instrumented-driver.js'
+export { type BackendTiming, probeBackend, type TimingOptions, timingLine } from './probe.js'
 export {
   CaseFailure,
   type CaseResult,

@@ -38,6 +38,25 @@ export interface DriverCall {
   received?: number
   /** How many messages a `receiveBatch` asked for. */
   maxMessages?: number
+  /** When the call was made and when it settled (epoch ms). */
+  at: number
+  settledAt?: number
+  /** What the call failed with, once it did. */
+  error?: unknown
+}
+
+/** One message a `receiveBatch` handed out: which, with what handle and attempt, and when. */
+export interface Delivery {
+  queue: string
+  id: string
+  receiptHandle: string
+  attempt: number
+  /** The body as the driver handed it up. */
+  body: string | Uint8Array
+  /** When the receive that brought it was sent: its lease started after this. */
+  at: number
+  /** When that receive returned: the backend handed the message out before this. */
+  returnedAt: number
 }
 
 export interface Fault {
@@ -60,6 +79,8 @@ export interface Fault {
  */
 export class InstrumentedDriver implements QueueDriver {
   readonly calls: DriverCall[] = []
+  /** Every message handed out, in order: how often each was delivered, a lost lease shows here. */
+  readonly deliveries: Delivery[] = []
   /** Each capability change seen after a call: `after ackBatch: renewLease true → false`. */
   readonly capabilityChanges: string[] = []
   /** The inner driver's `topics`, instrumented; absent when the inner driver has none. */
@@ -106,6 +127,23 @@ export class InstrumentedDriver implements QueueDriver {
     return this.calls.filter((c) => c.method === method && (queue === undefined || c.queue === queue))
   }
 
+  /** Deliveries so far on `queue`, optionally of one message. */
+  deliveriesOf(queue: string, id?: string): Delivery[] {
+    return this.deliveries.filter((d) => d.queue === queue && (id === undefined || d.id === id))
+  }
+
+  /**
+   * Handles whose lease the portable layer learned it lost: a `renewLease` on them failed. At-least-once
+   * allows this on a slow backend, and the consumer then leaves the delivery alone (no ack, no nack).
+   */
+  lostHandles(queue: string): Set<string> {
+    return new Set(
+      this.callsOf('renewLease', queue)
+        .filter((c) => c.error !== undefined)
+        .map((c) => c.handles[0]!),
+    )
+  }
+
   /** Records the call, throws an injected error, or returns how long to hold its result. */
   #enter(call: DriverCall): number {
     this.calls.push(call)
@@ -118,14 +156,32 @@ export class InstrumentedDriver implements QueueDriver {
     return fault.holdMs ?? 0
   }
 
-  async #run<R>(call: DriverCall, forward: () => Promise<R>): Promise<R> {
-    const holdMs = this.#enter(call)
+  async #run<R>(entry: Omit<DriverCall, 'at'>, forward: () => Promise<R>): Promise<R> {
+    const call: DriverCall = { ...entry, at: Date.now() }
     try {
+      const holdMs = this.#enter(call)
       const result = await forward()
-      if (Array.isArray(result) && call.method === 'receiveBatch') call.received = result.length
+      if (Array.isArray(result) && call.method === 'receiveBatch') {
+        call.received = result.length
+        for (const m of result as IncomingMessage[]) {
+          this.deliveries.push({
+            queue: call.queue,
+            id: m.id,
+            receiptHandle: m.receiptHandle,
+            attempt: m.attempt,
+            body: m.body,
+            at: call.at,
+            returnedAt: Date.now(),
+          })
+        }
+      }
       if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs))
       return result
+    } catch (error) {
+      call.error = error
+      throw error
     } finally {
+      call.settledAt = Date.now()
       this.#checkCapabilities(call.method)
     }
   }
@@ -162,7 +218,7 @@ export class InstrumentedDriver implements QueueDriver {
   }
 
   async receiveBatch(queue: string, request: ReceiveRequest): Promise<IncomingMessage[]> {
-    const call: DriverCall = {
+    const call: Omit<DriverCall, 'at'> = {
       method: 'receiveBatch',
       queue,
       handles: [],

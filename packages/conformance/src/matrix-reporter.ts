@@ -1,5 +1,5 @@
 import type { Reporter, TestModule } from 'vitest/node'
-import { formatMatrix, type MatrixCell } from './format.js'
+import { formatMatrix, type MatrixCell, TIMING_ANNOTATION } from './format.js'
 
 /**
  * A vitest reporter that prints the conformance matrix (driver × case) at the end of a run. Use it
@@ -10,6 +10,7 @@ export default class MatrixReporter implements Reporter {
     const drivers: string[] = []
     const cases: string[] = []
     const cells = new Map<string, MatrixCell>()
+    const timing: string[] = []
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
         const driver = test.parent.type === 'suite' ? test.parent.name : module.moduleId
@@ -23,14 +24,18 @@ export default class MatrixReporter implements Reporter {
             : result.state === 'failed'
               ? result.errors?.[0]?.message?.split('\n')[0]
               : undefined
+        const annotations = test.annotations()
+        for (const a of annotations) if (a.type === TIMING_ANNOTATION) timing.push(a.message)
         cells.set(`${driver}\u0000${test.name}`, {
           status: result.state,
           reason,
-          notes: test.annotations().map((a) => a.message),
+          notes: annotations.filter((a) => a.type !== TIMING_ANNOTATION).map((a) => a.message),
         })
       }
     }
     if (drivers.length === 0) return
+    // One line per target: how fast its backend was and how the suite sized itself to it.
+    if (timing.length > 0) process.stdout.write(`\n${timing.join('\n')}\n`)
     process.stdout.write(`\n${formatMatrix(drivers, cases, (d, c) => cells.get(`${d}\u0000${c}`))}\n`)
   }
 }

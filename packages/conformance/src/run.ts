@@ -2,6 +2,14 @@ import { createHash } from 'node:crypto'
 import { type ConformanceCase, skipReason } from './case.js'
 import { cases as allCases } from './cases/index.js'
 import { CaseContext, runId } from './context.js'
+import {
+  type BackendTiming,
+  probeBackend,
+  type Slots,
+  type TimingOptions,
+  timingLine,
+  UNSCALED,
+} from './probe.js'
 import type { ConformanceTarget } from './target.js'
 import { assertCapabilitiesUnchanged, assertNoCapabilityChanges } from './traits.js'
 
@@ -25,11 +33,18 @@ export interface RunOptions {
   concurrency?: number
   /** Per-case time limit in ms, instead of each case's own (which is sized by the lease). */
   timeoutMs?: number
+  /**
+   * Timing set by hand instead of measured (see `BackendTiming`): `scale` multiplies every deadline
+   * (the backend is then not probed), `concurrency` caps the cases at once.
+   */
+  timing?: TimingOptions
+  /** Told what the probe measured before the cases run, with the report line. */
+  onTiming?: (timing: BackendTiming, line: string) => void
 }
 
-/** The default per-case time limit, given the driver's lease. */
-export function caseTimeoutMs(testCase: ConformanceCase, leaseMs: number): number {
-  return testCase.timeoutMs?.(leaseMs) ?? leaseMs * 2 + 30_000
+/** The default per-case time limit, given the driver's lease and the backend's timing scale. */
+export function caseTimeoutMs(testCase: ConformanceCase, leaseMs: number, scale = 1): number {
+  return Math.round((testCase.timeoutMs?.(leaseMs) ?? leaseMs * 2 + 30_000) * scale)
 }
 
 /** How long a case's cleanup may take before the run goes on without it. */
@@ -64,14 +79,18 @@ export async function runCase(
   target: ConformanceTarget,
   testCase: ConformanceCase,
   store: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; timing?: BackendTiming; slots?: Slots } = {},
 ): Promise<{ skipped?: string; notes: string[] }> {
-  const ctx = await CaseContext.open(target, store)
+  // The time limit starts once the case has its slot, not while it waits for one.
+  if (options.slots)
+    return options.slots.run(() => runCase(target, testCase, store, { ...options, slots: undefined }))
+  const timing = options.timing ?? UNSCALED
+  const ctx = await CaseContext.open(target, store, timing)
   try {
     const before = structuredClone(ctx.capabilities)
     const skipped = skipReason(testCase, before, target)
     if (skipped !== undefined) return { skipped, notes: [] }
-    const timeout = options.timeoutMs ?? caseTimeoutMs(testCase, ctx.leaseMs)
+    const timeout = options.timeoutMs ?? caseTimeoutMs(testCase, ctx.leaseMs, timing.scale)
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       testCase.run(ctx),
@@ -112,6 +131,8 @@ export async function runConformance(
 ): Promise<CaseResult[]> {
   const selected = options.cases ?? allCases
   const id = runId()
+  const timing = await probeBackend(target, `probe-${id}`, options.timing)
+  options.onTiming?.(timing, timingLine(target.name, timing))
   const results: CaseResult[] = new Array(selected.length)
   let next = 0
   const worker = async () => {
@@ -120,7 +141,10 @@ export async function runConformance(
       const started = Date.now()
       const result = { id: testCase.id, name: testCase.name, notes: [] as string[] }
       try {
-        const { skipped, notes } = await runCase(target, testCase, storeKey(testCase, id), options)
+        const { skipped, notes } = await runCase(target, testCase, storeKey(testCase, id), {
+          timeoutMs: options.timeoutMs,
+          timing,
+        })
         results[selected.indexOf(testCase)] = skipped
           ? { ...result, status: 'skipped', reason: skipped, durationMs: Date.now() - started }
           : { ...result, status: 'passed', notes, durationMs: Date.now() - started }
@@ -135,7 +159,8 @@ export async function runConformance(
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker))
+  const workers = Math.max(1, Math.min(options.concurrency ?? 8, timing.concurrency))
+  await Promise.all(Array.from({ length: workers }, worker))
   return results
 }
 

@@ -7,31 +7,56 @@ import { expectNothingFor, sleep } from './helpers.js'
  * fails only when every sample breaks it — which a lease or delay twice as long as declared does.
  */
 
-/** How late past `ms` a timed event may be and still count as on time: 30 %, at least 1 s. */
-export function slackMs(ms: number): number {
-  return Math.max(1_000, ms * 0.3)
+/**
+ * How late past `ms` a timed event may be and still count as on time: 30 %, at least 1 s, plus the
+ * backend's measured round trip (`roundTripMs`, see `BackendTiming`) — the time one call of the
+ * backend can take to carry the event. The round trip's share never takes the bound past 1.5 × `ms`:
+ * between that and twice `ms` lie the polls that see a lease or delay twice as long as declared
+ * still hidden, however slow the backend. (A short `ms` keeps its 1 s floor and gets no more.)
+ */
+export function slackMs(ms: number, roundTripMs = 0): number {
+  const base = Math.max(1_000, ms * 0.3)
+  return base + Math.min(Math.max(0, roundTripMs), Math.max(0, ms * 0.5 - base))
 }
 
 /** A bound: `ms` plus its slack. */
-export function bound(ms: number): number {
-  return ms + slackMs(ms)
+export function bound(ms: number, roundTripMs = 0): number {
+  return ms + slackMs(ms, roundTripMs)
 }
 
 /**
+ * A sample that proves nothing either way: the machine or backend was too slow for the precondition
+ * it needs (a renewal landing within the lease it renews). It is taken again, and does not count.
+ */
+export interface Inconclusive {
+  inconclusive: string
+}
+
+/** How many samples in all `earliestOf` takes, counting inconclusive ones, per sample it needs. */
+const INCONCLUSIVE_RETRIES = 3
+
+/**
  * Runs `sample` up to `tries` times; resolves on the first that returns nothing, else fails with every
- * observation, so the message says what was seen, not only that it was wrong.
+ * observation, so the message says what was seen, not only that it was wrong. An inconclusive sample
+ * is taken again (up to three times as many samples in all); when no sample was conclusive, it fails
+ * saying so.
  */
 export async function earliestOf(
   tries: number,
-  sample: (n: number) => Promise<string | undefined>,
+  sample: (n: number) => Promise<string | Inconclusive | undefined>,
 ): Promise<void> {
   const observed: string[] = []
-  for (let n = 0; n < tries; n++) {
+  const inconclusive: string[] = []
+  for (let n = 0; observed.length < tries && n < tries * INCONCLUSIVE_RETRIES; n++) {
     const broken = await sample(n)
     if (broken === undefined) return
-    observed.push(broken)
+    if (typeof broken === 'string') observed.push(broken)
+    else inconclusive.push(broken.inconclusive)
   }
-  throw new Error(`${observed[0]} (every one of ${tries} samples: ${observed.join('; ')})`)
+  if (observed.length === 0) {
+    throw new Error(`no sample could be judged in ${inconclusive.length} tries: ${inconclusive.join('; ')}`)
+  }
+  throw new Error(`${observed[0]} (every one of ${observed.length} samples: ${observed.join('; ')})`)
 }
 
 /** A first arrival: what came, when the poll that brought it returned, and until when it was hidden. */

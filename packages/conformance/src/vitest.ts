@@ -7,6 +7,15 @@ import type { ConformanceCase } from './case.js'
 import { cases as allCases } from './cases/index.js'
 import { runId } from './context.js'
 import { assertOutageReport, outageScenario } from './faults.js'
+import { TIMING_ANNOTATION } from './format.js'
+import {
+  type BackendTiming,
+  MAX_SCALE,
+  probeBackend,
+  Slots,
+  type TimingOptions,
+  timingLine,
+} from './probe.js'
 import { caseTimeoutMs, runCase, storeKey } from './run.js'
 import type { ConformanceTarget } from './target.js'
 
@@ -20,7 +29,19 @@ export interface SuiteOptions {
   leaseSeconds?: number
   /** The describe name when `target` is a function. Default `conformance`. */
   name?: string
+  /**
+   * Timing set by hand instead of measured: `scale` multiplies every deadline (the backend is then
+   * not probed), `concurrency` caps the cases at once. `ANYQUEUE_CONFORMANCE_SCALE` and
+   * `ANYQUEUE_CONFORMANCE_CONCURRENCY` set the same for every suite.
+   */
+  timing?: TimingOptions
 }
+
+/**
+ * How long a case may wait for its slot before vitest gives up on it: its own time limit only starts
+ * once it has one (a backstop; the suite's own limit ends a case long before).
+ */
+const SLOT_WAIT_MS = 30 * 60_000
 
 /**
  * Registers the conformance suite for one driver: `describe(target.name)` with one test per case,
@@ -39,20 +60,37 @@ export function conformanceSuite(
   const leaseMs = (options.leaseSeconds ?? 30) * 1000
   const id = runId()
   const name = typeof target === 'function' ? (options.name ?? 'conformance') : target.name
-  let resolved: Promise<ConformanceTarget | string> | undefined
+  type Met = { target: ConformanceTarget; timing: BackendTiming; slots: Slots; line: string }
+  let resolved: Promise<Met | string> | undefined
+  // Once per target, before its first case: resolve it, then measure its backend.
   const getTarget = () => {
-    resolved ??= typeof target === 'function' ? target() : Promise.resolve(target)
+    resolved ??= (async () => {
+      const t = typeof target === 'function' ? await target() : target
+      if (typeof t === 'string') return t
+      const timing = await probeBackend(t, `probe-${id}`, options.timing)
+      const line = timingLine(name, timing)
+      console.log(`conformance ${line}`)
+      return { target: t, timing, slots: new Slots(timing.concurrency), line }
+    })()
     return resolved
   }
+  let reported = false
   describe.concurrent(name, () => {
     for (const testCase of selected) {
-      test(testCase.id, { timeout: caseTimeoutMs(testCase, leaseMs) + 30_000 }, async ({
+      test(testCase.id, { timeout: caseTimeoutMs(testCase, leaseMs, MAX_SCALE) + SLOT_WAIT_MS }, async ({
         skip,
         annotate,
       }) => {
-        const t = await getTarget()
-        if (typeof t === 'string') return skip(t)
-        const { skipped, notes } = await runCase(t, testCase, storeKey(testCase, id))
+        const met = await getTarget()
+        if (typeof met === 'string') return skip(met)
+        if (!reported) {
+          reported = true
+          await annotate(met.line, TIMING_ANNOTATION)
+        }
+        const { skipped, notes } = await runCase(met.target, testCase, storeKey(testCase, id), {
+          timing: met.timing,
+          slots: met.slots,
+        })
         if (skipped !== undefined) return skip(skipped)
         for (const note of notes) await annotate(note)
       })

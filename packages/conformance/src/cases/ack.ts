@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict'
 import type { Message, Queue } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
+import type { CaseContext } from '../context.js'
 import { expectNeverFor, expectNothingFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
-import { bound, earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
+import { earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
 
 /** Receives until every one of `count` messages is leased to us (none acked). */
-async function leaseAll<T extends string>(queue: Queue<T>, count: number): Promise<Map<T, Message<T>>> {
+async function leaseAll<T extends string>(
+  queue: Queue<T>,
+  count: number,
+  patienceMs: number,
+): Promise<Map<T, Message<T>>> {
   const byPayload = new Map<T, Message<T>>()
-  await receiveUntil(queue, 20_000, (seen) => {
+  await receiveUntil(queue, patienceMs, (seen) => {
     for (const m of seen.splice(0)) byPayload.set(m.payload, m)
     return byPayload.size >= count
   })
@@ -19,10 +24,10 @@ async function leaseAll<T extends string>(queue: Queue<T>, count: number): Promi
  * A message, delivered twice: `stale` is the first delivery's handle (its lease expired), `current`
  * the redelivery, received at `at`.
  */
-async function redelivered(queue: Queue<string>, leaseMs: number, payload: string) {
+async function redelivered(ctx: CaseContext, queue: Queue<string>, payload: string) {
   await queue.send(payload)
-  const stale = await receiveOne(queue)
-  const back = await firstArrival(queue, leaseMs * 3 + 10_000)
+  const stale = await receiveOne(queue, ctx.patience(10_000))
+  const back = await firstArrival(queue, ctx.patience(ctx.leaseMs * 3 + 10_000))
   assert.ok(back, `${stale.id} never came back after its lease`)
   const current = back.messages[0]!
   assert.equal(current.id, stale.id)
@@ -39,7 +44,7 @@ export const ackCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue()
       await queue.send('acked')
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       await queue.ack(m)
       await expectNeverFor(
         queue,
@@ -55,9 +60,13 @@ export const ackCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue<string>()
       await queue.sendBatch(['first', 'middle', 'last'].map((payload) => ({ payload })))
-      const leased = await leaseAll(queue, 3)
+      const leased = await leaseAll(queue, 3, ctx.patience(20_000))
       await queue.ack(leased.get('middle')!)
-      const back = await receiveUntil(queue, ctx.leaseMs * 3 + 10_000, (seen) => seen.length >= 2)
+      const back = await receiveUntil(
+        queue,
+        ctx.patience(ctx.leaseMs * 3 + 10_000),
+        (seen) => seen.length >= 2,
+      )
       await queue.ackBatch(back)
       const payloads = back.map((m) => m.payload).sort()
       assert.deepEqual(
@@ -75,7 +84,7 @@ export const ackCases: ConformanceCase[] = [
       const queue = await ctx.queue<string>()
       const payloads = Array.from({ length: 10 }, (_, i) => `m${i}`)
       await queue.sendBatch(payloads.map((payload) => ({ payload })))
-      const leased = await leaseAll(queue, 10)
+      const leased = await leaseAll(queue, 10, ctx.patience(20_000))
       await queue.ackBatch(payloads.map((p) => leased.get(p)!))
       await expectNeverFor(queue, ctx.leaseMs * 1.5 + 1_000, 'a message acked in a batch of 10 came back')
     },
@@ -87,7 +96,7 @@ export const ackCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue<string>()
       await queue.sendBatch(['gone', 'live 1', 'live 2'].map((payload) => ({ payload })))
-      const leased = await leaseAll(queue, 3)
+      const leased = await leaseAll(queue, 3, ctx.patience(20_000))
       await queue.ack(leased.get('gone')!)
       await queue.ackBatch([leased.get('gone')!, leased.get('live 1')!, leased.get('live 2')!])
       await expectNeverFor(
@@ -107,7 +116,7 @@ export const ackCases: ConformanceCase[] = [
       for (let i = 0; i < payloads.length; i += 10) {
         await queue.sendBatch(payloads.slice(i, i + 10).map((payload) => ({ payload })))
       }
-      const leased = await leaseAll(queue, 25)
+      const leased = await leaseAll(queue, 25, ctx.patience(20_000))
       await queue.ackBatch([...leased.values()])
       const calls = ctx.driver.callsOf('ackBatch', queue.name)
       const widest = Math.max(...calls.map((c) => c.handles.length))
@@ -130,13 +139,13 @@ export const ackCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue()
       await queue.sendBatch([{ payload: 'twice' }, { payload: 'bystander' }])
-      const [m, bystander] = await receiveUntil(queue, 10_000, (seen) => seen.length >= 2)
+      const [m, bystander] = await receiveUntil(queue, ctx.patience(10_000), (seen) => seen.length >= 2)
       assert.ok(m && bystander, 'two messages should be receivable')
       await queue.ack(m)
       await queue.ack(m)
       await queue.ackBatch([m, m])
       await queue.nack(bystander)
-      const back = await firstArrival(queue, ctx.leaseMs)
+      const back = await firstArrival(queue, ctx.patience(ctx.leaseMs))
       assert.ok(back, `acking ${m.id} twice removed ${bystander.id} too`)
       assert.equal(back.messages[0]!.id, bystander.id, `${m.id} came back after it was acked (twice)`)
       await queue.ack(back.messages[0]!)
@@ -148,11 +157,11 @@ export const ackCases: ConformanceCase[] = [
     timeoutMs: (lease) => lease * 6 + 30_000,
     async run(ctx) {
       const queue = await ctx.queue<string>()
-      const { stale, current } = await redelivered(queue, ctx.leaseMs, 'stale')
+      const { stale, current } = await redelivered(ctx, queue, 'stale')
       // Done with at once, inside its lease: on a busy machine the calls below can outlast it.
       await queue.ack(current)
       await queue.send('bystander')
-      const bystander = await receiveOne(queue)
+      const bystander = await receiveOne(queue, ctx.patience(10_000))
       const bystanderLeased = Date.now()
       await queue.ack(stale)
       await queue.nack(stale)
@@ -162,7 +171,7 @@ export const ackCases: ConformanceCase[] = [
         queue,
         bystanderLeased + ctx.leaseMs * 0.8,
         `a stale nack or ack of ${stale.id} released another message in flight`,
-        ctx.leaseMs * 3 + 10_000,
+        ctx.patience(ctx.leaseMs * 3 + 10_000),
       )
       assert.ok(
         back,
@@ -184,7 +193,7 @@ export const ackCases: ConformanceCase[] = [
     timeoutMs: (lease) => lease * 6 + 30_000,
     async run(ctx) {
       const queue = await ctx.queue<string>()
-      const { stale, current, at } = await redelivered(queue, ctx.leaseMs, 'stale')
+      const { stale, current, at } = await redelivered(ctx, queue, 'stale')
       await queue.ack(stale)
       await queue.nack(stale)
       const early = await expectNothingFor(
@@ -194,7 +203,7 @@ export const ackCases: ConformanceCase[] = [
       )
       assert.deepEqual(early, [], `a stale nack of ${stale.id} ended the current holder's lease`)
       await queue.nack(current) // the holder lets go: the message must still be there
-      const back = await firstArrival(queue, ctx.leaseMs)
+      const back = await firstArrival(queue, ctx.patience(ctx.leaseMs))
       assert.ok(back, `a stale ack of ${stale.id} deleted the message its current holder was working on`)
       assert.equal(back.messages[0]!.id, stale.id)
       assert.equal(back.messages[0]!.attempt, 3, 'two leases, one nack: the third delivery')
@@ -209,16 +218,16 @@ export const ackCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue<string>()
       await earliestOf(2, async (n) => {
-        const { stale, at } = await redelivered(queue, ctx.leaseMs, `stale renew ${n}`)
+        const { stale, at } = await redelivered(ctx, queue, `stale renew ${n}`)
         await sleep(at + ctx.leaseMs * 0.8 - Date.now())
         await queue.renewLease(stale) // stale: must not push the current lease end out to 1.8 leases
-        const back = await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+        const back = await firstArrival(queue, ctx.patience(ctx.leaseMs * 3 + 10_000))
         assert.ok(back, `${stale.id} never came back after its second lease`)
         await queue.ack(back.messages[0]!)
         const after = back.hiddenAt - at
-        return after <= bound(ctx.leaseMs)
+        return after <= ctx.bound(ctx.leaseMs)
           ? undefined
-          : `${stale.id} was still hidden ${after} ms into its second lease after a stale renewLease; the ${ctx.leaseMs} ms lease must end by ${bound(ctx.leaseMs)} ms`
+          : `${stale.id} was still hidden ${after} ms into its second lease after a stale renewLease; the ${ctx.leaseMs} ms lease must end by ${ctx.bound(ctx.leaseMs)} ms`
       })
     },
   },

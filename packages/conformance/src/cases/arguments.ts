@@ -15,7 +15,7 @@ export const argumentCases: ConformanceCase[] = [
       for (const length of [1, 64]) {
         const queue = await ctx.queue(ctx.uniqueName(length))
         await queue.send(`name of ${length}`)
-        const m = await receiveOne(queue)
+        const m = await receiveOne(queue, ctx.patience(10_000))
         assert.equal(
           m.payload,
           `name of ${length}`,
@@ -70,7 +70,7 @@ export const argumentCases: ConformanceCase[] = [
       )
       if (max > 0) await queue.send('at the limit', { delaySeconds: max }) // the maximum itself is accepted
       await queue.send('to nack')
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       const nackMax = Math.min(ctx.capabilities.nackDelay, 43_200)
       await expectQueueError(
         () => queue.nack(m, { delaySeconds: nackMax + 1 }),
@@ -135,7 +135,7 @@ export const argumentCases: ConformanceCase[] = [
       if (caps.delay === 0)
         await expectQueueError(() => queue.send('x', { delaySeconds: 1 }), 'NOT_SUPPORTED')
       await queue.send('y')
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       if (!caps.renewLease) await expectQueueError(() => queue.renewLease(m), 'NOT_SUPPORTED', 'renewLease')
       if (caps.nackDelay === 0)
         await expectQueueError(() => queue.nack(m, { delaySeconds: 5 }), 'NOT_SUPPORTED', 'nack')

@@ -16,7 +16,7 @@ export const batchCases: ConformanceCase[] = [
         return r.id
       })
       assert.equal(new Set(ids).size, 10, 'ids must be distinct')
-      const got = await drain(queue, 10)
+      const got = await drain(queue, 10, ctx.patience(20_000))
       assert.equal(got.length, 10, `10 sent, ${got.length} arrived`)
       for (const m of got) {
         assert.equal(
@@ -38,7 +38,7 @@ export const batchCases: ConformanceCase[] = [
           attributes: i % 3 === 0 ? {} : { entry: `e${i}`, ...(i % 2 ? { odd: 'yes' } : {}) },
         })),
       )
-      const got = await drain(queue, 10)
+      const got = await drain(queue, 10, ctx.patience(20_000))
       assert.equal(got.length, 10)
       for (const m of got) {
         const i = m.payload
@@ -79,7 +79,7 @@ export const batchCases: ConformanceCase[] = [
         ['also now', 'now'],
         `within 2.5 s of the send, [${firstPayloads.join(', ')}] arrived; entries without a delay must arrive, delayed ones must wait 5 s`,
       )
-      const later = await drain(queue, 2, 20_000)
+      const later = await drain(queue, 2, ctx.patience(20_000))
       assert.deepEqual(
         later.map((m) => m.payload).sort(),
         ['in 5 s', 'in 5 s too'],

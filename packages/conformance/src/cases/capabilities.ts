@@ -53,7 +53,7 @@ export const capabilityCases: ConformanceCase[] = [
       )
       const queue = await ctx.queue()
       await queue.send('use')
-      await queue.ack(await receiveOne(queue))
+      await queue.ack(await receiveOne(queue, ctx.patience(10_000)))
     },
   },
 ]

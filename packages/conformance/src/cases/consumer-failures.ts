@@ -37,7 +37,7 @@ export const consumerFailureCases: ConformanceCase[] = [
         },
       )
       await eventually(
-        PATIENCE,
+        ctx.patience(PATIENCE),
         'the fourth call',
         () => calls >= 4,
         () =>
@@ -78,7 +78,7 @@ export const consumerFailureCases: ConformanceCase[] = [
         { ...quiet, maxAttempts: 1, deadLetterQueue, onEvent: (e) => void events.push(e.type) },
       )
       await eventually(
-        PATIENCE,
+        ctx.patience(PATIENCE),
         'the second call',
         () => calls.length >= 2,
         () =>
@@ -121,14 +121,14 @@ export const consumerFailureCases: ConformanceCase[] = [
           if (e.type === 'dead-lettered') reported.push(e.reason)
         },
       })
-      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
+      const [dead] = await drainOnce(deadLetterQueue, ctx.patience(PATIENCE))
       assert.deepEqual(dead.payload, { customer: 42 })
       assert.equal(
         dead.attributes[DEAD_LETTER_ATTRIBUTES.reason],
         'customer 42 is closed',
         'the reason given to deadLetter() was lost',
       )
-      await eventually(5_000, 'onEvent to report the dead letter', () => reported.length > 0)
+      await eventually(ctx.patience(5_000), 'onEvent to report the dead letter', () => reported.length > 0)
       assert.deepEqual(
         reported,
         ['customer 42 is closed'],
@@ -158,7 +158,7 @@ export const consumerFailureCases: ConformanceCase[] = [
         { ...quiet, maxAttempts: 1, deadLetterQueue },
       )
       await eventually(
-        ctx.leaseMs * 3 + PATIENCE,
+        ctx.patience(ctx.leaseMs * 3 + PATIENCE),
         'a second dead-letter send',
         () => ctx.driver.callsOf('sendBatch', deadLetterQueue.name).length >= 2,
         () =>
@@ -166,7 +166,7 @@ export const consumerFailureCases: ConformanceCase[] = [
             ? 'the message was acked in its queue though its only dead-letter send had failed: it vanished'
             : undefined,
       )
-      const [dead] = await drainOnce(deadLetterQueue, ctx.leaseMs * 3 + PATIENCE).catch(() => {
+      const [dead] = await drainOnce(deadLetterQueue, ctx.patience(ctx.leaseMs * 3 + PATIENCE)).catch(() => {
         throw new Error(
           `the message vanished: its dead-letter send failed (injected PERMISSION_DENIED) and it never came back to be dead-lettered again (${calls} handler calls)`,
         )
@@ -207,7 +207,11 @@ export const consumerFailureCases: ConformanceCase[] = [
         },
         { ...quiet, concurrency: 1 },
       )
-      await eventually(ctx.leaseMs * 2 + PATIENCE, 'the first handler to end', () => aborted !== undefined)
+      await eventually(
+        ctx.patience(ctx.leaseMs * 2 + PATIENCE),
+        'the first handler to end',
+        () => aborted !== undefined,
+      )
       assert.ok(aborted, "renewLease failed, yet the handler's signal did not abort within two leases")
       await sleep(500)
       const acked = ctx.driver.callsOf('ackBatch', queue.name).flatMap((c) => c.handles)
@@ -231,14 +235,14 @@ export const consumerFailureCases: ConformanceCase[] = [
         },
         { ...quiet, maxAttempts: 5 },
       )
-      await eventually(PATIENCE, 'the handler to start', () => started)
+      await eventually(ctx.patience(PATIENCE), 'the handler to start', () => started)
       await consumer.stop()
       assert.equal(
         ctx.driver.callsOf('ackBatch', queue.name).length,
         0,
         'the message of a handler that threw was acked',
       )
-      const back = await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+      const back = await firstArrival(queue, ctx.patience(ctx.leaseMs * 3 + 10_000))
       assert.ok(back, `${id}, whose handler threw during stop(), is gone`)
       assert.equal(back.messages[0]!.id, id)
       await queue.ack(back.messages[0]!)
@@ -270,7 +274,7 @@ export const consumerFailureCases: ConformanceCase[] = [
       if (late === 0) ctx.note('the held receive came back empty: nothing arrived as the consumer stopped')
       // Handed back means released now (a nack), not left to sit out its lease.
       await eventually(
-        ctx.leaseMs / 2,
+        ctx.patience(ctx.leaseMs / 2),
         'the messages received as the consumer stopped to be handed back',
         () => ctx.driver.callsOf('nack', queue.name).length >= late || handled > 0,
       ).catch(() => {
@@ -279,7 +283,7 @@ export const consumerFailureCases: ConformanceCase[] = [
         )
       })
       assert.equal(handled, 0, `${handled} message(s) received as the consumer stopped were handled`)
-      const rest = await drain(queue, 3, ctx.leaseMs * 2 + 15_000)
+      const rest = await drain(queue, 3, ctx.patience(ctx.leaseMs * 2 + 15_000))
       assert.equal(rest.length, 3, 'messages received as the consumer stopped were lost')
     },
   },
@@ -300,7 +304,7 @@ export const consumerFailureCases: ConformanceCase[] = [
         )
       }
       assert.equal(await redrive(deadLetterQueue, queue), total, `redrive should report ${total} moved`)
-      const moved = await drain(queue, total, 30_000)
+      const moved = await drain(queue, total, ctx.patience(30_000))
       const payloads = moved.map((m) => m.payload).sort((a, b) => a - b)
       assert.deepEqual(
         payloads,

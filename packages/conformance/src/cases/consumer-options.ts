@@ -8,7 +8,7 @@ import {
   redrive,
 } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
-import { expectNeverFor, receiveOne, sleep } from '../helpers.js'
+import { receiveOne, receiveUntil, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
 import { eventually, PATIENCE, quiet } from './consumer.js'
 
@@ -41,26 +41,44 @@ export const consumerOptionCases: ConformanceCase[] = [
         },
         { ...quiet, concurrency: 16 },
       )
-      await eventually(PATIENCE, '16 handlers running at once', () => started.size >= 16)
+      await eventually(ctx.patience(PATIENCE), '16 handlers running at once', () => started.size >= 16)
       release()
-      await eventually(PATIENCE, `all ${total} handled`, () => done.size >= total)
+      await eventually(ctx.patience(PATIENCE), `all ${total} handled`, () => done.size >= total)
       // Every delivery that succeeded reaches the driver's ackBatch. (Watching the queue alone races
       // the running consumer, which takes a message whose ack was lost when it comes back.)
       const acked = () => new Set(ctx.driver.callsOf('ackBatch', queue.name).flatMap((c) => c.handles))
-      // An ack goes out within a turn of the event loop; 15 s is load, not a slow consumer.
-      await eventually(15_000, 'every succeeded delivery to be acked', () =>
-        [...handles].every((h) => acked().has(h)),
+      // A delivery whose lease renewal failed is lost (at-least-once allows it on a slow backend): the
+      // consumer rightly leaves it alone, and it comes back. Only those are excused.
+      const unacked = () => {
+        const lost = ctx.driver.lostHandles(queue.name)
+        return [...handles].filter((h) => !acked().has(h) && !lost.has(h))
+      }
+      // An ack goes out within a turn of the event loop; the wait is load, not a slow consumer.
+      await eventually(
+        ctx.patience(15_000),
+        'every succeeded delivery to be acked',
+        () => unacked().length === 0,
       ).catch(() => {
-        const lost = [...handles].filter((h) => !acked().has(h)).length
         throw new Error(
-          `${lost} of ${handles.size} deliveries whose handlers succeeded together were never acked`,
+          `${unacked().length} of ${handles.size} deliveries whose handlers succeeded together were never acked (their leases were not lost)`,
         )
       })
       await consumer.stop()
-      await expectNeverFor(
-        queue,
-        ctx.leaseMs * 1.5 + 1_000,
-        'a message whose handler succeeded with many others came back',
+      const lost = ctx.driver.lostHandles(queue.name)
+      const lostIds = new Set(
+        ctx.driver
+          .deliveriesOf(queue.name)
+          .filter((d) => lost.has(d.receiptHandle))
+          .map((d) => d.id),
+      )
+      if (lostIds.size > 0)
+        ctx.note(`${lostIds.size} lease(s) lost on a slow backend: those messages may come back`)
+      const back = await receiveUntil(queue, ctx.leaseMs * 1.5 + 1_000, () => false)
+      const unexplained = back.filter((m) => !lostIds.has(m.id))
+      assert.deepEqual(
+        unexplained.map((m) => m.id),
+        [],
+        'a message whose handler succeeded with many others came back (its lease was never lost)',
       )
     },
   },
@@ -88,7 +106,7 @@ export const consumerOptionCases: ConformanceCase[] = [
         },
         { ...quiet, schema },
       )
-      await eventually(PATIENCE, 'the handler to run', () => got !== undefined)
+      await eventually(ctx.patience(PATIENCE), 'the handler to run', () => got !== undefined)
       assert.deepEqual(
         got,
         { job: 1, priority: 'normal', parsed: true },
@@ -108,7 +126,7 @@ export const consumerOptionCases: ConformanceCase[] = [
       ctx.consume(queue, (_, c) => c.deadLetter('default dlq'), quiet)
       const deadLetterQueue = ctx.client.queue(dlqName)
       // The consumer creates the queue on its first dead letter: until then it is QUEUE_NOT_FOUND.
-      const end = Date.now() + PATIENCE
+      const end = Date.now() + ctx.patience(PATIENCE)
       let dead: Message<any> | undefined
       while (!dead && Date.now() < end) {
         const got = await deadLetterQueue.receive({ waitSeconds: 1 }).catch((error: unknown) => {
@@ -117,7 +135,7 @@ export const consumerOptionCases: ConformanceCase[] = [
         })
         dead = got[0]
       }
-      assert.ok(dead, `nothing arrived in ${dlqName} within ${PATIENCE / 1000} s`)
+      assert.ok(dead, `nothing arrived in ${dlqName} within ${ctx.patience(PATIENCE) / 1000} s`)
       await deadLetterQueue.ack(dead)
       assert.ok(
         ctx.driver.callsOf('createQueue', dlqName).length > 0,
@@ -143,17 +161,22 @@ export const consumerOptionCases: ConformanceCase[] = [
         },
         { ...quiet, shutdownTimeoutMs: 500 },
       )
-      await eventually(PATIENCE, 'the handler to start', () => started)
+      await eventually(ctx.patience(PATIENCE), 'the handler to start', () => started)
       const stopping = Date.now()
+      // 500 ms for the handler, then the in-flight poll to end and the release (a nack) to land: a
+      // few of the backend's measured round trips, never the handler's whole hang.
+      const limit = 5_000 + 3 * ctx.timing.roundTripMs
       await Promise.race([
         consumer.stop(),
-        sleep(5_000).then(() => {
-          throw new Error('stop() waited more than 5 s for a hung handler; its shutdownTimeoutMs is 500 ms')
+        sleep(limit).then(() => {
+          throw new Error(
+            `stop() waited more than ${limit} ms for a hung handler; its shutdownTimeoutMs is 500 ms (the backend's round trip: ${ctx.timing.roundTripMs} ms)`,
+          )
         }),
       ])
       const took = Date.now() - stopping
       assert.ok(took >= 400, `stop() returned after ${took} ms, before its 500 ms shutdown timeout`)
-      const back = await firstArrival(queue, ctx.leaseMs * 3 + 10_000)
+      const back = await firstArrival(queue, ctx.patience(ctx.leaseMs * 3 + 10_000))
       assert.ok(back, `${id}, whose handler outlived the shutdown, never came back`)
       await queue.ack(back.messages[0]!)
     },
@@ -171,7 +194,7 @@ export const consumerOptionCases: ConformanceCase[] = [
         signal: controller.signal,
       })
       await queue.send(1)
-      await eventually(PATIENCE, 'the first message handled', () => handled.length >= 1)
+      await eventually(ctx.patience(PATIENCE), 'the first message handled', () => handled.length >= 1)
       controller.abort()
       await Promise.race([
         consumer.done,
@@ -182,7 +205,7 @@ export const consumerOptionCases: ConformanceCase[] = [
       await queue.send(2)
       await sleep(1_500)
       assert.deepEqual(handled, [1], 'a message sent after the signal aborted was handled')
-      const left = await receiveOne(queue)
+      const left = await receiveOne(queue, ctx.patience(10_000))
       assert.equal(left.payload, 2)
       await queue.ack(left)
     },
@@ -203,7 +226,7 @@ export const consumerOptionCases: ConformanceCase[] = [
       })
       await redrive(deadLetterQueue, queue).catch(() => {}) // it may report the failure or throw it
       ctx.driver.clear()
-      const back = await firstArrival(deadLetterQueue, ctx.leaseMs * 2 + 10_000)
+      const back = await firstArrival(deadLetterQueue, ctx.patience(ctx.leaseMs * 2 + 10_000))
       assert.ok(
         back,
         'the dead letter is gone though its send to the target failed: redrive acked before sending',
@@ -248,7 +271,11 @@ export const consumerOptionCases: ConformanceCase[] = [
             },
           },
         )
-        await eventually(PATIENCE * 2, `${failAts.length} failures retried`, () => samples >= failAts.length)
+        await eventually(
+          ctx.patience(PATIENCE * 2),
+          `${failAts.length} failures retried`,
+          () => samples >= failAts.length,
+        )
         await consumer.stop()
         return delays
       }

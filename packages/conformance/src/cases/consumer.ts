@@ -9,7 +9,8 @@ import {
   redrive,
 } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
-import { drain, expectNeverFor, receiveOne, sleep } from '../helpers.js'
+import { drain, expectNeverFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
+import { assertCopiesPerDelivery, distinct, mayHaveLostLease } from '../lost-leases.js'
 
 /** Polls `check` until it holds or `ms` pass; fails with `what` otherwise, or at once when `broken` says why. */
 export async function eventually(
@@ -48,10 +49,20 @@ export const consumerCases: ConformanceCase[] = [
       await queue.sendBatch([1, 2, 3, 4, 5].map((payload) => ({ payload })))
       const seen: number[] = []
       const consumer = ctx.consume(queue, (m) => void seen.push(m.payload), { ...quiet, concurrency: 2 })
-      await eventually(PATIENCE, 'five messages handled', () => seen.length >= 5)
+      await eventually(ctx.patience(PATIENCE), 'five messages handled', () => seen.length >= 5)
       await consumer.stop()
-      assert.deepEqual([...seen].sort(), [1, 2, 3, 4, 5])
-      await expectNeverFor(queue, ctx.leaseMs * 1.5, 'a message whose handler succeeded came back')
+      // A lease lost on a slow backend (at-least-once) may hand a message to the handler again, and
+      // bring it back after the stop: only those messages are excused.
+      const lost = mayHaveLostLease(ctx.driver, queue.name, ctx.leaseMs)
+      assert.deepEqual([...new Set(seen)].sort(), [1, 2, 3, 4, 5])
+      if (lost.size === 0) assert.equal(seen.length, 5, `handled ${seen.length} times for 5 messages`)
+      else ctx.note(`${lost.size} lease(s) lost on a slow backend`)
+      const back = await receiveUntil(queue, ctx.leaseMs * 1.5, () => false)
+      assert.deepEqual(
+        back.filter((m) => !lost.has(m.id)).map((m) => m.payload),
+        [],
+        'a message whose handler succeeded came back (its lease was never lost)',
+      )
     },
   },
   {
@@ -79,7 +90,7 @@ export const consumerCases: ConformanceCase[] = [
           },
         },
       )
-      await eventually(PATIENCE, 'the third call', () => calls.length >= 3)
+      await eventually(ctx.patience(PATIENCE), 'the third call', () => calls.length >= 3)
       await consumer.stop()
       assert.equal(calls.length, 3, 'two failures then a success: three calls')
       assert.deepEqual(
@@ -112,16 +123,36 @@ export const consumerCases: ConformanceCase[] = [
         },
         { ...quiet, maxAttempts: 2, backoff: () => 0, deadLetterQueue },
       )
-      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
+      const [dead] = await drainOnce(deadLetterQueue, ctx.patience(PATIENCE))
       await consumer.stop()
-      assert.equal(calls, 2, 'the handler runs maxAttempts times')
       assert.deepEqual(dead.payload, { job: 7 })
       assert.match(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '', /boom/)
-      assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '2')
       assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.source], queue.name)
       assert.equal(dead.attributes.tenant, 'acme', 'the message keeps its own attributes')
-      await expectNeverFor(deadLetterQueue, ctx.leaseMs + 1_000, 'a second dead-letter copy appeared')
-      await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
+      const deliveries = ctx.driver.deliveriesOf(queue.name)
+      if (mayHaveLostLease(ctx.driver, queue.name, ctx.leaseMs).size === 0) {
+        assert.equal(calls, 2, 'the handler runs maxAttempts times')
+        assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '2')
+        await expectNeverFor(deadLetterQueue, ctx.leaseMs + 1_000, 'a second dead-letter copy appeared')
+        await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
+        return
+      }
+      // A lease lost on a slow backend (at-least-once) redelivers with attempt + 1 without a failure
+      // of ours: at most one handler call and one copy per delivery, dead-lettered no sooner than
+      // maxAttempts.
+      ctx.note('a lease was lost on a slow backend: judged per delivery')
+      assert.ok(
+        calls >= 2 && calls <= deliveries.length,
+        `${calls} handler calls for ${deliveries.length} deliveries`,
+      )
+      const attempts = Number(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts])
+      assert.ok(attempts >= 2, `dead-lettered after ${attempts} attempts; maxAttempts is 2`)
+      const more = await receiveUntil(deadLetterQueue, ctx.leaseMs + 1_000, () => false)
+      const late = deliveries.filter((d) => d.attempt >= 2).length
+      assert.ok(
+        1 + distinct(more).length <= late,
+        `${1 + distinct(more).length} dead-letter copies for ${late} deliveries at or past maxAttempts`,
+      )
     },
   },
   {
@@ -134,25 +165,71 @@ export const consumerCases: ConformanceCase[] = [
       await queue.sendBatch(['a', 'b', 'c'].map((payload) => ({ payload })))
       const consumer = ctx.consume(queue, (_, c) => c.deadLetter('not today'), { ...quiet, deadLetterQueue })
       let counted = 0
-      const end = Date.now() + PATIENCE
+      const end = Date.now() + ctx.patience(PATIENCE)
       while (counted < 3 && Date.now() < end) {
         await sleep(500)
         counted = await countMessages(deadLetterQueue)
       }
-      await consumer.stop()
-      assert.equal(counted, 3, 'count the dead letters')
+      await consumer.stop() // every dead-letter send has settled: the count is final now
+      counted = await countMessages(deadLetterQueue)
+      // A lease lost on a slow backend brings a message back after its copy was sent, and that
+      // delivery is dead-lettered again (at-least-once): each message has one copy per delivery at
+      // most, and exactly one when it was delivered once.
+      const wanted = Math.max(3, counted)
+      const read = await receiveUntil(
+        deadLetterQueue,
+        ctx.patience(20_000),
+        (got) => distinct(got).length >= wanted,
+      )
+      read.push(...(await deadLetterQueue.receive({ maxMessages: 10, waitSeconds: 1 }))) // any beyond the count
+      const dead = distinct(read)
+      assertCopiesPerDelivery(ctx.driver, queue.name, dead)
+      for (const m of read) await deadLetterQueue.nack(m).catch(() => {}) // read, not taken: redrive moves them
+      assert.equal(counted, dead.length, 'count the dead letters')
+      const before = ctx.driver.deliveriesOf(deadLetterQueue.name).length
       assert.equal(await redrive(deadLetterQueue, queue, { limit: 2 }), 2, 'redrive honours its limit')
-      assert.equal(await redrive(deadLetterQueue, queue), 1)
-      const back = await drain(queue, 3)
-      assert.deepEqual(back.map((m) => m.payload).sort(), ['a', 'b', 'c'])
+      const rest = await redrive(deadLetterQueue, queue)
+      // Redrive is at-least-once too: a dead letter whose lease ran out before its ack is delivered
+      // again and moved again. Only such a second delivery excuses a second move.
+      const during = ctx.driver.deliveriesOf(deadLetterQueue.name).slice(before)
+      const again = new Set(
+        during.filter((d, i) => during.findIndex((e) => e.id === d.id) !== i).map((d) => d.id),
+      )
+      const moved = 2 + rest
+      const left = await countMessages(deadLetterQueue)
+      if (again.size === 0) {
+        assert.equal(rest, counted - 2, 'redrive without a limit moves the rest')
+        assert.equal(left, 0, 'dead letters left after redrive')
+      } else {
+        ctx.note(
+          `${again.size} dead letter(s) delivered twice during redrive (a lease lost on a slow backend)`,
+        )
+        assert.ok(
+          moved >= counted && moved <= during.length,
+          `redrive moved ${moved} for ${counted} dead letters, delivered ${during.length} times`,
+        )
+        assert.ok(
+          left <= again.size,
+          `${left} dead letters left after redrive; only ${again.size} lost a lease`,
+        )
+      }
+      const back = await drain(queue, moved, ctx.patience(20_000))
+      assert.equal(back.length, moved, 'every message redrive sent arrives')
+      assert.deepEqual(
+        [...new Set(back.map((m) => m.payload))].sort(),
+        [...new Set(dead.map((m) => m.payload))].sort(),
+        'redrive brings back exactly the dead letters',
+      )
       // The dlq- attributes stay behind; the id each had in the dead-letter queue goes along.
-      const originalIds = back.map((m) => {
+      for (const m of back) {
         assert.deepEqual(Object.keys(m.attributes), [REDRIVE_ATTRIBUTES.originalId], 'redriven attributes')
-        return m.attributes[REDRIVE_ATTRIBUTES.originalId]
-      })
-      assert.equal(new Set(originalIds).size, 3, `each keeps its own dead-letter id: ${originalIds}`)
-      for (const m of back) assert.notEqual(m.attributes[REDRIVE_ATTRIBUTES.originalId], m.id)
-      assert.equal(await countMessages(deadLetterQueue), 0)
+        assert.notEqual(m.attributes[REDRIVE_ATTRIBUTES.originalId], m.id)
+      }
+      assert.deepEqual(
+        [...new Set(back.map((m) => m.attributes[REDRIVE_ATTRIBUTES.originalId]))].sort(),
+        dead.map((m) => m.id).sort(),
+        'each redriven message keeps its own dead-letter id',
+      )
     },
   },
   {
@@ -177,12 +254,21 @@ export const consumerCases: ConformanceCase[] = [
       )
       // The message's own handler must end first (a late timer on a busy machine only delays it):
       // a stop while it still runs is another promise, `consumer.stop-drains`.
-      await eventually(ctx.leaseMs * 4 + PATIENCE, 'the slow handler to finish', () => finished)
+      await eventually(ctx.patience(ctx.leaseMs * 4 + PATIENCE), 'the slow handler to finish', () => finished)
       await sleep(ctx.leaseMs * 0.3) // its ack on the way
       await consumer.stop()
       const seen = errors.length > 0 ? ` (the consumer reported: ${errors.slice(0, 2).join('; ')})` : ''
-      assert.equal(calls, 1, `the message was redelivered while its handler ran${seen}`)
-      await expectNeverFor(queue, ctx.leaseMs * 1.2, `the slow message came back after it succeeded${seen}`)
+      // A renewal that failed, or an ack answered only after the lease could have ended (a slow
+      // backend), is a lost lease, which at-least-once allows: then the message may run again and
+      // come back, once per delivery.
+      if (mayHaveLostLease(ctx.driver, queue.name, ctx.leaseMs).size === 0) {
+        assert.equal(calls, 1, `the message was redelivered while its handler ran${seen}`)
+        await expectNeverFor(queue, ctx.leaseMs * 1.2, `the slow message came back after it succeeded${seen}`)
+      } else {
+        ctx.note('a lease may have been lost on a slow backend: judged per delivery')
+        const delivered = ctx.driver.deliveriesOf(queue.name).length
+        assert.ok(calls <= delivered, `${calls} handler calls for ${delivered} deliveries${seen}`)
+      }
     },
   },
   {
@@ -205,12 +291,12 @@ export const consumerCases: ConformanceCase[] = [
         },
         { ...quiet, concurrency: 1 },
       )
-      await eventually(PATIENCE, 'a handler to start', () => started.length >= 1)
+      await eventually(ctx.patience(PATIENCE), 'a handler to start', () => started.length >= 1)
       await consumer.stop()
       assert.equal(finished, started.length, 'stop resolved before a running handler finished')
       assert.equal(started.length, 1, 'a handler started after stop')
       assert.ok(signalled, "the handler's signal should abort when the consumer stops")
-      const rest = await drain(queue, 2, ctx.leaseMs * 2 + 15_000)
+      const rest = await drain(queue, 2, ctx.patience(ctx.leaseMs * 2 + 15_000))
       assert.deepEqual(
         rest.map((m) => m.payload).sort(),
         [1, 2, 3].filter((n) => n !== started[0]),
@@ -238,7 +324,7 @@ export const consumerCases: ConformanceCase[] = [
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error('the child consumer never started a handler')),
-          PATIENCE,
+          ctx.patience(PATIENCE),
         )
         child.once('error', reject)
         child.once('exit', (code) => reject(new Error(`the child consumer exited early (${code})`)))
@@ -257,7 +343,11 @@ export const consumerCases: ConformanceCase[] = [
         (m) => void handled.push({ id: m.id, attempt: m.attempt }),
         quiet,
       )
-      await eventually(ctx.leaseMs * 3 + PATIENCE, 'the message to come back', () => handled.length > 0)
+      await eventually(
+        ctx.patience(ctx.leaseMs * 3 + PATIENCE),
+        'the message to come back',
+        () => handled.length > 0,
+      )
       await consumer.stop()
       assert.equal(handled[0]!.id, id)
       assert.ok(handled[0]!.attempt >= 2, `attempt ${handled[0]!.attempt}: the killed delivery should count`)
@@ -283,7 +373,7 @@ export const consumerCases: ConformanceCase[] = [
       await queue.send({ id: 'not a number' })
       let calls = 0
       const consumer = ctx.consume(queue, () => void calls++, { ...quiet, schema, deadLetterQueue })
-      const [dead] = await drainOnce(deadLetterQueue, PATIENCE)
+      const [dead] = await drainOnce(deadLetterQueue, ctx.patience(PATIENCE))
       await consumer.stop()
       assert.equal(calls, 0, 'the handler must not see an invalid payload')
       assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '1')
@@ -332,7 +422,7 @@ export const consumerCases: ConformanceCase[] = [
       if (Date.now() - started < ctx.leaseMs) assert.equal(rest, total - 12, 'the rest, every page')
       else assert.ok(rest >= total - 12, `redrive moved ${rest} of the ${total - 12} left`)
       await countExactly(0, 'redrive left dead letters behind')
-      const back = await drain(target, total, PATIENCE)
+      const back = await drain(target, total, ctx.patience(PATIENCE))
       const payloads = [...new Set(back.map((m) => m.payload))].sort((a, b) => a - b)
       assert.deepEqual(
         payloads,
@@ -377,7 +467,7 @@ export const consumerCases: ConformanceCase[] = [
           if (got.length > 0) await deadLetterQueue.ackBatch(got)
         }
       }
-      await collect(PATIENCE, true)
+      await collect(ctx.patience(PATIENCE), true)
       await consumer.stop()
       // A copy still on its way (a final delivery dead-lettered twice) lands within a lease.
       await collect(ctx.leaseMs + 1_000, false)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Message } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
-import { bound, earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
+import { earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
 import { PATIENCE } from './consumer.js'
 
 /** Clocks of a backend on this machine may round; one second either way is all they get. */
@@ -18,7 +18,7 @@ export const deliveryCases: ConformanceCase[] = [
       const before = Date.now()
       const { id } = await queue.send('meta')
       const after = Date.now()
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       const receivedAt = Date.now()
       assert.equal(m.id, id, 'the received id should be the id send resolved with')
       assert.equal(m.attempt, 1, `the first delivery has attempt ${m.attempt}`)
@@ -43,7 +43,7 @@ export const deliveryCases: ConformanceCase[] = [
       await queue.send('early')
       await sleep(2_500)
       await queue.send('late')
-      const first = await receiveUntil(queue, 10_000, (seen) => seen.length >= 2)
+      const first = await receiveUntil(queue, ctx.patience(10_000), (seen) => seen.length >= 2)
       const by = new Map(first.map((m) => [m.payload, m]))
       const early = by.get('early')
       const late = by.get('late')
@@ -51,7 +51,7 @@ export const deliveryCases: ConformanceCase[] = [
       const apart = late.enqueuedAt.getTime() - early.enqueuedAt.getTime()
       assert.ok(apart >= 1_500, `messages sent 2.5 s apart have enqueuedAt ${apart} ms apart`)
       await queue.nack(early)
-      const again = await firstArrival(queue, ctx.leaseMs)
+      const again = await firstArrival(queue, ctx.patience(ctx.leaseMs))
       assert.ok(again, 'the nacked message did not come back')
       assert.equal(
         again.messages[0]!.enqueuedAt.getTime(),
@@ -76,15 +76,15 @@ export const deliveryCases: ConformanceCase[] = [
           queue,
           sending + 1_800,
           'a message sent with a 2 s delay arrived too soon',
-          15_000,
+          ctx.patience(15_000),
         )
         assert.ok(got, 'a message sent with a 2 s delay never arrived')
         assert.equal(got.messages[0]!.payload, `later ${n}`)
         await queue.ack(got.messages[0]!)
         const after = got.hiddenAt - sent
-        return after <= bound(2_000)
+        return after <= ctx.bound(2_000)
           ? undefined
-          : `a message sent with a 2 s delay was still hidden ${after} ms after the send; it must appear by ${bound(2_000)} ms`
+          : `a message sent with a 2 s delay was still hidden ${after} ms after the send; it must appear by ${ctx.bound(2_000)} ms`
       })
     },
   },
@@ -123,9 +123,9 @@ export const deliveryCases: ConformanceCase[] = [
       const acked = new Set<string>()
       const numbers = new Set<number>()
       let deliveries = 0
-      const deadline = Date.now() + 150_000
+      const deadline = Date.now() + ctx.patience(150_000)
       // Receivers ack at once, so once nothing arrived for two leases, nothing more will.
-      const quietMs = ctx.leaseMs * 2 + 5_000
+      const quietMs = ctx.patience(ctx.leaseMs * 2 + 5_000)
       let lastDelivery = Date.now()
       const receiver = async () => {
         while (
@@ -187,8 +187,8 @@ export const deliveryCases: ConformanceCase[] = [
       const b = await ctx.queue()
       await a.send('for a')
       await b.send('for b')
-      const fromA = await drain(a, 1)
-      const fromB = await drain(b, 1)
+      const fromA = await drain(a, 1, ctx.patience(20_000))
+      const fromB = await drain(b, 1, ctx.patience(20_000))
       assert.deepEqual(
         fromA.map((m) => m.payload),
         ['for a'],
@@ -205,12 +205,12 @@ export const deliveryCases: ConformanceCase[] = [
       await lower.send('lower')
       await upper.send('upper')
       assert.deepEqual(
-        (await drain(lower, 1)).map((m) => m.payload),
+        (await drain(lower, 1, ctx.patience(20_000))).map((m) => m.payload),
         ['lower'],
         `${lower.name} and ${upper.name} share messages`,
       )
       assert.deepEqual(
-        (await drain(upper, 1)).map((m) => m.payload),
+        (await drain(upper, 1, ctx.patience(20_000))).map((m) => m.payload),
         ['upper'],
         `${lower.name} and ${upper.name} share messages`,
       )
@@ -225,7 +225,7 @@ export const deliveryCases: ConformanceCase[] = [
       const queue = await ctx.queue<number>()
       for (let i = 0; i < 25; i++) await queue.send(i)
       const order: number[] = []
-      await receiveUntil(queue, 20_000, (seen) => {
+      await receiveUntil(queue, ctx.patience(20_000), (seen) => {
         for (const m of seen.splice(0)) order.push(m.payload)
         return order.length >= 25
       })
@@ -246,14 +246,17 @@ export const deliveryCases: ConformanceCase[] = [
       const sent = await ctx.client
         .queue(name)
         .sendBatch([{ payload: 'one' }, { payload: { two: 2 } }, { payload: 'acked' }])
-      const [acked] = await receiveUntil(ctx.client.queue(name), 10_000, (seen) => seen.length >= 3, 10).then(
-        (seen) => seen.filter((m) => m.payload === 'acked'),
-      )
+      const [acked] = await receiveUntil(
+        ctx.client.queue(name),
+        ctx.patience(10_000),
+        (seen) => seen.length >= 3,
+        10,
+      ).then((seen) => seen.filter((m) => m.payload === 'acked'))
       assert.ok(acked, 'the third message could not be received')
       await ctx.client.queue(name).ack(acked)
-      const leased = await receiveOne(ctx.client.queue(name), ctx.leaseMs * 3 + 10_000) // leased, never acked
+      const leased = await receiveOne(ctx.client.queue(name), ctx.patience(ctx.leaseMs * 3 + 10_000)) // leased, never acked
       const client = await ctx.reopen()
-      const got = await drain(client.queue(name), 2, ctx.leaseMs * 2 + 15_000)
+      const got = await drain(client.queue(name), 2, ctx.patience(ctx.leaseMs * 2 + 15_000))
       assert.ok(
         !got.some((m) => m.id === acked.id),
         `${acked.id}, acked before the driver was closed, came back after reopening: an ack must be durable`,
@@ -279,7 +282,7 @@ export const deliveryCases: ConformanceCase[] = [
       const deliveries = new Map<string, number>()
       const latest = new Map<string, Message<string>>()
       const receiveAll = async (payloads: string[], why: string) => {
-        const seen = await receiveUntil(queue, PATIENCE, (so) =>
+        const seen = await receiveUntil(queue, ctx.patience(PATIENCE), (so) =>
           payloads.every((p) => so.some((m) => m.payload === p)),
         )
         for (const m of seen) {
@@ -295,7 +298,7 @@ export const deliveryCases: ConformanceCase[] = [
         for (const p of payloads)
           assert.ok(
             seen.some((m) => m.payload === p),
-            `${why}: "${p}" never arrived within ${PATIENCE} ms`,
+            `${why}: "${p}" never arrived within ${ctx.patience(PATIENCE)} ms`,
           )
       }
       await queue.sendBatch(['a', 'b', 'c'].map((payload) => ({ payload })))
@@ -326,7 +329,7 @@ export const deliveryCases: ConformanceCase[] = [
       const maxBatch = ctx.capabilities.maxBatch
       const sizes: number[] = []
       const seen = new Set<string>()
-      const end = Date.now() + PATIENCE
+      const end = Date.now() + ctx.patience(PATIENCE)
       // 7, then 10s: at every ask at least 11 are waiting (until the last few).
       for (let ask = 0; seen.size < total && Date.now() < end; ask++) {
         const maxMessages = ask === 0 ? 7 : 10

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Queue, QueueClient } from '@anyqueue/queue-core'
 import type { ConformanceCase } from '../case.js'
+import type { CaseContext } from '../context.js'
 import { drain, expectQueueError, receiveOne, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
 import { PATIENCE } from './consumer.js'
@@ -22,15 +23,21 @@ function everyCall(client: QueueClient, queue: Queue<any>, handle: string): Arra
 }
 
 /** `promise`, or a failure saying `why` once `seconds` passed. */
-async function withinSeconds<T>(seconds: number, promise: Promise<T>, why: string): Promise<T> {
+async function within<T>(ms: number, promise: Promise<T>, why: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${why} (still pending after ${seconds} s)`)), seconds * 1000)
+      timer = setTimeout(() => reject(new Error(`${why} (still pending after ${ms} ms)`)), ms)
     }),
   ]).finally(() => clearTimeout(timer))
 }
+
+/**
+ * How long cutting a 20 s long poll short may take: 5 s, plus a few of the backend's measured round
+ * trips (closing a connection is calls too), and always well short of the poll's own 20 s.
+ */
+const cutShortMs = (ctx: CaseContext) => Math.min(15_000, 5_000 + 3 * ctx.timing.roundTripMs)
 
 /** Queues are created, deleted and closed as documented; nothing outlives its queue. */
 export const lifecycleCases: ConformanceCase[] = [
@@ -58,7 +65,7 @@ export const lifecycleCases: ConformanceCase[] = [
         'CLOSED',
         'receive after the queue closed',
       )
-      const m = await receiveOne(ctx.client.queue(name))
+      const m = await receiveOne(ctx.client.queue(name), ctx.patience(10_000))
       assert.equal(m.id, id, 'the in-flight send should have been delivered')
       const client = await ctx.reopen()
       const open = client.queue(name)
@@ -78,7 +85,7 @@ export const lifecycleCases: ConformanceCase[] = [
       await sleep(200)
       await queue.close()
       assert.deepEqual(
-        await withinSeconds(5, polling, 'a long poll went on after close()'),
+        await within(cutShortMs(ctx), polling, 'a long poll went on after close()'),
         [],
         'a poll cut short by close resolves empty',
       )
@@ -92,7 +99,7 @@ export const lifecycleCases: ConformanceCase[] = [
       const queue = ctx.client.queue((await ctx.queue()).name)
       const polling = queue.receive({ waitSeconds: 20 })
       await sleep(200)
-      await withinSeconds(5, ctx.client.close(), 'client.close() waited out a pending long poll')
+      await within(cutShortMs(ctx), ctx.client.close(), 'client.close() waited out a pending long poll')
       assert.deepEqual(await polling, [], 'a poll cut short by client.close() resolves empty')
       await expectQueueError(
         () => queue.receive({ waitSeconds: 0 }),
@@ -144,7 +151,7 @@ export const lifecycleCases: ConformanceCase[] = [
       const queue = await ctx.queue()
       const { id } = await queue.send('kept')
       await ctx.client.createQueue(queue.name)
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       assert.equal(m.id, id, 'createQueue on an existing queue lost its message')
       await queue.ack(m)
     },
@@ -156,10 +163,10 @@ export const lifecycleCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue<string>()
       await queue.sendBatch([{ payload: 'old, leased' }, { payload: 'old, waiting' }])
-      const old = await receiveOne(queue)
+      const old = await receiveOne(queue, ctx.patience(10_000))
       await ctx.client.deleteQueue(queue.name)
       await ctx.client.createQueue(queue.name)
-      const leftovers = await firstArrival(queue, 2_000, 10)
+      const leftovers = await firstArrival(queue, ctx.patience(2_000), 10)
       assert.equal(
         leftovers,
         undefined,
@@ -168,11 +175,11 @@ export const lifecycleCases: ConformanceCase[] = [
       await queue.send('new')
       await queue.ack(old).catch(() => {}) // a handle of the old queue: it may fail, but must not act
       await queue.nack(old).catch(() => {})
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       assert.equal(m.payload, 'new', 'the new message is gone: a handle from before deleteQueue acked it')
       await queue.ack(old).catch(() => {})
       await queue.nack(m)
-      const back = await firstArrival(queue, ctx.leaseMs)
+      const back = await firstArrival(queue, ctx.patience(ctx.leaseMs))
       assert.ok(back, 'the new message is gone: a handle from before deleteQueue acked it')
       await queue.ack(back.messages[0]!)
     },
@@ -218,7 +225,7 @@ export const lifecycleCases: ConformanceCase[] = [
       // A backend may list a queue for a while after its deletion, or not yet list one just created
       // (SQS: up to a minute): wait for the listing to settle, and fail on what it still says then.
       // Order and duplicates are wrong whenever they show.
-      const end = Date.now() + PATIENCE
+      const end = Date.now() + ctx.patience(PATIENCE)
       for (;;) {
         const listed = await driver.listQueues()
         assert.deepEqual(listed, [...listed].sort(), 'listQueues must return the names sorted')
@@ -229,7 +236,7 @@ export const lifecycleCases: ConformanceCase[] = [
         if (missing.length === 0 && stale.length === 0) return
         assert.ok(
           Date.now() < end,
-          `after ${PATIENCE} ms listQueues still leaves out [${missing.join(', ')}] and names deleted [${stale.join(', ')}]`,
+          `after ${ctx.patience(PATIENCE)} ms listQueues still leaves out [${missing.join(', ')}] and names deleted [${stale.join(', ')}]`,
         )
         await sleep(500)
       }

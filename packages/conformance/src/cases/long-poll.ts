@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { getEventListeners, setMaxListeners } from 'node:events'
 import type { ConformanceCase } from '../case.js'
 import { sleep } from '../helpers.js'
-import { bound, earliestOf } from '../timing.js'
+import { earliestOf } from '../timing.js'
 
 /** A long poll waits for about `waitSeconds`, no less and not much more, and ends when a message comes. */
 export const longPollCases: ConformanceCase[] = [
@@ -20,7 +20,7 @@ export const longPollCases: ConformanceCase[] = [
           elapsed >= 1_500,
           `a 2 s long poll on an empty queue returned after ${elapsed} ms; it must wait`,
         )
-        return elapsed <= bound(2_000)
+        return elapsed <= ctx.bound(2_000)
           ? undefined
           : `a 2 s long poll on an empty queue returned after ${elapsed} ms; it must not wait much longer`
       })
@@ -41,7 +41,7 @@ export const longPollCases: ConformanceCase[] = [
         assert.equal(got.length, 1, 'the long poll ended without the message sent during the wait')
         assert.equal(got[0]!.payload, `during wait ${n}`)
         await queue.ack(got[0]!)
-        return after <= bound(1_000)
+        return after <= ctx.bound(1_000)
           ? undefined
           : `a message sent during a 10 s long poll was returned ${after} ms after its send resolved; the poll must end when it arrives`
       })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { type ConformanceCase, needs } from '../case.js'
 import { receiveOne } from '../helpers.js'
-import { bound, earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
+import { earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
 
 /** A nack ends the lease now, or after its delay: no sooner, not much later. */
 export const nackCases: ConformanceCase[] = [
@@ -11,13 +11,13 @@ export const nackCases: ConformanceCase[] = [
     async run(ctx) {
       const queue = await ctx.queue()
       // Well inside the lease, or a nack that did nothing would pass when the lease ran out.
-      const soon = Math.min(bound(1_000), ctx.leaseMs * 0.5)
+      const soon = Math.min(ctx.bound(1_000), ctx.leaseMs * 0.5)
       await earliestOf(3, async (n) => {
         await queue.send(`nacked ${n}`)
-        const m = await receiveOne(queue)
+        const m = await receiveOne(queue, ctx.patience(10_000))
         const nackedAt = Date.now()
         await queue.nack(m)
-        const back = await firstArrival(queue, ctx.leaseMs * 3)
+        const back = await firstArrival(queue, ctx.patience(ctx.leaseMs * 3))
         assert.ok(back, `${m.id} never came back after its nack`)
         const [again] = back.messages
         assert.equal(
@@ -43,7 +43,7 @@ export const nackCases: ConformanceCase[] = [
       const queue = await ctx.queue()
       await earliestOf(3, async (n) => {
         await queue.send(`nacked with delay ${n}`)
-        const m = await receiveOne(queue)
+        const m = await receiveOne(queue, ctx.patience(10_000))
         const nacking = Date.now() // the backend's clock starts during the call
         await queue.nack(m, { delaySeconds: 2 })
         const nacked = Date.now()
@@ -51,15 +51,15 @@ export const nackCases: ConformanceCase[] = [
           queue,
           nacking + 1_800,
           `${m.id}, nacked with a 2 s delay, came back too soon`,
-          15_000,
+          ctx.patience(15_000),
         )
         assert.ok(back, `${m.id}, nacked with a 2 s delay, never came back`)
         assert.equal(back.messages[0]!.id, m.id)
         await queue.ack(back.messages[0]!)
         const after = back.hiddenAt - nacked
-        return after <= bound(2_000)
+        return after <= ctx.bound(2_000)
           ? undefined
-          : `${m.id}, nacked with a 2 s delay, was still hidden ${after} ms after the nack; it must be back by ${bound(2_000)} ms`
+          : `${m.id}, nacked with a 2 s delay, was still hidden ${after} ms after the nack; it must be back by ${ctx.bound(2_000)} ms`
       })
     },
   },

@@ -26,7 +26,7 @@ export const payloadCases: ConformanceCase[] = [
       ]
       const sent = new Map<string, string>()
       for (const text of texts) sent.set((await queue.send(text)).id, text)
-      const got = await drain(queue, texts.length)
+      const got = await drain(queue, texts.length, ctx.patience(20_000))
       assert.equal(got.length, texts.length, `${texts.length} texts sent, ${got.length} arrived`)
       for (const m of got) {
         assert.strictEqual(
@@ -54,7 +54,7 @@ export const payloadCases: ConformanceCase[] = [
       ]
       const ids = new Map<string, Payload>()
       for (const value of values) ids.set((await queue.send(value)).id, value)
-      const got = await drain(queue, values.length)
+      const got = await drain(queue, values.length, ctx.patience(20_000))
       assert.equal(got.length, values.length, `${values.length} values sent, ${got.length} arrived`)
       for (const m of got) {
         assert.deepStrictEqual(
@@ -76,7 +76,7 @@ export const payloadCases: ConformanceCase[] = [
       assert.equal(Buffer.byteLength(JSON.stringify(json)), 65_536)
       await queue.send(text)
       await queue.send(json)
-      const got = await drain(queue, 2)
+      const got = await drain(queue, 2, ctx.patience(20_000))
       assert.ok(
         got.some((m) => m.payload === text),
         'the 65,536-byte text came back different: the limit is inclusive and nothing may be truncated',
@@ -149,7 +149,7 @@ export const payloadCases: ConformanceCase[] = [
         TenantID: 'names keep their case', // next to `tenant`: names are case-sensitive
       }
       await queue.sendBatch([{ payload: 'with', attributes }, { payload: 'without' }])
-      const got = await drain(queue, 2)
+      const got = await drain(queue, 2, ctx.patience(20_000))
       const by = new Map(got.map((m) => [m.payload, m.attributes]))
       assert.deepEqual(by.get('with'), attributes, 'attributes must arrive exactly as sent')
       assert.deepEqual(by.get('without'), {}, 'a message sent without attributes has none')
@@ -162,7 +162,7 @@ export const payloadCases: ConformanceCase[] = [
       const queue = await ctx.queue()
       const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`a${i}`, `value ${i}`]))
       await queue.send('eight', { attributes: eight })
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       assert.deepEqual(m.attributes, eight, 'a message with exactly 8 attributes lost some')
       await queue.ack(m)
       const error = await expectQueueError(
@@ -195,7 +195,7 @@ export const payloadCases: ConformanceCase[] = [
         results.every((r) => 'id' in r),
         'the raw send failed',
       )
-      const got = await receiveUntil(queue, 20_000, (seen) => seen.length >= 2)
+      const got = await receiveUntil(queue, ctx.patience(20_000), (seen) => seen.length >= 2)
       for (const m of got) await queue.ack(m)
       const mapping = ctx.driver.capabilities.untypedBody
       const byKind = (kind: string) => got.find((m) => m.attributes.body === kind)?.payload

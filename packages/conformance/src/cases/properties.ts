@@ -53,7 +53,7 @@ async function roundTrips(ctx: CaseContext, runs: number): Promise<void> {
     const sent = new Map(results.map((r, i) => [r.ok ? r.id : `failed ${i}`, batch[i]!]))
     for (const [i, r] of results.entries())
       assert.ok(r.ok, `entry ${i} of a valid batch failed: ${r.ok ? '' : r.error.message}`)
-    const got = await drain(queue, batch.length, 30_000)
+    const got = await drain(queue, batch.length, ctx.patience(30_000))
     assert.equal(got.length, batch.length, `${batch.length} generated entries sent, ${got.length} arrived`)
     for (const m of got) {
       const expected = sent.get(m.id)

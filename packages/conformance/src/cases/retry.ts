@@ -19,7 +19,7 @@ export const retryCases: ConformanceCase[] = [
       ctx.driver.inject({ method: 'sendBatch', queue: queue.name, error: unavailable })
       const { id } = await queue.send('after one UNAVAILABLE')
       assert.equal(ctx.driver.callsOf('sendBatch', queue.name).length, 2, 'one failed call, then one retry')
-      const m = await receiveOne(queue)
+      const m = await receiveOne(queue, ctx.patience(10_000))
       assert.equal(m.id, id, 'the retried send was not delivered')
       ctx.driver.inject({ method: 'ackBatch', queue: queue.name, error: unavailable })
       await queue.ack(m)

@@ -49,9 +49,9 @@ async function expectFilter(ctx: CaseContext, filter: SubscriptionFilter, expect
     topic,
     FILTER_MESSAGES.map((attributes, i) => ({ payload: i, attributes })),
   )
-  const all = await drain(witness, FILTER_MESSAGES.length)
+  const all = await drain(witness, FILTER_MESSAGES.length, ctx.patience(20_000))
   assert.equal(all.length, FILTER_MESSAGES.length, 'the unfiltered subscription must get every message')
-  const got = await drain(filtered, expected.length)
+  const got = await drain(filtered, expected.length, ctx.patience(20_000))
   await expectNeverFor(
     filtered,
     SILENCE_MS,
@@ -166,7 +166,7 @@ export const topicCases: ConformanceCase[] = [
       )
       assert.equal(new Set(ids).size, payloads.length, 'publish ids must be distinct')
       for (const [s, subscription] of subscriptions.entries()) {
-        const got = await drain(subscription, payloads.length)
+        const got = await drain(subscription, payloads.length, ctx.patience(20_000))
         assert.equal(got.length, payloads.length, `subscription ${s} got ${got.length} of ${payloads.length}`)
         for (const m of got) {
           const i = Number(m.attributes.index)
@@ -187,14 +187,14 @@ export const topicCases: ConformanceCase[] = [
       const a = await ctx.subscription<string>(topic, 'a')
       const b = await ctx.subscription<string>(topic, 'b')
       await topic.publish('shared')
-      const inA = await receiveOne(a)
+      const inA = await receiveOne(a, ctx.patience(10_000))
       // Leased in a: b's copy is still there for b.
-      const inB = await receiveOne(b)
+      const inB = await receiveOne(b, ctx.patience(10_000))
       assert.equal(inB.payload, 'shared')
       assert.equal(inB.attempt, 1, 'a delivery in subscription a must not count as an attempt in b')
       await a.ack(inA)
       await b.nack(inB)
-      const again = await receiveOne(b)
+      const again = await receiveOne(b, ctx.patience(10_000))
       assert.equal(again.payload, 'shared', 'acking in a must leave b its copy')
       assert.equal(again.attempt, 2, `b's redelivery must have attempt 2, got ${again.attempt}`)
       await b.ack(again)
@@ -212,14 +212,14 @@ export const topicCases: ConformanceCase[] = [
       const early = await ctx.subscription<string>(topic, 'early')
       await topic.publish('before')
       // The early subscription has it: the topic delivered it before the late one existed.
-      const first = await drain(early, 1)
+      const first = await drain(early, 1, ctx.patience(20_000))
       assert.deepEqual(
         first.map((m) => m.payload),
         ['before'],
       )
       const late = await ctx.subscription<string>(topic, 'late')
       await topic.publish('after')
-      const got = await drain(late, 1)
+      const got = await drain(late, 1, ctx.patience(20_000))
       assert.deepEqual(
         got.map((m) => m.payload),
         ['after'],
@@ -227,7 +227,7 @@ export const topicCases: ConformanceCase[] = [
       )
       await expectNeverFor(late, SILENCE_MS, 'a message published before the subscription existed arrived')
       assert.deepEqual(
-        (await drain(early, 1)).map((m) => m.payload),
+        (await drain(early, 1, ctx.patience(20_000))).map((m) => m.payload),
         ['after'],
       )
     },
@@ -329,10 +329,10 @@ export const topicCases: ConformanceCase[] = [
       await Promise.all(
         subscriptions.map(async (subscription, s) => {
           const seen = new Map<number, number>()
-          const end = Date.now() + 180_000
+          const end = Date.now() + ctx.patience(180_000)
           // Everything is acked at once, so nothing waits for a lease: once nothing new arrived for
           // this long, the rest is lost, not late.
-          const idleMs = Math.max(15_000, 2 * ctx.leaseMs)
+          const idleMs = ctx.patience(Math.max(15_000, 2 * ctx.leaseMs))
           let lastNew = Date.now()
           await Promise.all(
             Array.from({ length: receivers }, async () => {
@@ -379,7 +379,7 @@ export const topicCases: ConformanceCase[] = [
       await ctx.client.deleteSubscription(topic.name, 'gone') // a missing one is a no-op
       await topic.publish('after')
       for (const keep of [keep1, keep2]) {
-        const got = await drain(keep, 2)
+        const got = await drain(keep, 2, ctx.patience(20_000))
         assert.deepEqual(
           got.map((m) => m.payload).sort(),
           ['after', 'before'],
@@ -415,7 +415,7 @@ export const topicCases: ConformanceCase[] = [
       await ctx.topic<string>(name)
       const again = await ctx.subscription<string>(topic, 'sub')
       await topic.publish('new')
-      const got = await drain(again, 1)
+      const got = await drain(again, 1, ctx.patience(20_000))
       assert.deepEqual(
         got.map((m) => m.payload),
         ['new'],
@@ -472,7 +472,7 @@ export const topicCases: ConformanceCase[] = [
       )
       const largest = 'x'.repeat(65_536)
       await topic.publish(largest)
-      const [m] = await drain(subscription, 1)
+      const [m] = await drain(subscription, 1, ctx.patience(20_000))
       assert.equal(m?.payload, largest, 'exactly 65,536 bytes must be published and delivered whole')
       await expectNeverFor(subscription, 1_000, 'a rejected publish was delivered')
     },
@@ -502,22 +502,26 @@ export const topicCases: ConformanceCase[] = [
         },
       )
       await publishAll(topic, [{ payload: 'good' }, { payload: 'poison' }, { payload: 'fine' }])
-      await eventually(PATIENCE, 'the good messages handled', () => handled.length >= 2)
-      const dead: Message<string>[] = await receiveUntil(deadLetterQueue, PATIENCE, (seen) => seen.length > 0)
+      await eventually(ctx.patience(PATIENCE), 'the good messages handled', () => handled.length >= 2)
+      const dead: Message<string>[] = await receiveUntil(
+        deadLetterQueue,
+        ctx.patience(PATIENCE),
+        (seen) => seen.length > 0,
+      )
       assert.equal(dead.length, 1, `one message dead-lettered, got ${dead.length}`)
       assert.equal(dead[0]!.payload, 'poison')
       assert.equal(dead[0]!.attributes['dlq-source'], subscription.name)
       await deadLetterQueue.nack(dead[0]!)
       assert.deepEqual([...handled].sort(), ['fine', 'good'])
       // The other subscription's copies are untouched by this consumer.
-      const others = await drain(other, 3)
+      const others = await drain(other, 3, ctx.patience(20_000))
       assert.deepEqual(others.map((m) => m.payload).sort(), ['fine', 'good', 'poison'])
       // Redrive: the dead-lettered message goes to a queue that can take it.
       const retryQueue: Queue<string> = await ctx.queue<string>()
       assert.equal(await redrive(deadLetterQueue, retryQueue), 1)
       assert.equal(await countMessages(deadLetterQueue), 0)
       assert.deepEqual(
-        (await drain(retryQueue, 1)).map((m) => m.payload),
+        (await drain(retryQueue, 1, ctx.patience(20_000))).map((m) => m.payload),
         ['poison'],
       )
     },
