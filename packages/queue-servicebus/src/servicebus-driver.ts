@@ -16,6 +16,7 @@ import {
 } from '@anyqueue/queue-core/driver'
 import { ServiceBusAdministrationClient, ServiceBusClient, type ServiceBusReceiver } from '@azure/service-bus'
 import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
+import { connectionProbe } from './servicebus-connection.js'
 import { EntityLinks } from './servicebus-entity.js'
 import { classifyServiceBusError } from './servicebus-errors.js'
 import { listServiceBusQueues } from './servicebus-list.js'
@@ -60,6 +61,7 @@ export class ServiceBusDriver implements QueueDriver {
   readonly #entities = new Map<string, EntityLinks>()
   readonly #created = new PromiseCache<string, void>()
   readonly topics: ServiceBusTopics
+  readonly #connectionOpen: () => boolean | undefined
 
   constructor(options: ServiceBusDriverOptions = {}) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
@@ -104,6 +106,7 @@ export class ServiceBusDriver implements QueueDriver {
         // One attempt per call (the portable layer retries), and no 60 s hang on a dead link.
         retryOptions: { maxRetries: 0, timeoutInMs: 15_000, ...options.clientOptions?.retryOptions },
       })
+    this.#connectionOpen = connectionProbe(this.client)
     // An emulator's AMQP connection string (UseDevelopmentEmulator=true) does not reach its
     // management API: the admin client would dial HTTPS on the AMQP port and hang for minutes.
     this.#adminUnreachable =
@@ -246,7 +249,12 @@ export class ServiceBusDriver implements QueueDriver {
       const sender = this.client.createSender(
         address ? topicEntity(this.#prefix, address.topic) : this.backendName(queue),
       )
-      entity = new EntityLinks(sender, address?.subscription, () => this.#newReceiver(queue))
+      entity = new EntityLinks(
+        sender,
+        address?.subscription,
+        () => this.#newReceiver(queue),
+        this.#connectionOpen,
+      )
       this.#entities.set(queue, entity)
     }
     return entity

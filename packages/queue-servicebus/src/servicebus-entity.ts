@@ -21,11 +21,19 @@ export class EntityLinks {
   readonly #receivers: Set<ServiceBusReceiver>
   readonly #lane = new SettlementLane()
   readonly #openReceiver: () => ServiceBusReceiver
+  /** Whether the client's connection is open (`undefined`: cannot tell): see `servicebus-connection.ts`. */
+  readonly #connectionOpen: () => boolean | undefined
 
-  constructor(sender: ServiceBusSender, stamp: string | undefined, openReceiver: () => ServiceBusReceiver) {
+  constructor(
+    sender: ServiceBusSender,
+    stamp: string | undefined,
+    openReceiver: () => ServiceBusReceiver,
+    connectionOpen: () => boolean | undefined,
+  ) {
     this.sender = sender
     this.stamp = stamp
     this.#openReceiver = openReceiver
+    this.#connectionOpen = connectionOpen
     const receiver = openReceiver()
     this.#settler = receiver
     this.#idle = [receiver]
@@ -34,30 +42,40 @@ export class EntityLinks {
 
   /**
    * Receives on an idle receiver of the pool (a new one when all are busy); what arrives is held
-   * in `live`. An aborted receive returns nothing, and its receiver is reclaimed.
+   * in `live`. An aborted receive returns nothing at once; its SDK call is ended in the background
+   * (see `#abandon`), and its receiver reclaimed.
    */
   async receive(
     maxMessages: number,
     maxWaitTimeInMs: number,
     abortSignal: AbortSignal | undefined,
   ): Promise<ServiceBusReceivedMessage[]> {
+    if (abortSignal?.aborted) return []
     const receiver = this.#idle.pop() ?? this.#addReceiver()
-    let received: ServiceBusReceivedMessage[]
-    let reclaiming = false
-    const scoped = scopedSignal(abortSignal)
+    // The SDK gets a signal of its own, never the caller's: it leaves a listener on the signal of
+    // every receive (7.9), which would pile up on a consumer's long-lived one; and an abort must
+    // not reach it while it opens the connection (see `servicebus-connection.ts`).
+    const sdk = abortSignal ? new AbortController() : undefined
+    const call = receiver.receiveMessages(maxMessages, { maxWaitTimeInMs, abortSignal: sdk?.signal })
+    let received: ServiceBusReceivedMessage[] | 'aborted'
+    let onAbort = () => {}
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted')
+    })
+    abortSignal?.addEventListener('abort', onAbort, { once: true })
     try {
-      received = await receiver.receiveMessages(maxMessages, { maxWaitTimeInMs, abortSignal: scoped.signal })
+      received = await Promise.race([call, aborted])
     } catch (error) {
-      if ((error as Error).name === 'AbortError') {
-        reclaiming = true
-        void this.#reclaim(receiver)
-        return []
-      }
+      if (this.#receivers.has(receiver)) this.#idle.push(receiver)
       throw error
     } finally {
-      scoped.release()
-      if (!reclaiming && this.#receivers.has(receiver)) this.#idle.push(receiver)
+      abortSignal?.removeEventListener('abort', onAbort)
     }
+    if (received === 'aborted') {
+      void this.#abandon(receiver, call, sdk!)
+      return []
+    }
+    if (this.#receivers.has(receiver)) this.#idle.push(receiver)
     const now = Date.now()
     for (const [token, m] of this.live) {
       if ((m.lockedUntilUtc?.getTime() ?? 0) < now) this.live.delete(token)
@@ -114,6 +132,50 @@ export class EntityLinks {
   }
 
   /**
+   * Ends the SDK call of a receive its caller gave up. The abort is passed on once the client's
+   * connection is open — an abort while it opens breaks the shared connection for every later call
+   * (see `servicebus-connection.ts`) — and not at all when that cannot be told: the call then runs
+   * out its wait. Whatever it still receives goes straight back (abandoned); the receiver is then
+   * reclaimed (after an abort) or rejoins the pool, or is closed should the call fail.
+   */
+  async #abandon(
+    receiver: ServiceBusReceiver,
+    call: Promise<ServiceBusReceivedMessage[]>,
+    sdk: AbortController,
+  ): Promise<void> {
+    let poll: ReturnType<typeof setInterval> | undefined
+    const open = this.#connectionOpen()
+    if (open) sdk.abort()
+    else if (open === false) {
+      poll = setInterval(() => {
+        if (!this.#connectionOpen()) return
+        clearInterval(poll)
+        sdk.abort()
+      }, 10)
+    }
+    try {
+      const stray = await call
+      await this.#giveBack(stray)
+      if (this.#receivers.has(receiver)) this.#idle.push(receiver)
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') return this.#reclaim(receiver)
+      this.#discard(receiver)
+    } finally {
+      clearInterval(poll)
+    }
+  }
+
+  /** Abandons messages no caller will see, as a consumer that stops releases what it did not start. */
+  async #giveBack(stray: ServiceBusReceivedMessage[]): Promise<void> {
+    await Promise.all(
+      stray.map((m) => {
+        this.live.set(m.lockToken!, m)
+        return this.settle(m.lockToken!, 'abandon').catch(() => {})
+      }),
+    )
+  }
+
+  /**
    * After an aborted receive. The SDK gives such a receive up without draining its link: the credit
    * it granted stays open, and what the queue delivers on it later reaches no one and stays locked
    * for a whole lease. A short receive on the same link takes those deliveries and drains the
@@ -123,12 +185,7 @@ export class EntityLinks {
   async #reclaim(receiver: ServiceBusReceiver): Promise<void> {
     try {
       const stray = await receiver.receiveMessages(LIMITS.maxBatch, { maxWaitTimeInMs: 50 })
-      await Promise.all(
-        stray.map((m) => {
-          this.live.set(m.lockToken!, m)
-          return this.settle(m.lockToken!, 'abandon').catch(() => {})
-        }),
-      )
+      await this.#giveBack(stray)
       if (this.#receivers.has(receiver)) this.#idle.push(receiver)
     } catch {
       this.#discard(receiver)
@@ -157,25 +214,4 @@ export class EntityLinks {
  */
 function stub(lockToken: string): ServiceBusReceivedMessage {
   return { lockToken, delivery: {}, body: undefined } as unknown as ServiceBusReceivedMessage
-}
-
-/**
- * A signal for one SDK call, aborted with the caller's, and `release()` to unhook it afterwards.
- * The SDK (7.9) leaves a listener on the signal of every receive that drains its leftover credit;
- * given the caller's own signal — which a consumer passes to every receive it makes — those pile
- * up for as long as the consumer runs. On a signal of its own they go when the call is over.
- */
-function scopedSignal(caller: AbortSignal | undefined): {
-  signal: AbortSignal | undefined
-  release: () => void
-} {
-  if (caller === undefined) return { signal: undefined, release: () => {} }
-  const controller = new AbortController()
-  if (caller.aborted) {
-    controller.abort(caller.reason)
-    return { signal: controller.signal, release: () => {} }
-  }
-  const abort = () => controller.abort(caller.reason)
-  caller.addEventListener('abort', abort, { once: true })
-  return { signal: controller.signal, release: () => caller.removeEventListener('abort', abort) }
 }
