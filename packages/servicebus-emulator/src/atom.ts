@@ -34,6 +34,7 @@ export function readDescription(body: string): { root: string; properties: Parti
     requiresSession: flag('RequiresSession'),
     forwardTo: target('ForwardTo'),
     forwardDeadLetteredMessagesTo: target('ForwardDeadLetteredMessagesTo'),
+    maxSizeInMegabytes: d.MaxSizeInMegabytes === undefined ? undefined : Number(d.MaxSizeInMegabytes),
   }
   return {
     root,
@@ -115,7 +116,7 @@ export function queueEntry(base: string, name: string, entity: Entity, born: Dat
   const dead = entity.deadLetterQueue?.messages.size ?? 0
   const fields: Fields = [
     ...entityFields(p),
-    ['MaxSizeInMegabytes', 1024],
+    ['MaxSizeInMegabytes', p.maxSizeInMegabytes],
     ['RequiresDuplicateDetection', p.requiresDuplicateDetection],
     ['DuplicateDetectionHistoryTimeWindow', iso(p.duplicateDetectionHistoryTimeWindowMs)],
     ['MessageCount', entity.messages.size + dead],
@@ -149,7 +150,7 @@ export function topicEntry(
   for (const sub of subs)
     for (const m of sub.messages.values()) if (m.state === 'scheduled') scheduled.add(m.seq)
   const fields: Fields = [
-    ['MaxSizeInMegabytes', 1024],
+    ['MaxSizeInMegabytes', p.maxSizeInMegabytes],
     ['DefaultMessageTimeToLive', iso(p.defaultMessageTimeToLiveMs)],
     ['RequiresDuplicateDetection', p.requiresDuplicateDetection],
     ['DuplicateDetectionHistoryTimeWindow', iso(p.duplicateDetectionHistoryTimeWindowMs)],

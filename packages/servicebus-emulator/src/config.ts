@@ -21,6 +21,8 @@ export interface EntityProperties {
   forwardDeadLetteredMessagesTo: string | undefined
   /** Messages carry a session id and are received through session receivers only. */
   requiresSession: boolean
+  /** The entity's size quota, as created or updated (kept and reported, not enforced). Default 1024. */
+  maxSizeInMegabytes: number
 }
 
 /**
@@ -101,6 +103,7 @@ export const DEFAULT_PROPERTIES: Readonly<EntityProperties> = Object.freeze({
   forwardTo: undefined,
   forwardDeadLetteredMessagesTo: undefined,
   requiresSession: false,
+  maxSizeInMegabytes: 1024,
 })
 
 export const LOCK_DURATION_RANGE_MS = { min: 5_000, max: 300_000 } as const
@@ -126,6 +129,12 @@ export function resolveProperties(
   }
   if (!(properties.defaultMessageTimeToLiveMs > 0)) {
     throw new ConfigError('DefaultMessageTimeToLive must be positive', path)
+  }
+  if (!Number.isInteger(properties.maxSizeInMegabytes) || properties.maxSizeInMegabytes < 1) {
+    throw new ConfigError(
+      `MaxSizeInMegabytes must be an integer of at least 1, got ${properties.maxSizeInMegabytes}`,
+      path,
+    )
   }
   return properties
 }
@@ -291,6 +300,10 @@ function readProperties(value: unknown, path: string): Partial<EntityProperties>
     forwardTo: target('ForwardTo'),
     forwardDeadLetteredMessagesTo: target('ForwardDeadLetteredMessagesTo'),
     requiresSession: flag('RequiresSession'),
+    maxSizeInMegabytes:
+      p.MaxSizeInMegabytes === undefined
+        ? undefined
+        : number(p.MaxSizeInMegabytes, `${path}.MaxSizeInMegabytes`),
   }
   resolveProperties(properties, path) // refuse out-of-range values here, naming the file's path
   return properties

@@ -3,6 +3,7 @@ export const TOPIC_SETTINGS = [
   'defaultMessageTimeToLiveMs',
   'requiresDuplicateDetection',
   'duplicateDetectionHistoryTimeWindowMs',
+  'maxSizeInMegabytes',
 ] as const
 
 export type TopicSetting = (typeof TOPIC_SETTINGS)[number]

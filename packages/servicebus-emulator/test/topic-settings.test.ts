@@ -24,12 +24,12 @@ it('reports topic settings as created and updated, and topic, subscription and q
       timeout: 60_000,
     },
   )
-  const created = { ttl: 'PT1H', dedup: true, window: 'PT2M' }
+  const created = { ttl: 'PT1H', dedup: true, window: 'PT2M', maxSize: 2048 }
   expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
     created,
     read: created,
-    updated: { ...created, ttl: 'PT30M' },
-    reread: { ...created, ttl: 'PT30M' },
+    updated: { ...created, ttl: 'PT30M', maxSize: 4096 },
+    reread: { ...created, ttl: 'PT30M', maxSize: 4096 },
     // The second send with the same message id is a duplicate at the topic; the scheduled one is one
     // message at the topic, though both subscriptions hold a copy.
     topicCounts: { scheduled: 1, sized: true },
