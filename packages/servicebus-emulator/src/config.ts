@@ -121,20 +121,15 @@ export function resolveProperties(
       path,
     )
   }
-  if (!Number.isInteger(properties.maxDeliveryCount) || properties.maxDeliveryCount < 1) {
-    throw new ConfigError(
-      `MaxDeliveryCount must be an integer of at least 1, got ${properties.maxDeliveryCount}`,
-      path,
-    )
+  for (const [key, value] of [
+    ['MaxDeliveryCount', properties.maxDeliveryCount],
+    ['MaxSizeInMegabytes', properties.maxSizeInMegabytes],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConfigError(`${key} must be an integer of at least 1, got ${value}`, path)
   }
   if (!(properties.defaultMessageTimeToLiveMs > 0)) {
     throw new ConfigError('DefaultMessageTimeToLive must be positive', path)
-  }
-  if (!Number.isInteger(properties.maxSizeInMegabytes) || properties.maxSizeInMegabytes < 1) {
-    throw new ConfigError(
-      `MaxSizeInMegabytes must be an integer of at least 1, got ${properties.maxSizeInMegabytes}`,
-      path,
-    )
   }
   return properties
 }
