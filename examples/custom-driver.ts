@@ -13,13 +13,19 @@ import {
   type ReceiveRequest,
   registerScheme,
   type SendResult,
+  type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { createMemoryDriver } from '@anyqueue/queue-memory'
 
 class CountingDriver implements QueueDriver {
   readonly name = 'counting'
   readonly calls = new Map<string, number>()
-  constructor(readonly inner: QueueDriver) {}
+  // Topics are a sub-driver: a wrapper that declares the inner driver's capabilities hands on its
+  // `topics` too (here uncounted), or the client refuses it at construction.
+  readonly topics?: TopicDriver
+  constructor(readonly inner: QueueDriver) {
+    if (inner.topics) this.topics = inner.topics
+  }
 
   get capabilities() {
     return this.inner.capabilities
