@@ -9,7 +9,15 @@ export {
   type Handler,
   type HandlerContext,
 } from './consumer.js'
-export type { Capabilities, QueueDriver, TopicCapabilities } from './contract.js'
+export type {
+  Capabilities,
+  Exactness,
+  PeekedState,
+  QueueDriver,
+  StatsCapabilities,
+  StatsField,
+  TopicCapabilities,
+} from './contract.js'
 export {
   countMessages,
   DEAD_LETTER_ATTRIBUTES,
@@ -33,6 +41,7 @@ export {
   matchesFilter,
   type SubscriptionFilter,
 } from './filter.js'
+export type { PeekedMessage, PeekOptions, QueueStats } from './inspect.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export type * from './messages.js'
 export { openQueueClient } from './open-url.js'

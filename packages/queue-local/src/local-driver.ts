@@ -81,6 +81,8 @@ export class LocalDriver implements QueueDriver {
       staleHandles: 'ignored',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+      stats: false,
+      peek: false,
     })
     this.#options = {
       createIfMissing: false,

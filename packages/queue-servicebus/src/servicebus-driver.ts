@@ -77,6 +77,8 @@ export class ServiceBusDriver implements QueueDriver {
       staleHandles: 'ignored',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
+      stats: false,
+      peek: false,
     })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: LOCK_SECONDS.min,

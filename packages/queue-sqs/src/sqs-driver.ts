@@ -85,6 +85,8 @@ export class SqsDriver implements QueueDriver {
       staleHandles: 'may-act',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+      stats: false,
+      peek: false,
     })
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
