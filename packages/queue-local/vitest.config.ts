@@ -8,10 +8,7 @@ const skipKillTables = process.env.ANYQUEUE_KILL_TABLES === 'skip'
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: [
-      ...configDefaults.exclude,
-      ...(skipKillTables ? ['test/broken-*.test.ts'] : []),
-    ],
+    exclude: [...configDefaults.exclude, ...(skipKillTables ? ['test/broken-*.test.ts'] : [])],
     maxConcurrency: 40,
     // Every package's tests run at once on 2 cores (and a user's machine may be slower still): vitest's
     // 5 s default fails a test for the machine's speed, which no test here promises anything about.
