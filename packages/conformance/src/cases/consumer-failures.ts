@@ -3,7 +3,7 @@ import { countMessages, DEAD_LETTER_ATTRIBUTES, QueueError, redrive } from '@any
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, expectNothingFor, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
-import { drainOnce, eventually, PATIENCE, quiet } from './consumer.js'
+import { drainOnce, eventually, PATIENCE, quiet } from './consumer-helpers.js'
 
 const denied = () => new QueueError('PERMISSION_DENIED', 'injected by the conformance suite: not allowed')
 
