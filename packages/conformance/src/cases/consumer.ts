@@ -6,12 +6,7 @@ import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveUntil, sleep } from '../helpers.js'
 import { mayHaveLostLease } from '../lost-leases.js'
 import { drainOnce, eventually, PATIENCE, quiet } from './consumer-helpers.js'
-import {
-  countAcrossPages,
-  countAndRedrive,
-  deadLetterCopyExact,
-  maxAttemptsDeadLetter,
-} from './dead-letters.js'
+import * as deadLetters from './dead-letters.js'
 
 /** The consumer's promises, on every driver: built only on the portable Queue. */
 export const consumerCases: ConformanceCase[] = [
@@ -81,8 +76,8 @@ export const consumerCases: ConformanceCase[] = [
       assert.deepEqual(delays, [1, 2], 'the nack delays double from the initial one')
     },
   },
-  maxAttemptsDeadLetter,
-  countAndRedrive,
+  deadLetters.maxAttemptsDeadLetter,
+  deadLetters.countAndRedrive,
   {
     id: 'consumer.renews-slow-handler',
     name: 'consumer: a handler slower than two leases keeps its message (lease renewal)',
@@ -231,6 +226,6 @@ export const consumerCases: ConformanceCase[] = [
       assert.match(dead.attributes[DEAD_LETTER_ATTRIBUTES.reason] ?? '', /id: expected a number/)
     },
   },
-  countAcrossPages,
-  deadLetterCopyExact,
+  deadLetters.countAcrossPages,
+  deadLetters.deadLetterCopyExact,
 ]
