@@ -37,3 +37,15 @@ export async function drainOnce(
   await queue.ack(m)
   return [m]
 }
+
+/** A handler that fails every message with `reason`, counting in `calls` how often it ran. */
+export function alwaysFailing(reason: string): { calls: number; handler: () => never } {
+  const failing = {
+    calls: 0,
+    handler: (): never => {
+      failing.calls++
+      throw new Error(reason)
+    },
+  }
+  return failing
+}

@@ -9,7 +9,7 @@ import {
 import type { ConformanceCase } from '../case.js'
 import { drain, expectNeverFor, receiveUntil, sleep } from '../helpers.js'
 import { assertCopiesPerDelivery, distinct, mayHaveLostLease } from '../lost-leases.js'
-import { drainOnce, PATIENCE, quiet } from './consumer-helpers.js'
+import { alwaysFailing, drainOnce, PATIENCE, quiet } from './consumer-helpers.js'
 
 // The consumer's dead-letter promises, and counting and redriving dead letters: `consumer.ts`
 // lists them among the consumer's cases, in suite order.
@@ -23,15 +23,13 @@ export const maxAttemptsDeadLetter: ConformanceCase = {
     const queue = await ctx.queue<{ job: number }>()
     const deadLetterQueue = await ctx.queue()
     await queue.send({ job: 7 }, { attributes: { tenant: 'acme' } })
-    let calls = 0
-    const consumer = ctx.consume(
-      queue,
-      () => {
-        calls++
-        throw new Error('boom')
-      },
-      { ...quiet, maxAttempts: 2, backoff: () => 0, deadLetterQueue },
-    )
+    const failing = alwaysFailing('boom')
+    const consumer = ctx.consume(queue, failing.handler, {
+      ...quiet,
+      maxAttempts: 2,
+      backoff: () => 0,
+      deadLetterQueue,
+    })
     const [dead] = await drainOnce(deadLetterQueue, ctx.patience(PATIENCE))
     await consumer.stop()
     assert.deepEqual(dead.payload, { job: 7 })
@@ -40,7 +38,7 @@ export const maxAttemptsDeadLetter: ConformanceCase = {
     assert.equal(dead.attributes.tenant, 'acme', 'the message keeps its own attributes')
     const deliveries = ctx.driver.deliveriesOf(queue.name)
     if (mayHaveLostLease(ctx.driver, queue.name, ctx.leaseMs).size === 0) {
-      assert.equal(calls, 2, 'the handler runs maxAttempts times')
+      assert.equal(failing.calls, 2, 'the handler runs maxAttempts times')
       assert.equal(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts], '2')
       await expectNeverFor(deadLetterQueue, ctx.leaseMs + 1_000, 'a second dead-letter copy appeared')
       await expectNeverFor(queue, ctx.leaseMs + 1_000, 'the dead-lettered message is still in its queue')
@@ -51,8 +49,8 @@ export const maxAttemptsDeadLetter: ConformanceCase = {
     // maxAttempts.
     ctx.note('a lease was lost on a slow backend: judged per delivery')
     assert.ok(
-      calls >= 2 && calls <= deliveries.length,
-      `${calls} handler calls for ${deliveries.length} deliveries`,
+      failing.calls >= 2 && failing.calls <= deliveries.length,
+      `${failing.calls} handler calls for ${deliveries.length} deliveries`,
     )
     const attempts = Number(dead.attributes[DEAD_LETTER_ATTRIBUTES.attempts])
     assert.ok(attempts >= 2, `dead-lettered after ${attempts} attempts; maxAttempts is 2`)
