@@ -21,5 +21,4 @@ export async function serve(
 }
 
 /** A response's JSON body, typed loosely for assertions. */
-// biome-ignore lint/suspicious/noExplicitAny: test assertions look into the body freely
 export const jsonOf = async (response: Response | Promise<Response>): Promise<any> => (await response).json()
