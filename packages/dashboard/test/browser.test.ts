@@ -88,7 +88,8 @@ for (const backend of BACKENDS) {
         await close()
         ctx.skip(`the ${backend.name} driver has no stats() and peek() yet`)
       }
-      const server = await serve(createDashboard(client, { refreshSeconds: 1, queues: ['jobs', 'jobs-dlq'] }))
+      const dashboard = createDashboard(client, { refreshSeconds: 1, queues: ['jobs', 'jobs-dlq'] })
+      const server = await serve(dashboard)
       const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } })
       const shot = (view: string) =>
         page.screenshot({ path: `${OUTPUT}${backend.name}-${view}.png`, fullPage: true })
@@ -101,6 +102,7 @@ for (const backend of BACKENDS) {
         const consumer = consume(jobs, () => Promise.reject(new Error(`refused ${HOSTILE}`)), {
           maxAttempts: 1,
           waitSeconds: 1,
+          onEvent: dashboard.metrics.consumerEvents('jobs'),
         })
         await waitFor(async () => (await receivedCount(dlq)) === 2)
         await consumer.stop()
@@ -122,6 +124,9 @@ for (const backend of BACKENDS) {
           await expect.poll(() => cellText(page, 'jobs', 'error'), WAIT).toMatch(/not supported/)
         }
         await page.waitForSelector('#depth-chart canvas', WAIT)
+        // The consumer was observed, so the throughput chart is drawn too.
+        await page.waitForSelector('#throughput-chart canvas', WAIT)
+        expect(await page.isHidden('#throughput-note')).toBe(true)
         await shot('queues')
 
         await page.click('tr[data-queue="jobs-dlq"] button.open-messages')

@@ -135,3 +135,20 @@ test('the web-standard fetch handler answers the same API', async () => {
   const response = await dashboard.fetch(new Request('http://app.test/api/overview'))
   expect((await jsonOf(response)).targets.map((t: { key: string }) => t.key)).toEqual(['only'])
 })
+
+test('subscriptions named in the options are shown and counted as topic/name', async () => {
+  const client = new QueueClient(createMemoryDriver())
+  cleanup.push(() => client.close())
+  await client.createTopic('orders')
+  await client.createSubscription('orders', 'audit')
+  await client.topic('orders').publish({ id: 1 })
+  const dashboard = createDashboard(client, { subscriptions: [{ topic: 'orders', name: 'audit' }] })
+  const { targets } = await jsonOf(dashboard.fetch(new Request('http://app.test/api/overview')))
+  expect(targets).toEqual([
+    { key: 'orders/audit', kind: 'subscription', stats: expect.objectContaining({ visible: 1 }) },
+  ])
+  const { messages } = await jsonOf(
+    dashboard.fetch(new Request('http://app.test/api/messages?queue=orders/audit')),
+  )
+  expect(messages.map((m: { payload: string }) => m.payload)).toEqual(['{"id":1}'])
+})
