@@ -24,8 +24,8 @@ class CountingDriver implements QueueDriver {
   // `topics` too (here uncounted), or the client refuses it at construction.
   readonly topics?: TopicDriver
   // So are the look methods: each present exactly when its capability is declared.
-  readonly stats?: QueueDriver['stats']
-  readonly peek?: QueueDriver['peek']
+  readonly stats?: NonNullable<QueueDriver['stats']>
+  readonly peek?: NonNullable<QueueDriver['peek']>
   constructor(readonly inner: QueueDriver) {
     if (inner.topics) this.topics = inner.topics
     if (inner.stats) this.stats = (queue) => inner.stats!(queue)

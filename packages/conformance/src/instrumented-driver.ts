@@ -86,9 +86,9 @@ export class InstrumentedDriver implements QueueDriver {
   /** The inner driver's `topics`, instrumented; absent when the inner driver has none. */
   readonly topics: TopicDriver | undefined
   /** The inner driver's `stats`, forwarded as it is (a look is no call to fault); absent when it has none. */
-  readonly stats?: QueueDriver['stats']
+  readonly stats?: NonNullable<QueueDriver['stats']>
   /** The inner driver's `peek`, forwarded as it is; absent when it has none. */
-  readonly peek?: QueueDriver['peek']
+  readonly peek?: NonNullable<QueueDriver['peek']>
   readonly #inner: QueueDriver
   readonly #declared: Capabilities
   #faults: Array<Fault & { left: number }> = []

@@ -311,10 +311,13 @@ function openClient(options: RedisDriverOptions): Redis | Cluster {
   // One retry per command in the client: the portable layer retries once more, so a lost server
   // fails a call in seconds rather than after ioredis' default twenty attempts.
   const base = { maxRetriesPerRequest: 1, ...options.redisOptions }
-  if (options.cluster) {
-    return new Cluster(options.cluster.nodes, { ...options.cluster.options, redisOptions: base })
-  }
-  return new Redis(options.url ?? 'redis://127.0.0.1:6379', base)
+  const client = options.cluster
+    ? new Cluster(options.cluster.nodes, { ...options.cluster.options, redisOptions: base })
+    : new Redis(options.url ?? 'redis://127.0.0.1:6379', base)
+  // A lost connection reaches the caller as the failed call's error (classified, retryable); the
+  // client reconnects on its own, so its error events need no listener beyond this one.
+  client.on('error', () => {})
+  return client
 }
 
 /** Opens queues on a Redis server (or Cluster). */
