@@ -155,7 +155,9 @@ export class RedisDriver implements QueueDriver {
     let first = true
     for (;;) {
       const waiting = request.waitSeconds > 0 && !this.#closed
-      const armed = waiting ? await this.#call([], () => this.#wakeups.arm(keys.wake)) : undefined
+      const armed = waiting
+        ? await this.#call([], () => this.#wakeups.arm(keys.wake, request.signal))
+        : undefined
       try {
         const reply = (await (first
           ? this.#found(queue, () => this.#run('anyqueueReceive', keyList(keys), args))

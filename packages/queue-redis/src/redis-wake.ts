@@ -20,13 +20,21 @@ export class Wakeups {
   readonly #subscribed = new Map<string, Promise<unknown>>()
   readonly #listeners = new Map<string, Set<() => void>>()
   #closed = false
+  #close: () => void = () => {}
+  readonly #closing = new Promise<void>((resolve) => {
+    this.#close = resolve
+  })
 
   constructor(connect: () => Redis | Cluster) {
     this.#connect = connect
   }
 
-  /** Subscribes to `channel` (once) and arms a wake-up on it. */
-  async arm(channel: string): Promise<Armed> {
+  /**
+   * Subscribes to `channel` (once) and arms a wake-up on it. An abort of `signal` or `close()` ends
+   * the wait for the subscription too (a Cluster subscriber may still be connecting): the armed
+   * wake-up then resolves at once.
+   */
+  async arm(channel: string, signal?: AbortSignal): Promise<Armed> {
     const listeners = this.#listeners.get(channel) ?? new Set()
     this.#listeners.set(channel, listeners)
     let fired = false
@@ -37,11 +45,19 @@ export class Wakeups {
     }
     listeners.add(listener)
     const disarm = () => listeners.delete(listener)
+    let onAbort: (() => void) | undefined
+    const aborted = new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve()
+      onAbort = () => resolve()
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
     try {
-      await this.#subscribe(channel)
+      await Promise.race([this.#subscribe(channel), this.#closing, aborted])
     } catch (error) {
       disarm()
       throw error
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
     }
     return {
       disarm,
@@ -63,6 +79,7 @@ export class Wakeups {
   /** Wakes every waiter and quits the subscriber connection. */
   async close(): Promise<void> {
     this.#closed = true
+    this.#close()
     this.#wakeAll()
     const subscriber = this.#subscriber
     this.#subscriber = undefined
