@@ -23,8 +23,13 @@ class CountingDriver implements QueueDriver {
   // Topics are a sub-driver: a wrapper that declares the inner driver's capabilities hands on its
   // `topics` too (here uncounted), or the client refuses it at construction.
   readonly topics?: TopicDriver
+  // So are the look methods: each present exactly when its capability is declared.
+  readonly stats?: NonNullable<QueueDriver['stats']>
+  readonly peek?: NonNullable<QueueDriver['peek']>
   constructor(readonly inner: QueueDriver) {
     if (inner.topics) this.topics = inner.topics
+    if (inner.stats) this.stats = (queue) => inner.stats!(queue)
+    if (inner.peek) this.peek = (queue, request) => inner.peek!(queue, request)
   }
 
   get capabilities() {

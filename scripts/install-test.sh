@@ -10,8 +10,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/anyqueue-install-test.XXXXXX")
 moto_pid=""
+redis_pid=""
 cleanup() {
   if [[ -n "$moto_pid" ]]; then kill "$moto_pid" 2>/dev/null || true; fi
+  if [[ -n "$redis_pid" ]]; then kill "$redis_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,8 +40,12 @@ JSON
 typescript=$(node -p "require('$root/node_modules/typescript/package.json').version")
 npm install --no-audit --no-fund --loglevel=error \
   "$(tarball queue-core)" "$(tarball queue-local)" "$(tarball queue-memory)" "$(tarball queue-sqs)" "$(tarball dashboard)" "$(tarball cli)" \
-  @aws-sdk/client-sqs "typescript@$typescript" "@types/node@20"
+  "$(tarball queue-redis)" ioredis@5 @aws-sdk/client-sqs "typescript@$typescript" "@types/node@20"
 cp "$root"/examples/*.ts "$root/scripts/install-test/tsconfig.json" .
+# The Redis driver's README example, verbatim (its first ts block), type-checked and run below.
+node -e '
+  const readme = require("node:fs").readFileSync(process.argv[1], "utf8")
+  process.stdout.write(/```ts\n([\s\S]*?)```/.exec(readme)[1])' "$root/packages/queue-redis/README.md" >redis-readme.ts
 echo "install-test: installed in $((SECONDS - started)) s"
 npx tsc -p tsconfig.json
 echo "install-test: the examples type-check (strict, skipLibCheck off) against the installed packages"
@@ -86,5 +92,29 @@ elif [[ "${CI:-}" == "true" ]]; then
   exit 1
 else
   echo "install-test: moto_server is not on PATH; skipped the SQS example"
+fi
+# Redis: REDIS_URL when set, else Debian's redis-server as a child on a free port in its own dir
+# (the order of the conformance suite's resolver, less Docker); required with CI=true.
+redis_url="${REDIS_URL:-}"
+if [[ -z "$redis_url" ]] && command -v redis-server >/dev/null; then
+  port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+  mkdir -p "$work/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$work/redis" --save '' >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 100); do
+    if node -e "require('net').connect($port,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))"; then break; fi
+    sleep 0.1
+  done
+  redis_url="redis://127.0.0.1:$port"
+fi
+if [[ -n "$redis_url" ]]; then
+  REDIS_URL="$redis_url" run redis-readme.js
+  run job-queue.js "$redis_url?createIfMissing=true&prefix=install-test:"
+  run fan-out.js "$redis_url?createIfMissing=true&prefix=install-test:"
+elif [[ "${CI:-}" == "true" ]]; then
+  echo "install-test: redis-server is not on PATH and REDIS_URL is not set; CI needs one for the Redis example" >&2
+  exit 1
+else
+  echo "install-test: no redis-server; skipped the Redis example"
 fi
 echo "install-test: passed in $((SECONDS - started)) s"

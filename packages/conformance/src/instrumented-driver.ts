@@ -85,6 +85,10 @@ export class InstrumentedDriver implements QueueDriver {
   readonly capabilityChanges: string[] = []
   /** The inner driver's `topics`, instrumented; absent when the inner driver has none. */
   readonly topics: TopicDriver | undefined
+  /** The inner driver's `stats`, forwarded as it is (a look is no call to fault); absent when it has none. */
+  readonly stats?: NonNullable<QueueDriver['stats']>
+  /** The inner driver's `peek`, forwarded as it is; absent when it has none. */
+  readonly peek?: NonNullable<QueueDriver['peek']>
   readonly #inner: QueueDriver
   readonly #declared: Capabilities
   #faults: Array<Fault & { left: number }> = []
@@ -93,6 +97,9 @@ export class InstrumentedDriver implements QueueDriver {
     this.#inner = inner
     this.#declared = { ...inner.capabilities }
     this.topics = inner.topics && this.#instrument(inner.topics)
+    // The client requires each look method exactly when its capability is declared: hand them on.
+    if (inner.stats) this.stats = (queue) => inner.stats!(queue)
+    if (inner.peek) this.peek = (queue, request) => inner.peek!(queue, request)
   }
 
   /** The driver the target opened. */

@@ -22,6 +22,8 @@ export const KNOWN_SCHEMES: Readonly<Record<string, { package: string; install: 
     package: '@anyqueue/queue-pubsub',
     install: 'npm install @anyqueue/queue-pubsub @google-cloud/pubsub',
   },
+  redis: { package: '@anyqueue/queue-redis', install: 'npm install @anyqueue/queue-redis ioredis' },
+  rediss: { package: '@anyqueue/queue-redis', install: 'npm install @anyqueue/queue-redis ioredis' },
   servicebus: {
     package: '@anyqueue/queue-servicebus',
     install: 'npm install @anyqueue/queue-servicebus @azure/service-bus',

@@ -1,6 +1,7 @@
 export { canConnect, freePort, type StartedProcess, startProcess } from './process.js'
 export { type FaultProxy, startFaultProxy } from './proxy.js'
 export { PUBSUB_EMULATOR_IMAGE, type PubSubConnection, pubsubBackend } from './pubsub.js'
+export { REDIS_IMAGE, type RedisConnection, redisBackend, startRedisServer } from './redis.js'
 export {
   type Backend,
   type BackendSource,
