@@ -37,7 +37,7 @@ function target(name: string, source: string): string {
   return path
 }
 
-describe('anyqueue-conformance: usage', { timeout: 30_000 }, () => {
+describe('anyqueue-conformance: usage', { timeout: 120_000 }, () => {
   test('an unknown option prints the usage and exits 2', async () => {
     expectUsageError(await run('--bogus'), /^anyqueue-conformance: Unknown option '--bogus'$/m)
     expectUsageError(await run('./target.js', '-x'), /^anyqueue-conformance: .*'-x'/m)
@@ -78,7 +78,7 @@ describe('anyqueue-conformance: usage', { timeout: 30_000 }, () => {
   })
 })
 
-describe('anyqueue-conformance: a target that cannot load', { timeout: 30_000 }, () => {
+describe('anyqueue-conformance: a target that cannot load', { timeout: 120_000 }, () => {
   test('a module that throws on import is one line naming it, exit 2', async () => {
     const path = target('throws.mjs', "throw new Error('no endpoint configured')\n")
     const result = await run(path, '--case', 'ack.twice')

@@ -22,14 +22,16 @@ afterAll(async () => {
   await plain?.close()
 })
 
-it('creates, reads, updates, lists, counts and deletes queues, topics, subscriptions and rules through ServiceBusAdministrationClient', async () => {
+it('creates, reads, updates, lists, counts and deletes queues, topics, subscriptions and rules through ServiceBusAdministrationClient', {
+  timeout: 180_000,
+}, async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [script, emulator.adminApi!.connectionString, emulator.connectionString],
     {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       env: { ...process.env, NODE_EXTRA_CA_CERTS: emulator.tls!.certPath },
-      timeout: 30_000,
+      timeout: 150_000,
     },
   )
   expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { ServiceBusClient } from '@azure/service-bus'
 import { expect, it } from 'vitest'
 
-// The bin as users run it (it loads dist/, which `turbo test` builds first).
+// The bin as users run it (it loads dist/, which `turbo test` builds first). Each test starts
+// processes one after another: on a busy machine each start takes seconds, hence the long limits.
 const BIN = fileURLToPath(new URL('../bin/servicebus-emulator.js', import.meta.url))
 
 function run(args: string[]) {
@@ -32,7 +33,9 @@ function run(args: string[]) {
   return { child, exited, line, output: () => ({ stdout, stderr }) }
 }
 
-it('servicebus-emulator --config Config.json --port 0 serves the SDK and stops on SIGTERM', async () => {
+it('servicebus-emulator --config Config.json --port 0 serves the SDK and stops on SIGTERM', {
+  timeout: 180_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sbemu-cli-'))
   const config = join(dir, 'Config.json')
   await writeFile(
@@ -65,7 +68,9 @@ it('servicebus-emulator --config Config.json --port 0 serves the SDK and stops o
   expect(await emulator.exited).toBe(0)
 })
 
-it('bad flags and bad configuration exit 2 with a message that names them', async () => {
+it('bad flags and bad configuration exit 2 with a message that names them', {
+  timeout: 180_000,
+}, async () => {
   const port = run(['--port', '70000'])
   expect(await port.exited).toBe(2)
   expect(port.output().stderr).toMatch(/--port must be an integer from 0 to 65535, got "70000"/)
@@ -90,7 +95,9 @@ it('bad flags and bad configuration exit 2 with a message that names them', asyn
   expect(missing.output().stderr).toMatch(/cannot read --config .*nope\.json/)
 })
 
-it('--tls prints the certificate and an AMQPS connection string; --allow-any-key says so', async () => {
+it('--tls prints the certificate and an AMQPS connection string; --allow-any-key says so', {
+  timeout: 180_000,
+}, async () => {
   const emulator = run(['--port', '0', '--tls', '--tls-port', '0', '--allow-any-key', '--admin-port', '0'])
   const [, amqps] = await emulator.line(/amqps connection string: (\S+)/)
   const { stdout } = emulator.output()
