@@ -7,6 +7,7 @@ import {
   parseSubscriptionAddress,
   type QueueDriver,
   type QueueError,
+  type QueueStats,
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
@@ -35,6 +36,7 @@ import { bytesFromBase64, EMPTY_ENCODING, needsTransferEncoding, toBase64 } from
 import { batchReplyResults, classifySqsError, isGoneError } from './sqs-errors.js'
 import { listSqsQueues } from './sqs-list.js'
 import type { SqsDriverOptions } from './sqs-options.js'
+import { readSqsStats, SQS_STATS } from './sqs-stats.js'
 
 /** SQS caps a batch request at 256 KiB in total, bodies and attributes together. */
 const MAX_REQUEST_BYTES = 262_144
@@ -85,8 +87,8 @@ export class SqsDriver implements QueueDriver {
       staleHandles: 'may-act',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
-      stats: false,
-      peek: false,
+      stats: SQS_STATS,
+      peek: false, // SQS can only show a message by receiving it: a delivery
     })
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
@@ -265,6 +267,12 @@ export class SqsDriver implements QueueDriver {
 
   renewLease(queue: string, receiptHandle: string): Promise<void> {
     return this.#changeVisibility(queue, receiptHandle, this.leaseSeconds)
+  }
+
+  /** The queue's approximate counts, from its attributes: see `sqs-stats.ts`. */
+  async stats(queue: string): Promise<QueueStats> {
+    const url = await this.#url(queue, false)
+    return this.#call(queue, () => readSqsStats(this.client, url))
   }
 
   isReceiptHandle(receiptHandle: string): boolean {
