@@ -88,7 +88,12 @@ await queue.sendBatch([{ payload: 'a' }, { payload: 'b' }])
 // Looking through the wrapper: the inner driver's counts and a lock-free peek, no receive.
 const stats = await queue.stats()
 const peeked = await queue.peek({ maxMessages: 10 })
-console.log('stats:', stats, 'peeked:', peeked.map((m) => m.payload))
+console.log(
+  'stats:',
+  stats,
+  'peeked:',
+  peeked.map((m) => m.payload),
+)
 if (stats.visible !== 2 || peeked.some((m) => m.deliveries !== 0)) process.exitCode = 1
 const got = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
 await queue.ackBatch(got)
