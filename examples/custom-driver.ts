@@ -23,9 +23,10 @@ class CountingDriver implements QueueDriver {
   // Topics are a sub-driver: a wrapper that declares the inner driver's capabilities hands on its
   // `topics` too (here uncounted), or the client refuses it at construction.
   readonly topics?: TopicDriver
-  // So are the look methods: each present exactly when its capability is declared.
-  readonly stats?: NonNullable<QueueDriver['stats']>
-  readonly peek?: NonNullable<QueueDriver['peek']>
+  // `stats()` and `peek()` go with `capabilities.stats` and `capabilities.peek` the same way: present
+  // exactly when the inner driver has them (a look is read-only, so it is handed on uncounted).
+  readonly stats?: QueueDriver['stats']
+  readonly peek?: QueueDriver['peek']
   constructor(readonly inner: QueueDriver) {
     if (inner.topics) this.topics = inner.topics
     if (inner.stats) this.stats = (queue) => inner.stats!(queue)
@@ -84,6 +85,16 @@ registerScheme('counting', (_url, params) => {
 const client = await openQueueClient('counting:?createIfMissing=true')
 const queue = client.queue('audited')
 await queue.sendBatch([{ payload: 'a' }, { payload: 'b' }])
+// Looking through the wrapper: the inner driver's counts and a lock-free peek, no receive.
+const stats = await queue.stats()
+const peeked = await queue.peek({ maxMessages: 10 })
+console.log(
+  'stats:',
+  stats,
+  'peeked:',
+  peeked.map((m) => m.payload),
+)
+if (stats.visible !== 2 || peeked.some((m) => m.deliveries !== 0)) process.exitCode = 1
 const got = await queue.receive({ maxMessages: 10, waitSeconds: 0 })
 await queue.ackBatch(got)
 const calls = Object.fromEntries((client.driver as CountingDriver).calls)

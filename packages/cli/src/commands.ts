@@ -1,5 +1,4 @@
 import {
-  countMessages,
   type Message,
   type Payload,
   type Queue,
@@ -8,6 +7,7 @@ import {
   redrivenAttributes,
 } from '@anyqueue/queue-core'
 import { RefusedError, UsageError } from './exit-codes.js'
+import { leftAfterPurge, printCount, printPeek, visibleCount } from './look.js'
 import type { Output } from './output.js'
 import type { Progress } from './progress.js'
 
@@ -32,17 +32,28 @@ export async function listQueues({ client, out }: CommandContext): Promise<void>
   out.result(names.join('\n') || '(no queues)', names)
 }
 
+/** Counts from `stats()` (visible, in flight, delayed …), never by receiving where the driver can. */
 export async function count({ client, out }: CommandContext, queue: string): Promise<void> {
-  const n = await countMessages(client.queue(queue))
-  out.result(String(n), { queue, count: n })
+  await printCount(out, client.queue(queue))
 }
 
-export async function peek({ client, out }: CommandContext, queue: string, max: number): Promise<void> {
+/**
+ * Shows messages without a lease (`peek()`); on a driver that can only look by receiving, only with
+ * `lease`, and then each shown message counts a delivery.
+ */
+export async function peek(
+  { client, out }: CommandContext,
+  queue: string,
+  max: number,
+  lease = false,
+): Promise<void> {
   const q = client.queue(queue)
-  const seen = await receiveUpTo(q, max)
-  for (const m of seen) out.message(m)
-  await Promise.all(seen.map((m) => q.nack(m))) // visible again at once: peeking takes nothing
-  if (!out.json && seen.length === 0) out.result('(no visible messages)', null)
+  await printPeek(out, q, max, lease, async () => {
+    const seen = await receiveUpTo(q, max)
+    for (const m of seen) out.message(m)
+    await Promise.all(seen.map((m) => q.nack(m))) // visible again at once; the delivery is counted
+    if (!out.json && seen.length === 0) out.result('(no visible messages)', null)
+  })
 }
 
 export async function send(
@@ -100,7 +111,16 @@ export async function purge(ctx: CommandContext, queue: string, yes: boolean): P
     Number.POSITIVE_INFINITY,
     async () => {},
   )
-  ctx.out.result(`deleted ${deleted} message(s) from ${queue}`, { queue, deleted })
+  // In-flight (leased) and delayed messages are not visible, so not deleted: say what stays.
+  const left = await leftAfterPurge(ctx.client.queue(queue))
+  const stays = [
+    left.inFlight ? `${left.inFlight} in flight (leased; they come back if not acked)` : '',
+    left.delayed ? `${left.delayed} delayed (not yet due)` : '',
+  ].filter(Boolean)
+  ctx.out.result(
+    `deleted ${deleted} message(s) from ${queue}${stays.length > 0 ? `; not deleted: ${stays.join(', ')}` : ''}`,
+    { queue, deleted, ...(stays.length > 0 && { notDeleted: left }) },
+  )
 }
 
 export async function create({ client, out }: CommandContext, queue: string): Promise<void> {
@@ -163,7 +183,7 @@ async function drainWithProgress(
   handle: (batch: Message[]) => Promise<void>,
 ): Promise<number> {
   const progress = ctx.progress(label)
-  progress.start(Math.min(limit, await countMessages(queue)))
+  progress.start(Math.min(limit, await visibleCount(queue)))
   let done = 0
   try {
     while (done < limit && !ctx.signal.aborted) {

@@ -50,14 +50,21 @@ export function buildProgram(withClient: Runner): Command {
   command('queues', 'list the queues (where the backend can)').action(() =>
     withClient(global(), (ctx) => commands.listQueues(ctx)),
   )
-  command('count', 'count the visible messages of a queue (leases each one for a moment)')
+  command(
+    'count',
+    "count the messages of a queue: visible, in flight and delayed, from the backend's own counters (no message is received)",
+  )
     .argument('<queue>')
     .action((queue: string) => withClient(global(), (ctx) => commands.count(ctx, queue)))
-  command('peek', 'show messages without removing them (each delivery counts as an attempt)')
+  command('peek', 'show messages without a lease: no attempt, lease or order changes')
     .argument('<queue>')
-    .option('-n, --max <n>', 'most messages to show', wholeNumber(1, 1000), 10)
-    .action((queue: string, o: { max: number }) =>
-      withClient(global(), (ctx) => commands.peek(ctx, queue, o.max)),
+    .option('-n, --max <n>', 'most messages to show (at most 100 without --lease)', wholeNumber(1, 1000), 10)
+    .option(
+      '--lease',
+      'where the backend cannot look without receiving (SQS, Pub/Sub): receive and release instead; each look counts as a delivery',
+    )
+    .action((queue: string, o: { max: number; lease?: boolean }) =>
+      withClient(global(), (ctx) => commands.peek(ctx, queue, o.max, o.lease === true)),
     )
   command('send', 'send one message; "-" reads the body from stdin, less one trailing newline')
     .argument('<queue>')
@@ -88,7 +95,10 @@ export function buildProgram(withClient: Runner): Command {
     .action((from: string, to: string, o: { limit?: number }) =>
       withClient(global(), (ctx) => commands.redrive(ctx, from, to, o.limit)),
     )
-  command('purge', 'delete every visible message of a queue')
+  command(
+    'purge',
+    'delete every visible message of a queue; in-flight (leased) and delayed messages stay, and are reported',
+  )
     .argument('<queue>')
     .option('-y, --yes', 'yes, delete them')
     .action((queue: string, o: { yes?: boolean }) =>

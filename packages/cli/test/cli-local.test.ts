@@ -55,7 +55,9 @@ describe('anyqueue on local:', () => {
     expect(JSON.parse(sentJson.stdout)).toMatchObject({ queue: 'jobs', id: expect.any(String) })
     expect((await anyqueue([url, 'send', 'jobs', '-'], { stdin: 'from stdin' })).code).toBe(0)
 
-    expect((await anyqueue([url, 'count', 'jobs'])).stdout.trim()).toBe('3')
+    expect((await anyqueue([url, 'count', 'jobs'])).stdout).toMatch(
+      /^3 visible, 0 in flight, 0 delayed; oldest \d+ s old\n$/,
+    )
     const peeked = await anyqueue([url, 'peek', 'jobs', '--json'])
     const messages = peeked.stdout
       .trim()
@@ -63,15 +65,50 @@ describe('anyqueue on local:', () => {
       .map((line) => JSON.parse(line))
     expect(messages.map((m) => m.payload)).toEqual(['hello world', { n: 1 }, 'from stdin'])
     expect(messages[1].attributes).toEqual({ tenant: 'acme' })
-    expect((await anyqueue([url, 'count', 'jobs', '--json'])).stdout.trim()).toBe(
-      '{"queue":"jobs","count":3}',
-    )
+    expect(JSON.parse((await anyqueue([url, 'count', 'jobs', '--json'])).stdout)).toMatchObject({
+      queue: 'jobs',
+      count: 3,
+      visible: 3,
+      inFlight: 0,
+      delayed: 0,
+    })
 
     const received = await anyqueue([url, 'receive', 'jobs', '-n', '2'])
     expect(received.code).toBe(0)
     expect(received.stdout).toContain('hello world')
     expect(received.stdout).toContain('{"n":1}')
-    expect((await anyqueue([url, 'count', 'jobs'])).stdout.trim()).toBe('1') // receive acked two
+    expect((await anyqueue([url, 'count', 'jobs'])).stdout).toMatch(
+      /^1 visible, 0 in flight, 0 delayed; oldest \d+ s old\n$/,
+    ) // receive acked two
+  })
+
+  test('count and peek change nothing (issue 22): after a count and three peeks the next receive is attempt 1', async () => {
+    await anyqueue([url, 'create', 'looked'])
+    for (const body of ['one', 'two', 'later']) {
+      await anyqueue([url, 'send', 'looked', body, ...(body === 'later' ? ['-d', '600'] : [])])
+    }
+    expect((await anyqueue([url, 'count', 'looked'])).stdout).toMatch(/^2 visible, 0 in flight, 1 delayed; /)
+    for (let look = 0; look < 3; look++) {
+      const peeked = (await anyqueue([url, 'peek', 'looked', '--json'])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+      expect(peeked.map((m) => [m.payload, m.state, m.deliveries])).toEqual([
+        ['one', 'visible', 0],
+        ['two', 'visible', 0],
+        ['later', 'delayed', 0],
+      ])
+    }
+    const client = createLocalDriver({ location: join(root, 'db') })
+    try {
+      const [first] = await client.receiveBatch('looked', { maxMessages: 1, waitSeconds: 0 })
+      expect(first!.attempt).toBe(1)
+      await client.nack('looked', first!.receiptHandle, 0)
+    } finally {
+      await client.close()
+    }
+    const purged = await anyqueue([url, 'purge', 'looked', '--yes'])
+    expect(purged.stdout).toBe('deleted 2 message(s) from looked; not deleted: 1 delayed (not yet due)\n')
   })
 
   test('redrive moves everything with a progress bar (rate, ETA) on stderr; purge needs --yes', async () => {
@@ -100,11 +137,15 @@ describe('anyqueue on local:', () => {
     const refused = await anyqueue([url, 'purge', 'work'])
     expect(refused.code).toBe(4)
     expect(refused.stderr).toMatch(/add --yes/)
-    expect((await anyqueue([url, 'count', 'work'])).stdout.trim()).toBe('3')
+    expect((await anyqueue([url, 'count', 'work'])).stdout).toMatch(
+      /^3 visible, 0 in flight, 0 delayed; oldest \d+ s old\n$/,
+    )
     const purged = await anyqueue([url, 'purge', 'work', '--yes', '--json'])
     expect(JSON.parse(purged.stdout)).toEqual({ queue: 'work', deleted: 3 })
     expect(purged.stderr).toBe('') // no bar when stderr is not a terminal, unless asked
-    expect((await anyqueue([url, 'count', 'work'])).stdout.trim()).toBe('0')
+    expect((await anyqueue([url, 'count', 'work'])).stdout).toMatch(
+      /^0 visible, 0 in flight, 0 delayed; oldest \d+ s old\n$/,
+    )
   })
 
   test('tail prints messages as they arrive and acks them; --max ends it', async () => {
@@ -119,7 +160,9 @@ describe('anyqueue on local:', () => {
         .split('\n')
         .map((l) => JSON.parse(l).payload),
     ).toEqual(['one', 'two'])
-    expect((await anyqueue([url, 'count', 'events'])).stdout.trim()).toBe('0')
+    expect((await anyqueue([url, 'count', 'events'])).stdout).toMatch(
+      /^0 visible, 0 in flight, 0 delayed; oldest \d+ s old\n$/,
+    )
   })
 
   test('exit codes: 3 for a missing queue, 4 refused, 2 for usage; errors on stderr, in one line', async () => {
@@ -176,7 +219,7 @@ describe('anyqueue on local:', () => {
   test('ANYQUEUE_URL stands in for the URL argument', async () => {
     const run = await anyqueue(['create', 'from-env'], { env: { ANYQUEUE_URL: url } })
     expect(run.code).toBe(0)
-    expect((await anyqueue([url, 'count', 'from-env'])).stdout.trim()).toBe('0')
+    expect((await anyqueue([url, 'count', 'from-env'])).stdout).toMatch(/^0 visible, /)
   })
 })
 
@@ -206,8 +249,8 @@ describe('a mistyped local: path', () => {
   test('create and send with createIfMissing make the store, as asked', async () => {
     expect((await anyqueue([`local:${typo}-sent?createIfMissing=true`, 'send', 'jobs', 'x'])).code).toBe(0)
     expect((await anyqueue([`local:${typo}-made`, 'create', 'jobs'])).code).toBe(0)
-    expect((await anyqueue([`local:${typo}-sent`, 'count', 'jobs'])).stdout).toBe('1\n')
-    expect((await anyqueue([`local:${typo}-made`, 'count', 'jobs'])).stdout).toBe('0\n')
+    expect((await anyqueue([`local:${typo}-sent`, 'count', 'jobs'])).stdout).toMatch(/^1 visible, /)
+    expect((await anyqueue([`local:${typo}-made`, 'count', 'jobs'])).stdout).toMatch(/^0 visible, /)
   })
 })
 

@@ -2,8 +2,11 @@ import type {
   Capabilities,
   IncomingMessage,
   OutgoingMessage,
+  PeekedIncomingMessage,
+  PeekRequest,
   QueueDriver,
   QueueError,
+  QueueStats,
   ReceiveRequest,
   SendResult,
   TopicDriver,
@@ -25,6 +28,8 @@ export type DriverMethod =
   | 'createSubscription'
   | 'deleteSubscription'
   | 'publishBatch'
+  | 'stats'
+  | 'peek'
 
 export interface DriverCall {
   method: DriverMethod
@@ -85,10 +90,10 @@ export class InstrumentedDriver implements QueueDriver {
   readonly capabilityChanges: string[] = []
   /** The inner driver's `topics`, instrumented; absent when the inner driver has none. */
   readonly topics: TopicDriver | undefined
-  /** The inner driver's `stats`, forwarded as it is (a look is no call to fault); absent when it has none. */
-  readonly stats?: NonNullable<QueueDriver['stats']>
-  /** The inner driver's `peek`, forwarded as it is; absent when it has none. */
-  readonly peek?: NonNullable<QueueDriver['peek']>
+  /** The inner driver's `stats`, recorded; absent when the inner driver has none (see `checkDriver`). */
+  readonly stats?: (queue: string) => Promise<QueueStats>
+  /** The inner driver's `peek`, recorded; absent when the inner driver has none. */
+  readonly peek?: (queue: string, request: PeekRequest) => Promise<PeekedIncomingMessage[]>
   readonly #inner: QueueDriver
   readonly #declared: Capabilities
   #faults: Array<Fault & { left: number }> = []
@@ -97,9 +102,14 @@ export class InstrumentedDriver implements QueueDriver {
     this.#inner = inner
     this.#declared = { ...inner.capabilities }
     this.topics = inner.topics && this.#instrument(inner.topics)
-    // The client requires each look method exactly when its capability is declared: hand them on.
-    if (inner.stats) this.stats = (queue) => inner.stats!(queue)
-    if (inner.peek) this.peek = (queue, request) => inner.peek!(queue, request)
+    const none = { handles: [], messages: [] }
+    if (typeof inner.stats === 'function') {
+      this.stats = (queue) => this.#run({ method: 'stats', queue, ...none }, () => inner.stats!(queue))
+    }
+    if (typeof inner.peek === 'function') {
+      this.peek = (queue, request) =>
+        this.#run({ method: 'peek', queue, ...none }, () => inner.peek!(queue, request))
+    }
   }
 
   /** The driver the target opened. */

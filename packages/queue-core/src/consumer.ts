@@ -207,7 +207,7 @@ class QueueConsumer<T> implements Consumer {
         if (message.attempt >= o.maxAttempts) {
           return this.#deadLetter(
             message,
-            `failed ${message.attempt} times, last: ${describeThrown(outcome.error)}`,
+            `failed ${message.attempt} time${message.attempt === 1 ? '' : 's'}, last: ${describeThrown(outcome.error)}`,
           )
         }
         return this.#release(message, this.#backoffSeconds(message))

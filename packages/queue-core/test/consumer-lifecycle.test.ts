@@ -134,7 +134,7 @@ test.each([
     await consumer.stop()
     expect(errors).toEqual([])
     expect(dlqDriver.stored).toHaveLength(1)
-    expect(dlqDriver.stored[0]!.attributes[DEAD_LETTER_ATTRIBUTES.reason]).toMatch(/^failed 1 times, last: /)
+    expect(dlqDriver.stored[0]!.attributes[DEAD_LETTER_ATTRIBUTES.reason]).toMatch(/^failed 1 time, last: /)
     expect(dlqDriver.stored[0]!.attributes[DEAD_LETTER_ATTRIBUTES.reason]).toMatch(reason)
     expect(driver.calls.filter((c) => c.method === 'ackBatch')).toHaveLength(1)
   },

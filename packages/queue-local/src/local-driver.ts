@@ -4,8 +4,11 @@ import {
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
+  type PeekedIncomingMessage,
+  type PeekRequest,
   type QueueDriver,
   QueueError,
+  type QueueStats,
   queueNotFound,
   type ReceiveRequest,
   rejectUnknownOptions,
@@ -19,6 +22,7 @@ import { isReceiptHandle, leaseOf } from './handles.js'
 import { encodeMessage, encodeState, key, SEQ_BLOCK } from './keys.js'
 import { Deliveries } from './local-deliveries.js'
 import { classifyLocalError } from './local-errors.js'
+import { LOCAL_STATS, localPeek, localStats } from './local-inspect.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
@@ -82,8 +86,8 @@ export class LocalDriver implements QueueDriver {
       staleHandles: 'ignored',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
-      stats: false,
-      peek: false,
+      stats: LOCAL_STATS,
+      peek: true,
     })
     this.#options = {
       createIfMissing: false,
@@ -279,6 +283,24 @@ export class LocalDriver implements QueueDriver {
     const index = this.#loaded.get(queue) ?? (await this.#index(queue))
     const entry = leaseOf(index, queue, receiptHandle)
     if (entry) index.renew(entry, Date.now() + this.leaseSeconds * 1000)
+  }
+
+  /** Exact counts from the index and the backlog's keys: see `local-inspect.ts`. */
+  async stats(queue: string): Promise<QueueStats> {
+    return localStats(this.#store, await this.#lookAt(queue), queue)
+  }
+
+  /** The first messages in FIFO order, without a lease: see `local-inspect.ts`. */
+  async peek(queue: string, request: PeekRequest): Promise<PeekedIncomingMessage[]> {
+    return localPeek(this.#store, await this.#lookAt(queue), queue, request.maxMessages)
+  }
+
+  /** The index of a queue that exists: a look creates nothing, even under `createIfMissing`. */
+  async #lookAt(queue: string): Promise<QueueIndex> {
+    await this.#open()
+    if (!this.#known!.has(queue))
+      throw queueNotFound(queue, { driver: DRIVER_NAME, detail: ` in ${this.#options.location}` })
+    return this.#loaded.get(queue) ?? this.#index(queue)
   }
 
   isReceiptHandle(receiptHandle: string): boolean {

@@ -3,10 +3,13 @@ import {
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
+  type PeekedIncomingMessage,
+  type PeekRequest,
   PromiseCache,
   parseSubscriptionAddress,
   type QueueDriver,
   QueueError,
+  type QueueStats,
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
@@ -19,6 +22,12 @@ import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
 import { connectionProbe } from './servicebus-connection.js'
 import { EntityLinks } from './servicebus-entity.js'
 import { classifyServiceBusError, keepExisting } from './servicebus-errors.js'
+import {
+  peekServiceBus,
+  readServiceBusStats,
+  SERVICEBUS_STATS,
+  type ServiceBusRuntimeAdmin,
+} from './servicebus-inspect.js'
 import { listServiceBusQueues } from './servicebus-list.js'
 import { delayedCopy, fromServiceBus } from './servicebus-message.js'
 import { entityName, topicEntity } from './servicebus-names.js'
@@ -77,8 +86,8 @@ export class ServiceBusDriver implements QueueDriver {
       staleHandles: 'ignored',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
-      stats: false,
-      peek: false,
+      stats: SERVICEBUS_STATS,
+      peek: true,
     })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: LOCK_SECONDS.min,
@@ -218,6 +227,17 @@ export class ServiceBusDriver implements QueueDriver {
       throw error
     }
     await entity.settle(receiptHandle, 'complete')
+  }
+
+  /** Runtime counts from the admin API: see `servicebus-inspect.ts`. */
+  async stats(queue: string): Promise<QueueStats> {
+    const admin = this.#requireAdmin('stats') as ServiceBusRuntimeAdmin
+    return readServiceBusStats(admin, this.backendName(queue))
+  }
+
+  /** The SDK's lock-free peek: see `servicebus-inspect.ts`. */
+  async peek(queue: string, request: PeekRequest): Promise<PeekedIncomingMessage[]> {
+    return peekServiceBus(this.client, this.backendName(queue), request.maxMessages)
   }
 
   async renewLease(queue: string, receiptHandle: string): Promise<void> {

@@ -7,6 +7,7 @@ import {
   parseSubscriptionAddress,
   type QueueDriver,
   type QueueError,
+  type QueueStats,
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
@@ -33,6 +34,7 @@ import { batchReplyResults, classifySqsError, isGoneError } from './sqs-errors.j
 import { listSqsQueues } from './sqs-list.js'
 import { fromSqs, splitBySize, toSqsEntries } from './sqs-messages.js'
 import type { SqsDriverOptions } from './sqs-options.js'
+import { readSqsStats, SQS_STATS } from './sqs-stats.js'
 
 /** Every option `SqsDriverOptions` has: anything else is a typo, refused by name. */
 const OPTION_KEYS = [
@@ -79,8 +81,8 @@ export class SqsDriver implements QueueDriver {
       staleHandles: 'may-act',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
-      stats: false,
-      peek: false,
+      stats: SQS_STATS,
+      peek: false, // SQS can only show a message by receiving it: a delivery
     })
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
@@ -243,6 +245,12 @@ export class SqsDriver implements QueueDriver {
 
   renewLease(queue: string, receiptHandle: string): Promise<void> {
     return this.#changeVisibility(queue, receiptHandle, this.leaseSeconds)
+  }
+
+  /** The queue's approximate counts, from its attributes: see `sqs-stats.ts`. */
+  async stats(queue: string): Promise<QueueStats> {
+    const url = await this.#url(queue, false)
+    return this.#call(queue, () => readSqsStats(this.client, url))
   }
 
   isReceiptHandle(receiptHandle: string): boolean {

@@ -26,6 +26,27 @@ export interface EmulatorAdmin {
     },
   ): Promise<{ subscriptionName: string; topicName: string }>
   deleteSubscription(topicName: string, subscriptionName: string): Promise<void>
+  /** The queue's counts, as the SDK's `QueueRuntimeProperties` name them. */
+  getQueueRuntimeProperties(
+    name: string,
+  ): Promise<EntityRuntimeCounts & { name: string; scheduledMessageCount: number }>
+  /** The subscription's counts, as the SDK's `SubscriptionRuntimeProperties` name them (no scheduled count). */
+  getSubscriptionRuntimeProperties(
+    topicName: string,
+    subscriptionName: string,
+  ): Promise<EntityRuntimeCounts & { topicName: string; subscriptionName: string }>
+}
+
+/**
+ * The counts the management API reports (`CountDetails`): active takes in locked and deferred
+ * messages, as Service Bus's does; total adds the scheduled and dead-lettered ones.
+ */
+export interface EntityRuntimeCounts {
+  totalMessageCount: number
+  activeMessageCount: number
+  deadLetterMessageCount: number
+  transferMessageCount: number
+  transferDeadLetterMessageCount: number
 }
 
 /** `emu.admin`: queue management in process, without the HTTP API. */
@@ -105,11 +126,43 @@ export function emulatorAdmin(broker: Broker): EmulatorAdmin {
       }
       return { subscriptionName, topicName }
     },
+    async getQueueRuntimeProperties(name) {
+      if (!broker.hasQueue(name)) throw entityNotFound(name)
+      const { counts, scheduled } = runtimeCounts(broker, name)
+      return { name, ...counts, scheduledMessageCount: scheduled }
+    },
+    async getSubscriptionRuntimeProperties(topicName, subscriptionName) {
+      const path = `${topicName}/Subscriptions/${subscriptionName}`
+      if (!broker.hasTopic(topicName)) throw entityNotFound(path)
+      let found: ReturnType<typeof runtimeCounts>
+      try {
+        found = runtimeCounts(broker, path)
+      } catch (error) {
+        throw error instanceof BrokerError ? entityNotFound(path) : error
+      }
+      return { topicName, subscriptionName, ...found.counts }
+    },
     async deleteSubscription(topicName, subscriptionName) {
       if (!broker.deleteSubscription(topicName, subscriptionName)) {
         throw entityNotFound(`${topicName}/Subscriptions/${subscriptionName}`)
       }
     },
+  }
+}
+
+function runtimeCounts(broker: Broker, path: string): { counts: EntityRuntimeCounts; scheduled: number } {
+  const entity = broker.receivable(path)
+  const c = entity.counts()
+  const dead = entity.deadLetterQueue?.messages.size ?? 0
+  return {
+    counts: {
+      totalMessageCount: entity.messages.size + dead,
+      activeMessageCount: c.active + c.locked + c.deferred,
+      deadLetterMessageCount: dead,
+      transferMessageCount: 0,
+      transferDeadLetterMessageCount: 0,
+    },
+    scheduled: c.scheduled,
   }
 }
 

@@ -8,6 +8,7 @@ import { consumerFailureCases } from './consumer-failures.js'
 import { consumerOptionCases } from './consumer-options.js'
 import { deliveryCases } from './delivery.js'
 import { foreignCases } from './foreign.js'
+import { inspectCases } from './inspect.js'
 import { leaseCases } from './lease.js'
 import { lifecycleCases } from './lifecycle.js'
 import { longPollCases } from './long-poll.js'
@@ -32,6 +33,7 @@ export const queueCases: ConformanceCase[] = [
   ...retryCases,
   ...propertyCases,
   ...foreignCases,
+  ...inspectCases,
 ]
 
 /** The consumer's promises, built on the queue's. */

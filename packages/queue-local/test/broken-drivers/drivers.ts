@@ -6,6 +6,7 @@ import { ackDrivers } from './acks.js'
 import { attemptDrivers } from './attempts.js'
 import { batchDrivers } from './batches.js'
 import { filterDrivers } from './filters.js'
+import { inspectDrivers } from './inspect.js'
 import { listingDrivers } from './listing.js'
 import { messageDrivers } from './messages.js'
 import { queueDrivers } from './queues.js'
@@ -26,6 +27,7 @@ export const brokenDrivers: BrokenDriver[] = [
   ...filterDrivers,
   ...batchDrivers,
   ...topicNameDrivers,
+  ...inspectDrivers,
 ]
 
 const names = new Set<string>()
