@@ -85,6 +85,9 @@ export class InstrumentedDriver implements QueueDriver {
   readonly capabilityChanges: string[] = []
   /** The inner driver's `topics`, instrumented; absent when the inner driver has none. */
   readonly topics: TopicDriver | undefined
+  /** The inner driver's `stats` and `peek`, forwarded as they are (a look is never faulted). */
+  readonly stats: QueueDriver['stats']
+  readonly peek: QueueDriver['peek']
   readonly #inner: QueueDriver
   readonly #declared: Capabilities
   #faults: Array<Fault & { left: number }> = []
@@ -93,6 +96,10 @@ export class InstrumentedDriver implements QueueDriver {
     this.#inner = inner
     this.#declared = { ...inner.capabilities }
     this.topics = inner.topics && this.#instrument(inner.topics)
+    // Present exactly when the inner driver has them: the client checks method and capability together.
+    const { stats, peek } = inner
+    if (stats) this.stats = (queue) => stats.call(inner, queue)
+    if (peek) this.peek = (queue, request) => peek.call(inner, queue, request)
   }
 
   /** The driver the target opened. */

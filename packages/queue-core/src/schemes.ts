@@ -22,6 +22,8 @@ export const KNOWN_SCHEMES: Readonly<Record<string, { package: string; install: 
     package: '@anyqueue/queue-pubsub',
     install: 'npm install @anyqueue/queue-pubsub @google-cloud/pubsub',
   },
+  postgres: { package: '@anyqueue/queue-postgres', install: 'npm install @anyqueue/queue-postgres pg' },
+  postgresql: { package: '@anyqueue/queue-postgres', install: 'npm install @anyqueue/queue-postgres pg' },
   servicebus: {
     package: '@anyqueue/queue-servicebus',
     install: 'npm install @anyqueue/queue-servicebus @azure/service-bus',
