@@ -65,9 +65,16 @@ export class PostgresDriver implements QueueDriver {
   readonly #listener: Listener
   #ready: Promise<void> | undefined
   readonly #migrate: boolean
+  readonly #options: PostgresDriverOptions
+  /** Where statements run: the pool, or the caller's transaction for `transaction(client)`'s view. */
+  readonly #db: Queryable
+  readonly #parent: PostgresDriver | undefined
 
-  constructor(options: PostgresDriverOptions = {}) {
+  /** `bound` is internal: the view `transaction(client)` makes (statements on `client`). */
+  constructor(options: PostgresDriverOptions = {}, bound?: { client: Queryable; parent: PostgresDriver }) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
+    this.#options = options
+    this.#parent = bound?.parent
     const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA)
     this.capabilities = Object.freeze({
       persistent: true,
@@ -97,7 +104,7 @@ export class PostgresDriver implements QueueDriver {
     })
     this.#createIfMissing = options.createIfMissing ?? false
     this.#migrate = options.migrate ?? true
-    this.#ownsPool = options.pool === undefined
+    this.#ownsPool = options.pool === undefined && !bound
     this.pool =
       options.pool ??
       new pg.Pool({
@@ -105,6 +112,7 @@ export class PostgresDriver implements QueueDriver {
         connectionTimeoutMillis: 10_000,
         ...options.poolConfig,
       })
+    this.#db = bound?.client ?? this.pool
     // An idle connection of our own pool that the server drops must not crash the process.
     if (this.#ownsPool) this.pool.on('error', () => {})
     this.#context = {
@@ -117,9 +125,22 @@ export class PostgresDriver implements QueueDriver {
       pool: this.pool,
       channel: this.#context.channel,
       pollMs: options.pollMilliseconds ?? 250,
-      enabled: options.listen ?? true,
+      enabled: (options.listen ?? true) && !bound,
     })
-    this.topics = new PostgresTopics(this.#context, this.pool)
+    this.topics = new PostgresTopics(this.#context, this.#db)
+  }
+
+  /**
+   * PostgreSQL only: this driver's queues seen through `client`, a connection on which you opened a
+   * transaction (`BEGIN`). What you send or publish through it (wrap it: `new QueueClient(view)`)
+   * is committed with your own writes, or rolled back with them: no lost and no phantom messages.
+   * Receives, acks and nacks through it join the transaction too. The view never commits, releases
+   * or ends `client`; closing it closes nothing. Other drivers have no such method, so code written
+   * against them cannot call it by mistake.
+   */
+  transaction(client: Queryable): PostgresDriver {
+    if (this.#parent) return this.#parent.transaction(client)
+    return new PostgresDriver({ ...this.#options, pool: this.pool }, { client, parent: this })
   }
 
   /** The schema this driver's tables live in. */
@@ -134,28 +155,28 @@ export class PostgresDriver implements QueueDriver {
 
   async createQueue(queue: string): Promise<void> {
     await this.#whenReady()
-    await this.pool.query(this.#context.sql.createQueue, [queue])
+    await this.#db.query(this.#context.sql.createQueue, [queue])
   }
 
   async deleteQueue(queue: string): Promise<void> {
     await this.#whenReady()
-    await this.pool.query(this.#context.sql.deleteQueue, [queue, this.#context.channel])
+    await this.#db.query(this.#context.sql.deleteQueue, [queue, this.#context.channel])
     this.#listener.wake(queue)
   }
 
   async listQueues(): Promise<string[]> {
     await this.#whenReady()
-    const { rows } = await this.pool.query(this.#context.sql.listQueues)
+    const { rows } = await this.#db.query(this.#context.sql.listQueues)
     return rows.map((row: { name: string }) => row.name)
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
     await this.#whenReady()
-    const results = await sendRows(this.pool, this.#context, queue, messages).catch(async (error) => {
+    const results = await sendRows(this.#db, this.#context, queue, messages).catch(async (error) => {
       if (!isMissingQueue(error)) throw error
       if (!this.#createIfMissing || queue.includes('/')) throw queueNotFound(queue, { driver: DRIVER_NAME })
       await this.createQueue(queue)
-      return sendRows(this.pool, this.#context, queue, messages)
+      return sendRows(this.#db, this.#context, queue, messages)
     })
     this.#listener.wake(queue)
     return results
@@ -166,13 +187,13 @@ export class PostgresDriver implements QueueDriver {
     const { sql } = this.#context
     const deadline = Date.now() + request.waitSeconds * 1000
     for (let first = true; ; first = false) {
-      const { rows } = await this.pool.query(sql.receive, [queue, request.maxMessages, this.leaseSeconds])
+      const { rows } = await this.#db.query(sql.receive, [queue, request.maxMessages, this.leaseSeconds])
       if (rows.length > 0) {
         return (rows as MessageRow[])
           .sort((a, b) => Number(a.seq) - Number(b.seq))
           .map((row) => incoming(row, `pg1.${queue}.${row.seq}.${row.deliveries}`))
       }
-      const probe = (await this.pool.query(sql.probe, [queue])).rows[0] as {
+      const probe = (await this.#db.query(sql.probe, [queue])).rows[0] as {
         found: boolean
         due_in: number | null
       }
@@ -191,7 +212,7 @@ export class PostgresDriver implements QueueDriver {
   async ackBatch(queue: string, receiptHandles: readonly string[]): Promise<void> {
     await this.#whenReady()
     const leases = receiptHandles.map((h) => lease(queue, h)).filter((l) => l !== undefined)
-    const { rowCount } = await this.pool.query(this.#context.sql.ack, [
+    const { rowCount } = await this.#db.query(this.#context.sql.ack, [
       queue,
       leases.map((l) => l.seq),
       leases.map((l) => l.deliveries),
@@ -203,7 +224,7 @@ export class PostgresDriver implements QueueDriver {
     await this.#whenReady()
     const found = lease(queue, receiptHandle)
     if (found) {
-      const { rows } = await this.pool.query(this.#context.sql.nack, [
+      const { rows } = await this.#db.query(this.#context.sql.nack, [
         queue,
         found.seq,
         found.deliveries,
@@ -222,7 +243,7 @@ export class PostgresDriver implements QueueDriver {
     await this.#whenReady()
     const found = lease(queue, receiptHandle)
     if (found) {
-      const { rowCount } = await this.pool.query(this.#context.sql.renew, [
+      const { rowCount } = await this.#db.query(this.#context.sql.renew, [
         queue,
         found.seq,
         found.deliveries,
@@ -236,7 +257,7 @@ export class PostgresDriver implements QueueDriver {
   /** Exact counts, in one statement on one snapshot: nothing is received. */
   async stats(queue: string): Promise<QueueStats> {
     await this.#whenReady()
-    const row = (await this.pool.query(this.#context.sql.stats, [queue])).rows[0]
+    const row = (await this.#db.query(this.#context.sql.stats, [queue])).rows[0]
     if (!row.found) throw queueNotFound(queue, { driver: DRIVER_NAME })
     return {
       visible: row.visible,
@@ -250,7 +271,7 @@ export class PostgresDriver implements QueueDriver {
   /** The first messages in send order, as they are: a plain SELECT, no lock, no lease. */
   async peek(queue: string, request: PeekRequest): Promise<PeekedIncomingMessage[]> {
     await this.#whenReady()
-    const { rows } = await this.pool.query(this.#context.sql.peek, [queue, request.maxMessages])
+    const { rows } = await this.#db.query(this.#context.sql.peek, [queue, request.maxMessages])
     if (rows.length === 0) await this.#mustExist(queue)
     return (rows as MessageRow[]).map(peeked)
   }
@@ -264,11 +285,14 @@ export class PostgresDriver implements QueueDriver {
   }
 
   async close(): Promise<void> {
+    if (this.#parent) return
     await this.#listener.close()
     if (this.#ownsPool) await this.pool.end()
   }
 
   #whenReady(): Promise<void> {
+    // A transaction's view never migrates on the caller's connection: its driver does, on the pool.
+    if (this.#parent) return this.#parent.#whenReady()
     this.#ready ??= (
       this.#migrate
         ? migratePostgres(this.pool, this.#context.schema)
@@ -281,7 +305,7 @@ export class PostgresDriver implements QueueDriver {
   }
 
   async #mustExist(queue: string): Promise<void> {
-    const { rows } = await this.pool.query(this.#context.sql.exists, [queue])
+    const { rows } = await this.#db.query(this.#context.sql.exists, [queue])
     if (!rows[0].found) throw queueNotFound(queue, { driver: DRIVER_NAME })
   }
 }
