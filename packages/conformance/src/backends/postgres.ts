@@ -109,7 +109,17 @@ export const postgresBackend: BackendSpec<PostgresConnection> = {
         },
         async restart() {
           await server.stop()
-          server = await start()
+          // After a crash the old backends may hold the shared memory a moment longer: try again.
+          const deadline = Date.now() + 60_000
+          for (;;) {
+            try {
+              server = await start()
+              return
+            } catch (error) {
+              if (Date.now() > deadline) throw error
+              await new Promise((resolve) => setTimeout(resolve, 250))
+            }
+          }
         },
       }
       return {
