@@ -23,8 +23,14 @@ class CountingDriver implements QueueDriver {
   // Topics are a sub-driver: a wrapper that declares the inner driver's capabilities hands on its
   // `topics` too (here uncounted), or the client refuses it at construction.
   readonly topics?: TopicDriver
+  // The same for `stats` and `peek`: present exactly when their capability is declared.
+  readonly stats?: NonNullable<QueueDriver['stats']>
+  readonly peek?: NonNullable<QueueDriver['peek']>
   constructor(readonly inner: QueueDriver) {
     if (inner.topics) this.topics = inner.topics
+    const { stats, peek } = inner
+    if (stats) this.stats = (queue) => stats.call(inner, queue)
+    if (peek) this.peek = (queue, request) => peek.call(inner, queue, request)
   }
 
   get capabilities() {
