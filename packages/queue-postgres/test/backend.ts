@@ -25,7 +25,7 @@ export function usePostgres(): { backend(): Backend<PostgresConnection>; skip():
   }, 120_000)
   afterAll(async () => {
     await backend?.stop()
-  })
+  }, 60_000)
   return {
     backend: () => backend!,
     skip: () => reason,

@@ -31,7 +31,7 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(async () => {
   await backend?.stop()
-})
+}, 60_000)
 
 test('SIGKILL of the server mid-consume: nothing committed is lost, nothing acked comes back', {
   timeout: 300_000,

@@ -108,6 +108,7 @@ export const postgresBackend: BackendSpec<PostgresConnection> = {
           return server.child.pid
         },
         async restart() {
+          if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGINT')
           await server.stop()
           // After a crash the old backends may hold the shared memory a moment longer: try again.
           const deadline = Date.now() + 60_000
@@ -127,6 +128,8 @@ export const postgresBackend: BackendSpec<PostgresConnection> = {
         description: `PostgreSQL (${join(bin, 'postgres')}) on 127.0.0.1:${port}, a child process`,
         connection,
         stop: async () => {
+          // SIGINT is PostgreSQL's fast shutdown: SIGTERM (smart) waits for every client to leave.
+          if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGINT')
           await server.stop()
           rmSync(dir, { recursive: true, force: true })
         },
