@@ -26,13 +26,8 @@ export {
   redrive,
   redrivenAttributes,
 } from './dead-letters.js'
-export {
-  ERROR_CODES,
-  isQueueError,
-  QueueError,
-  type QueueErrorCode,
-  type QueueErrorOptions,
-} from './errors.js'
+// Every export of errors.ts is public, here and at `/driver` alike.
+export * from './errors.js'
 export {
   type AttributeCondition,
   FILTER_LIMITS,
