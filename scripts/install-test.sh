@@ -40,12 +40,16 @@ JSON
 typescript=$(node -p "require('$root/node_modules/typescript/package.json').version")
 npm install --no-audit --no-fund --loglevel=error \
   "$(tarball queue-core)" "$(tarball queue-local)" "$(tarball queue-memory)" "$(tarball queue-sqs)" "$(tarball dashboard)" "$(tarball cli)" \
-  "$(tarball queue-redis)" ioredis@5 @aws-sdk/client-sqs "typescript@$typescript" "@types/node@20"
+  "$(tarball queue-redis)" ioredis@5 "$(tarball queue-postgres)" pg @types/pg \
+  @aws-sdk/client-sqs "typescript@$typescript" "@types/node@20"
 cp "$root"/examples/*.ts "$root/scripts/install-test/tsconfig.json" .
-# The Redis driver's README example, verbatim (its first ts block), type-checked and run below.
+# The Redis and PostgreSQL drivers' README examples, verbatim (each first ts block), type-checked and run below.
 node -e '
   const readme = require("node:fs").readFileSync(process.argv[1], "utf8")
   process.stdout.write(/```ts\n([\s\S]*?)```/.exec(readme)[1])' "$root/packages/queue-redis/README.md" >redis-readme.ts
+node -e '
+  const readme = require("node:fs").readFileSync(process.argv[1], "utf8")
+  process.stdout.write(/```ts\n([\s\S]*?)```/.exec(readme)[1])' "$root/packages/queue-postgres/README.md" >postgres-readme.ts
 echo "install-test: installed in $((SECONDS - started)) s"
 npx tsc -p tsconfig.json
 echo "install-test: the examples type-check (strict, skipLibCheck off) against the installed packages"
@@ -117,4 +121,7 @@ elif [[ "${CI:-}" == "true" ]]; then
 else
   echo "install-test: no redis-server; skipped the Redis example"
 fi
+echo "install-test: queue-postgres's README example and job-queue.ts on PostgreSQL (required with CI=true)"
+node "$root/scripts/install-test/with-postgres.mjs" "$root/packages/conformance/dist/backends/index.js" \
+  sh -c 'node dist/postgres-readme.js && node dist/job-queue.js "$DATABASE_URL?createIfMissing=true"'
 echo "install-test: passed in $((SECONDS - started)) s"

@@ -5,6 +5,7 @@
 // installed is skipped with the reason. Each system's durability setting is printed beside it.
 
 import { anyqueueLocal } from './systems/anyqueue.mjs'
+import { anyqueuePostgres } from './systems/anyqueue-postgres.mjs'
 import { bullmq } from './systems/bullmq.mjs'
 import { pgBoss } from './systems/pg-boss.mjs'
 
@@ -24,7 +25,9 @@ const rows = []
 console.log(
   `payload ${Buffer.byteLength(JSON.stringify(payload))} bytes of JSON, ${N.toLocaleString('en-US')} messages`,
 )
-for (const system of [anyqueueLocal, bullmq, pgBoss]) {
+// BENCH_SYSTEMS=postgres runs only the two PostgreSQL systems (same binaries, same settings).
+const only = process.env.BENCH_SYSTEMS === 'postgres'
+for (const system of only ? [anyqueuePostgres, pgBoss] : [anyqueueLocal, anyqueuePostgres, bullmq, pgBoss]) {
   let opened
   try {
     opened = await system.open()

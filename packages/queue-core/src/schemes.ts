@@ -28,6 +28,8 @@ export const KNOWN_SCHEMES: Readonly<Record<string, { package: string; install: 
     package: '@anyqueue/queue-servicebus',
     install: 'npm install @anyqueue/queue-servicebus @azure/service-bus',
   },
+  postgres: { package: '@anyqueue/queue-postgres', install: 'npm install @anyqueue/queue-postgres pg' },
+  postgresql: { package: '@anyqueue/queue-postgres', install: 'npm install @anyqueue/queue-postgres pg' },
 }
 
 // Kept on globalThis under a registered symbol, so an adapter that registered with another copy of

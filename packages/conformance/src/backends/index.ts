@@ -1,3 +1,4 @@
+export { POSTGRES_IMAGE, type PostgresConnection, postgresBackend } from './postgres.js'
 export { canConnect, freePort, type StartedProcess, startProcess } from './process.js'
 export { type FaultProxy, startFaultProxy } from './proxy.js'
 export { PUBSUB_EMULATOR_IMAGE, type PubSubConnection, pubsubBackend } from './pubsub.js'

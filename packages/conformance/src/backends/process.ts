@@ -46,6 +46,8 @@ export async function startProcess(options: {
   command: string
   args: string[]
   env?: NodeJS.ProcessEnv
+  /** Run as another user (PostgreSQL refuses root): spawn's `uid` and `gid`. */
+  spawn?: { uid?: number; gid?: number }
   ready: () => Promise<boolean>
   timeoutMs?: number
 }): Promise<StartedProcess> {
@@ -57,6 +59,7 @@ export async function startProcess(options: {
   }
   const child = spawn(options.command, options.args, {
     env: options.env ?? process.env,
+    ...options.spawn,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
