@@ -275,7 +275,8 @@ export interface DeliveryStream {
   release(count: number): void
   /**
    * Ends the stream promptly: no `deliver` after it resolves, and messages the driver held back
-   * beyond the credit are released for redelivery at once, their attempt not counted against them.
+   * beyond the credit are released for redelivery at once (a backend that counts that delivery in
+   * `attempt`, as Pub/Sub does, may).
    */
   close(): Promise<void>
 }
