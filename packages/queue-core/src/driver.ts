@@ -8,12 +8,19 @@ export type {
   Capabilities,
   Clock,
   DeliveryStream,
+  Exactness,
   FilterOperator,
   IncomingMessage,
   OutgoingMessage,
+  PeekedIncomingMessage,
+  PeekedState,
+  PeekRequest,
   QueueDriver,
+  QueueStats,
   ReceiveRequest,
   SendResult,
+  StatsCapabilities,
+  StatsField,
   StreamingReceiver,
   StreamRequest,
   SubscriptionFilter,
@@ -32,13 +39,8 @@ export {
   resolvePrefix,
   resolveUntypedBody,
 } from './driver-kit.js'
-export {
-  ERROR_CODES,
-  isQueueError,
-  QueueError,
-  type QueueErrorCode,
-  type QueueErrorOptions,
-} from './errors.js'
+// Every export of errors.ts is public, here and at `.` alike.
+export * from './errors.js'
 export { FILTER_OPERATORS, matchesFilter, operatorOf } from './filter.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export { nameMissingQueue, queueNotFound } from './not-found.js'

@@ -116,6 +116,8 @@ export class PubSubDriver implements QueueDriver {
       minLeaseSeconds: MIN_LEASE,
       staleHandles: 'may-act',
       untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
+      stats: false,
+      peek: false,
       streaming: options.streamingPull !== false,
       topics: Object.freeze({
         filters: this.pubsub.isEmulator
