@@ -13,6 +13,7 @@ import {
   type ReceiveRequest,
   registerScheme,
   type SendResult,
+  type StreamingReceiver,
   type TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { createMemoryDriver } from '@anyqueue/queue-memory'
@@ -20,15 +21,17 @@ import { createMemoryDriver } from '@anyqueue/queue-memory'
 class CountingDriver implements QueueDriver {
   readonly name = 'counting'
   readonly calls = new Map<string, number>()
-  // Topics are a sub-driver: a wrapper that declares the inner driver's capabilities hands on its
-  // `topics` too (here uncounted), or the client refuses it at construction.
+  // Topics and streaming are sub-drivers: a wrapper that declares the inner driver's capabilities
+  // hands on its `topics` and `streaming` too (here uncounted), or the client refuses it at construction.
   readonly topics?: TopicDriver
   // `stats()` and `peek()` go with `capabilities.stats` and `capabilities.peek` the same way: present
   // exactly when the inner driver has them (a look is read-only, so it is handed on uncounted).
   readonly stats?: QueueDriver['stats']
   readonly peek?: QueueDriver['peek']
+  readonly streaming?: StreamingReceiver
   constructor(readonly inner: QueueDriver) {
     if (inner.topics) this.topics = inner.topics
+    if (inner.streaming) this.streaming = inner.streaming
     if (inner.stats) this.stats = (queue) => inner.stats!(queue)
     if (inner.peek) this.peek = (queue, request) => inner.peek!(queue, request)
   }

@@ -9,9 +9,11 @@ import type {
   QueueStats,
   ReceiveRequest,
   SendResult,
+  StreamingReceiver,
   TopicDriver,
 } from '@anyqueue/queue-core/driver'
 import { subscriptionAddress } from '@anyqueue/queue-core/driver'
+import { instrumentStream } from './instrumented-stream.js'
 import { sameValue, show } from './traits.js'
 
 /** The driver methods a case can count and fail. */
@@ -94,6 +96,11 @@ export class InstrumentedDriver implements QueueDriver {
   readonly stats?: (queue: string) => Promise<QueueStats>
   /** The inner driver's `peek`, recorded; absent when the inner driver has none. */
   readonly peek?: (queue: string, request: PeekRequest) => Promise<PeekedIncomingMessage[]>
+  /**
+   * The inner driver's streaming path, instrumented (`instrumented-stream.ts`): each delivery is
+   * recorded, and faulted, as a `receiveBatch` call. Absent when the inner driver has none.
+   */
+  readonly streaming: StreamingReceiver | undefined
   readonly #inner: QueueDriver
   readonly #declared: Capabilities
   #faults: Array<Fault & { left: number }> = []
@@ -110,6 +117,24 @@ export class InstrumentedDriver implements QueueDriver {
       this.peek = (queue, request) =>
         this.#run({ method: 'peek', queue, ...none }, () => inner.peek!(queue, request))
     }
+    this.streaming =
+      inner.streaming &&
+      instrumentStream(inner.streaming, inner, {
+        enter: (queue, messages) => {
+          const call: DriverCall = {
+            method: 'receiveBatch',
+            queue,
+            handles: [],
+            messages: [],
+            maxMessages: messages.length,
+            received: messages.length,
+            at: Date.now(),
+            settledAt: Date.now(),
+          }
+          return this.#enter(call)
+        },
+        delivered: (queue, messages, at) => this.#recordDeliveries(queue, messages, at),
+      })
   }
 
   /** The driver the target opened. */
@@ -180,17 +205,7 @@ export class InstrumentedDriver implements QueueDriver {
       const result = await forward()
       if (Array.isArray(result) && call.method === 'receiveBatch') {
         call.received = result.length
-        for (const m of result as IncomingMessage[]) {
-          this.deliveries.push({
-            queue: call.queue,
-            id: m.id,
-            receiptHandle: m.receiptHandle,
-            attempt: m.attempt,
-            body: m.body,
-            at: call.at,
-            returnedAt: Date.now(),
-          })
-        }
+        this.#recordDeliveries(call.queue, result as IncomingMessage[], call.at)
       }
       if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs))
       return result
@@ -200,6 +215,21 @@ export class InstrumentedDriver implements QueueDriver {
     } finally {
       call.settledAt = Date.now()
       this.#checkCapabilities(call.method)
+    }
+  }
+
+  #recordDeliveries(queue: string, messages: readonly IncomingMessage[], at: number): void {
+    const returnedAt = Date.now()
+    for (const m of messages) {
+      this.deliveries.push({
+        queue,
+        id: m.id,
+        receiptHandle: m.receiptHandle,
+        attempt: m.attempt,
+        body: m.body,
+        at,
+        returnedAt,
+      })
     }
   }
 

@@ -14,7 +14,7 @@ const TOPIC_METHODS: readonly (keyof TopicDriver)[] = [
  * `driver` when it looks like a `QueueDriver`, else `INVALID_ARGUMENT` at once, naming what is
  * wrong: a client must never fail later with a raw `TypeError` from a missing method. Topics are
  * checked together: `capabilities.topics` declared exactly when a `topics` object with every
- * `TopicDriver` method is there.
+ * `TopicDriver` method is there; so is streaming (`capabilities.streaming`, `streaming.open`).
  */
 export function checkDriver(driver: QueueDriver): QueueDriver {
   if (typeof driver !== 'object' || driver === null || typeof driver.receiveBatch !== 'function') {
@@ -39,12 +39,34 @@ export function checkDriver(driver: QueueDriver): QueueDriver {
   }
   checkLook(driver, 'stats', Boolean(driver.capabilities?.stats))
   checkLook(driver, 'peek', driver.capabilities?.peek === true)
-  if (!declared) return driver
-  const missing = TOPIC_METHODS.filter((method) => typeof topics![method] !== 'function')
-  if (missing.length > 0) {
-    throw invalidTopics(
+  if (declared) {
+    const missing = TOPIC_METHODS.filter((method) => typeof topics![method] !== 'function')
+    if (missing.length > 0) {
+      throw invalidTopics(
+        driver,
+        `declares capabilities.topics but its topics object lacks ${missing.join(', ')}`,
+      )
+    }
+  }
+  return checkStreaming(driver)
+}
+
+/** `capabilities.streaming` true exactly when a `streaming` object with an `open` method is there. */
+function checkStreaming(driver: QueueDriver): QueueDriver {
+  const declared = driver.capabilities?.streaming === true
+  const streaming = driver.streaming as { open?: unknown } | undefined
+  if (declared && typeof streaming?.open !== 'function') {
+    throw invalidDriver(
       driver,
-      `declares capabilities.topics but its topics object lacks ${missing.join(', ')}`,
+      'driver.streaming',
+      `declares capabilities.streaming but has no streaming object with open() (QueueDriver.streaming, a StreamingReceiver), got ${describeArgument(streaming)}`,
+    )
+  }
+  if (!declared && streaming !== undefined) {
+    throw invalidDriver(
+      driver,
+      'driver.streaming',
+      'has a streaming object but does not declare capabilities.streaming',
     )
   }
   return driver
@@ -65,9 +87,13 @@ function checkLook(driver: QueueDriver, method: 'stats' | 'peek', declared: bool
 }
 
 function invalidTopics(driver: QueueDriver, problem: string): QueueError {
+  return invalidDriver(driver, 'driver.topics', problem)
+}
+
+function invalidDriver(driver: QueueDriver, field: string, problem: string): QueueError {
   const name = typeof driver.name === 'string' ? driver.name : 'unnamed'
   return new QueueError('INVALID_ARGUMENT', `driver ${JSON.stringify(name)} ${problem}`, {
-    field: 'driver.topics',
+    field,
     driver: name,
   })
 }

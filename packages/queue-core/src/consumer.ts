@@ -15,6 +15,7 @@ import {
 } from './consumer/options.js'
 import { poll } from './consumer/poller.js'
 import { SlotGate } from './consumer/slot-gate.js'
+import { streamInto } from './consumer/streamer.js'
 import type { Clock } from './driver.js'
 import { LIMITS } from './limits.js'
 import type { Message, Queue } from './queue.js'
@@ -100,29 +101,43 @@ class QueueConsumer<T> implements Consumer {
 
   // ── receiving ──────────────────────────────────────────────────────────────────────────────
 
-  /** One poller per batch of handler slots, once tracing (if installed) is loaded. */
+  /**
+   * Once tracing (if installed) is loaded: the driver's stream where it offers one, its credit the
+   * free handler slots; else one poller per batch of handler slots.
+   */
   #startPolling(clock: Clock | undefined): Promise<unknown> {
     const queue = this.#queue
     const reportError = this.#reportError
-    return loadTracing().then(() =>
-      Promise.all(
-        Array.from({ length: Math.ceil(this.#o.concurrency / LIMITS.maxBatch) }, () =>
-          poll({
-            queue,
-            slots: this.#slots,
-            waitSeconds: this.#o.waitSeconds,
-            signal: this.#stopping.signal,
-            deliver: (messages) => this.#deliver(messages),
-            // Received as the consumer stops: handed back at once, not left leased.
-            release: (message) => {
-              queue.nack(message).catch((error: unknown) => reportError(error, message))
-            },
-            onError: reportError,
-            onClosed: () => void this.stop(),
-            clock,
-          }),
+    const release = (message: Message<T>) => {
+      queue.nack(message).catch((error: unknown) => reportError(error, message))
+    }
+    return loadTracing().then(
+      (): Promise<unknown> =>
+        streamInto({
+          queue,
+          slots: this.#slots,
+          signal: this.#stopping.signal,
+          deliver: (messages) => this.#deliver(messages),
+          release,
+          onError: reportError,
+          onClosed: () => void this.stop(),
+        }) ??
+        Promise.all(
+          Array.from({ length: Math.ceil(this.#o.concurrency / LIMITS.maxBatch) }, () =>
+            poll({
+              queue,
+              slots: this.#slots,
+              waitSeconds: this.#o.waitSeconds,
+              signal: this.#stopping.signal,
+              deliver: (messages) => this.#deliver(messages),
+              // Received as the consumer stops: handed back at once, not left leased.
+              release,
+              onError: reportError,
+              onClosed: () => void this.stop(),
+              clock,
+            }),
+          ),
         ),
-      ),
     )
   }
 

@@ -62,6 +62,13 @@ export interface Capabilities {
    * attempt count, lease, order or visibility. `false` where the backend can only look by receiving.
    */
   peek: boolean
+  /**
+   * A streaming receive path (`QueueDriver.streaming`, a `StreamingReceiver`) beside `receiveBatch`:
+   * the backend pushes deliveries, flow-controlled by the consumer's free handler slots, as Pub/Sub's
+   * StreamingPull does. Absent means `false`. A driver that declares it has the object, and one that
+   * does not has none: `QueueClient` checks both together. `consume()` uses it where present.
+   */
+  streaming?: boolean
 }
 
 /** How far a `QueueStats` count can be trusted: see `Capabilities.stats`. */
@@ -204,6 +211,11 @@ export interface QueueDriver {
    * subscription is consumed through the queue methods below, with its address as the queue name.
    */
   readonly topics?: TopicDriver
+  /**
+   * A streaming receive path, present exactly when `capabilities.streaming` is true. Messages it
+   * delivers are settled with the methods below (`ackBatch`, `nack`, `renewLease`) like received ones.
+   */
+  readonly streaming?: StreamingReceiver
 
   /** Creates the queue if it does not exist; resolves when it is usable. Idempotent. */
   createQueue(queue: string): Promise<void>
@@ -308,3 +320,42 @@ export type AttributeCondition =
 
 /** A subscription filter: attribute name → condition; every condition must hold (AND). */
 export type SubscriptionFilter = Readonly<Record<string, AttributeCondition>>
+
+/**
+ * `QueueDriver.streaming`: deliveries pushed by the backend instead of pulled by `receiveBatch`. Every
+ * promise of `receiveBatch` holds for what a stream delivers (`attempt`, leases, handles), and its
+ * messages are acked, nacked and renewed through the driver's ordinary methods, which may batch them
+ * or send them on the stream; a reconnect must neither lose nor repeat an ack that resolved.
+ */
+export interface StreamingReceiver {
+  /**
+   * Starts delivering `queue`'s messages to `request.deliver` until the stream is closed. The
+   * driver reconnects by itself after a stream error, reporting it to `request.onError`; a queue
+   * that does not exist is reported the same way, and retried with backoff.
+   */
+  open(queue: string, request: StreamRequest): DeliveryStream
+}
+
+export interface StreamRequest {
+  /**
+   * Flow control: most messages handed to `deliver` and not yet given back by `DeliveryStream.release`
+   * (the consumer's handler slots). The driver never exceeds it; what the backend sends beyond it
+   * waits in the driver, its lease kept alive, until credit comes back.
+   */
+  maxOutstanding: number
+  /** Takes a batch of deliveries (each holds a lease from now). Called synchronously, never re-entered. */
+  deliver(messages: IncomingMessage[]): void
+  /** A stream error or failed reconnect (the driver keeps trying); for reporting only. */
+  onError(error: unknown): void
+}
+
+export interface DeliveryStream {
+  /** `count` delivered messages are done with (their handlers ended): that much credit comes back. */
+  release(count: number): void
+  /**
+   * Ends the stream promptly: no `deliver` after it resolves, and messages the driver held back
+   * beyond the credit are released for redelivery at once (a backend that counts that delivery in
+   * `attempt`, as Pub/Sub does, may).
+   */
+  close(): Promise<void>
+}

@@ -7,6 +7,7 @@ export type {
   AttributeCondition,
   Capabilities,
   Clock,
+  DeliveryStream,
   Exactness,
   FilterOperator,
   IncomingMessage,
@@ -20,6 +21,8 @@ export type {
   SendResult,
   StatsCapabilities,
   StatsField,
+  StreamingReceiver,
+  StreamRequest,
   SubscriptionFilter,
   TopicCapabilities,
   TopicDriver,
@@ -42,7 +45,7 @@ export { FILTER_OPERATORS, matchesFilter, operatorOf } from './filter.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export { nameMissingQueue, queueNotFound } from './not-found.js'
 export { CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT } from './payload.js'
-export { sleep } from './retry.js'
+export { backoffDelay, sleep } from './retry.js'
 export { registerScheme, type SchemeOpener } from './schemes.js'
 export { parseSubscriptionAddress, subscriptionAddress } from './subscription-address.js'
 export { type CommonUrlOptions, definedOptions, UrlParams } from './url-options.js'

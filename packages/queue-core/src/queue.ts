@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { describeArgument, readOptions } from './arguments.js'
 import type { ClientLink } from './client-link.js'
-import type { Capabilities, QueueDriver } from './contract.js'
+import type { Capabilities, DeliveryStream, QueueDriver } from './contract.js'
 import { toMessage } from './decode.js'
 import { QueueError } from './errors.js'
 import { InFlight } from './in-flight.js'
@@ -18,6 +18,7 @@ import type {
 } from './messages.js'
 import { addTraceContext, encodeBatch, sendWithRetry } from './outgoing.js'
 import type { Payload, PayloadShape } from './payload.js'
+import { type MessageStreamRequest, openMessageStream } from './queue-stream.js'
 import { traceSend } from './tracing.js'
 
 export type { BatchEntry, BatchResult, HandleLike, Message, NackOptions, ReceiveOptions, SendOptions }
@@ -311,6 +312,17 @@ export class Queue<T = Payload> {
       )
     }
     return value
+  }
+
+  /**
+   * @internal `consume()`'s streaming path: the driver's `StreamingReceiver` on this queue, its
+   * deliveries decoded like `receive()`'s, closed when the queue closes; undefined when the driver
+   * has none (`capabilities.streaming`).
+   */
+  openStream(request: MessageStreamRequest<T>): DeliveryStream | undefined {
+    this.#assertOpen('openStream')
+    if (!this.#driver.capabilities.streaming || !this.#driver.streaming) return undefined
+    return openMessageStream(this.#driver, this.name, this.#closeSignal.signal, request)
   }
 
   #assertOpen(operation: string): void {

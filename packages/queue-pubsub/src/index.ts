@@ -15,6 +15,7 @@ registerScheme('pubsub', (url, params) =>
       ...params.commonOptions(),
       prefix: params.string('prefix'),
       maxDeliveryAttempts: params.integer('maxDeliveryAttempts'),
+      streamingPull: params.boolean('streamingPull'),
     }),
   ),
 )

@@ -30,6 +30,7 @@ import {
   keepExisting,
   NO_RETRY,
 } from './pubsub-resources.js'
+import { PubSubStreaming } from './pubsub-stream.js'
 import { PubSubTopics } from './pubsub-topics.js'
 
 /** Pub/Sub's ack deadline bounds. */
@@ -56,6 +57,7 @@ const OPTION_KEYS = [
   'prefix',
   'maxDeliveryAttempts',
   'untypedBody',
+  'streamingPull',
 ] as const satisfies readonly (keyof PubSubDriverOptions)[]
 
 export class PubSubDriver implements QueueDriver {
@@ -75,6 +77,8 @@ export class PubSubDriver implements QueueDriver {
   readonly #maxDeliveryAttempts: number
   readonly #ready = new PromiseCache<string, ReadyQueue>()
   readonly topics: PubSubTopics
+  /** StreamingPull for `consume()` (`pubsub-stream.ts`); absent with `streamingPull: false`. */
+  readonly streaming: PubSubStreaming | undefined
   #clients: Promise<Clients> | undefined
 
   constructor(options: PubSubDriverOptions = {}) {
@@ -114,6 +118,7 @@ export class PubSubDriver implements QueueDriver {
       untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
       stats: false,
       peek: false,
+      streaming: options.streamingPull !== false,
       topics: Object.freeze({
         filters: this.pubsub.isEmulator
           ? Object.freeze([] as const)
@@ -128,6 +133,18 @@ export class PubSubDriver implements QueueDriver {
       backendName: (queue) => this.backendName(queue),
       forget: (queue) => this.#ready.delete(queue),
     })
+    this.streaming =
+      options.streamingPull === false
+        ? undefined
+        : new PubSubStreaming({
+            leaseSeconds,
+            resolve: async (queue) => ({
+              subscriber: (await this.#connect()).subscriber,
+              subscription: (await this.#queue(queue)).subscription,
+            }),
+            modAck: (subscription, ackIds, seconds) => this.#modAck(subscription, ackIds, seconds),
+            forget: (queue) => this.#ready.delete(queue),
+          })
   }
 
   /**
@@ -274,6 +291,7 @@ export class PubSubDriver implements QueueDriver {
   }
 
   async close(): Promise<void> {
+    await this.streaming?.closeAll()
     const clients = await this.#clients?.catch(() => undefined)
     await Promise.all([clients?.publisher.close(), clients?.subscriber.close()])
     if (this.#ownsClient) await this.pubsub.close()

@@ -50,3 +50,4 @@ export function classifyPubSubError(error: unknown): QueueError | undefined {
     (error as { details?: string; message?: string } | null)?.details ?? (error as Error)?.message
   return classifyByTable(ERRORS, code, error, { message: `gRPC ${code}: ${details}`, driver: DRIVER_NAME })
 }
+export const isCancelled = (error: unknown) => grpcCode(error) === Status.CANCELLED

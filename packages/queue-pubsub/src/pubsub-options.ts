@@ -35,4 +35,9 @@ export interface PubSubDriverOptions {
    * published; choose `'text'` when other producers send plain text that may happen to parse as JSON. anyqueue's own messages carry a content type and are never affected.
    */
   untypedBody?: 'text' | 'json-or-text'
+  /**
+   * `consume()` receives on a StreamingPull stream (Pub/Sub's recommended path for throughput):
+   * default `true`. `false` keeps it on unary `Pull`, as `receive()` always is.
+   */
+  streamingPull?: boolean
 }

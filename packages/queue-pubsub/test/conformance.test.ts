@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url'
-import type { ForeignMessage } from '@anyqueue/conformance'
-import { type PubSubConnection, pubsubBackend } from '@anyqueue/conformance/backends'
-import { backendConformanceSuite } from '@anyqueue/conformance/vitest'
+import { type ConformanceTarget, consumerCases, type ForeignMessage } from '@anyqueue/conformance'
+import {
+  type Backend,
+  inCI,
+  type PubSubConnection,
+  pubsubBackend,
+  resolveBackend,
+} from '@anyqueue/conformance/backends'
+import { conformanceSuite } from '@anyqueue/conformance/vitest'
 import { PubSub } from '@google-cloud/pubsub'
 import { afterAll } from 'vitest'
 import { createPubSubDriver } from '../src/index.js'
@@ -24,23 +30,55 @@ function rawPubSubProducer(connection: PubSubConnection) {
 }
 
 // The backend is resolved in order: PUBSUB_EMULATOR_HOST → the emulator container (Docker) →
-// Google's emulator from the Cloud CLI. 10 s is Pub/Sub's shortest ack deadline.
-backendConformanceSuite(
-  pubsubBackend,
-  (backend) => ({
-    name: 'pubsub',
-    open: () => createPubSubDriver({ clientConfig: backend.connection, leaseSeconds: 10, prefix: PREFIX }),
+// Google's emulator from the Cloud CLI; once, for both suites. Without one the suites are skipped
+// with the reason, except in CI. 10 s is Pub/Sub's shortest ack deadline.
+let backend: Promise<Backend<PubSubConnection> | string> | undefined
+const resolved = () =>
+  (backend ??= resolveBackend(pubsubBackend).catch((error: unknown) => {
+    if (inCI()) throw error
+    return (error as Error).message.replaceAll('\n', ' ')
+  }))
+
+function target(connection: PubSubConnection, name: string, streamingPull: boolean): ConformanceTarget {
+  return {
+    name,
+    open: () =>
+      createPubSubDriver({ clientConfig: connection, leaseSeconds: 10, prefix: PREFIX, streamingPull }),
     process: {
       module: fileURLToPath(new URL('./target.fixture.mjs', import.meta.url)),
-      env: { ANYQUEUE_TARGET_CONFIG: JSON.stringify(backend.connection), ANYQUEUE_LEASE: '10' },
+      env: {
+        ANYQUEUE_TARGET_CONFIG: JSON.stringify(connection),
+        ANYQUEUE_LEASE: '10',
+        ANYQUEUE_STREAMING_PULL: String(streamingPull),
+      },
     },
-    sendForeign: rawPubSubProducer(backend.connection),
+    sendForeign: rawPubSubProducer(connection),
     foreignBytes: true,
-  }),
-  { leaseSeconds: 10 },
+  }
+}
+
+// The whole suite on the driver as it comes: consume() on StreamingPull.
+conformanceSuite(
+  async () => {
+    const b = await resolved()
+    return typeof b === 'string' ? b : target(b.connection, 'pubsub', true)
+  },
+  { name: 'pubsub', leaseSeconds: 10 },
+)
+
+// The consumer's cases again on the other path, unary Pull (`streamingPull: false`): the driver
+// has both, so both are proven. The queue cases never stream, so they run once, above.
+conformanceSuite(
+  async () => {
+    const b = await resolved()
+    return typeof b === 'string' ? b : target(b.connection, 'pubsub (unary pull)', false)
+  },
+  { name: 'pubsub (unary pull)', leaseSeconds: 10, cases: consumerCases },
 )
 
 // Registered after the suite, so it runs before the backend stops (after-hooks run in reverse).
 afterAll(async () => {
   await Promise.allSettled(rawClients.map((client) => client.close()))
+  const b = await backend?.catch(() => undefined)
+  if (b && typeof b !== 'string') await b.stop()
 })

@@ -10,3 +10,13 @@ test('pubsub://<project> opens the driver on that project with the options in th
   expect(driver.pubsub.projectId).toBe('my-project')
   await client.close()
 })
+
+test('streamingPull=false in the query keeps consume() on unary Pull', async () => {
+  const streaming = await openQueueClient('pubsub://my-project')
+  const unary = await openQueueClient('pubsub://my-project?streamingPull=false')
+  expect(streaming.driver.capabilities.streaming).toBe(true)
+  expect((streaming.driver as PubSubDriver).streaming).toBeDefined()
+  expect(unary.driver.capabilities.streaming).toBe(false)
+  expect((unary.driver as PubSubDriver).streaming).toBeUndefined()
+  await Promise.all([streaming.close(), unary.close()])
+})

@@ -15,6 +15,7 @@ export class SlotGate {
   #receiving = 0
   #closed = false
   #waiters: Array<() => void> = []
+  #onRelease: ((count: number) => void) | undefined
 
   constructor(capacity: number) {
     this.#capacity = capacity
@@ -48,7 +49,18 @@ export class SlotGate {
   release(count = 1): void {
     if (count <= 0) return
     this.#free += count
+    this.#onRelease?.(count)
     this.#wake()
+  }
+
+  /** Slots taken by a pushed delivery (a stream's, which `takeForReceive` did not reserve). */
+  take(count: number): void {
+    this.#free -= count
+  }
+
+  /** Calls `listener` with every release: a stream's credit follows the free slots. */
+  onRelease(listener: (count: number) => void): void {
+    this.#onRelease = listener
   }
 
   /** Resolves at the next release or end of a receive, or at once when the gate is closed. */
