@@ -15,6 +15,7 @@ import {
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
+import { clearDeleted, deletionOps, finishDeletions } from './deletions.js'
 import { formatHandle, handlePrefix, isReceiptHandle, leaseOf } from './handles.js'
 import { decodeIncoming, encodeMessage, encodeState, hex, key, SEQ_BLOCK } from './keys.js'
 import { classifyLocalError } from './local-errors.js'
@@ -53,6 +54,8 @@ export class LocalDriver implements QueueDriver {
   /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
   readonly topics: LocalTopics
   #known: Set<string> | undefined
+  /** Per queue, the clearing of its deletion under way: a re-creation waits for it. */
+  readonly #deleting = new Map<string, Promise<void>>()
   #opening: Promise<void> | undefined
   #closed = false
 
@@ -97,8 +100,8 @@ export class LocalDriver implements QueueDriver {
       run: (call) => this.#store.run(call),
       sync: this.#options.sync,
       open: () => this.#open(),
-      createQueue: (queue) => this.createQueue(queue),
-      deleteQueue: (queue) => this.deleteQueue(queue),
+      createQueue: (queue, also) => this.#createQueue(queue, also),
+      deleteQueues: (queues, also) => this.#deleteQueues(queues, also),
       sendMany: (targets) => this.#sendMany(targets),
     })
   }
@@ -113,12 +116,23 @@ export class LocalDriver implements QueueDriver {
     return listLocalQueues(this.db, () => this.#open())
   }
 
-  async createQueue(queue: string): Promise<void> {
+  createQueue(queue: string): Promise<void> {
+    return this.#createQueue(queue, [])
+  }
+
+  /** Creates a queue, writing `also` (a subscription's record) in the same batch as its marker. */
+  async #createQueue(queue: string, also: Batch): Promise<void> {
     await this.#open()
-    if (this.#known!.has(queue)) return
+    await this.#deleting.get(queue)?.catch(() => undefined)
+    if (this.#known!.has(queue)) {
+      if (also.length > 0) await this.#store.run((db) => db.batch(also, { sync: this.#options.sync }))
+      return
+    }
     // Leftovers of a deletion cut short by a crash must not reappear in the new queue.
     await this.#clearMessages(queue)
-    await this.#store.run((db) => db.put(key.queue(queue), '{}', { sync: this.#options.sync }))
+    await this.#store.run((db) =>
+      db.batch([{ type: 'put', key: key.queue(queue), value: '{}' }, ...also], { sync: this.#options.sync }),
+    )
     this.#known!.add(queue)
   }
 
@@ -127,23 +141,28 @@ export class LocalDriver implements QueueDriver {
    * bring the queue back; its messages are cleared after. The seq ceiling is kept, so the queue's
    * next lifetime never hands out a receipt handle of this one.
    */
-  async deleteQueue(queue: string): Promise<void> {
+  deleteQueue(queue: string): Promise<void> {
+    return this.#deleteQueues([queue], [])
+  }
+
+  /** Deletes queues, and `also` (topic records), in one synced batch: see `deletions.ts`. */
+  async #deleteQueues(queues: readonly string[], also: Batch): Promise<void> {
     await this.#open()
-    const loading = this.#queues.get(queue)
-    this.#known!.delete(queue)
-    this.#queues.delete(queue)
-    this.#loaded.delete(queue)
-    if (loading) (await loading.catch(() => undefined))?.notify()
-    await this.#store.run((db) =>
-      db.batch(
-        [
-          { type: 'del', key: key.queue(queue) },
-          { type: 'del', key: key.delivered(queue) },
-        ],
-        { sync: true },
-      ),
-    )
-    await this.#clearMessages(queue)
+    for (const queue of queues) {
+      const loading = this.#queues.get(queue)
+      this.#known!.delete(queue)
+      this.#queues.delete(queue)
+      this.#loaded.delete(queue)
+      if (loading) (await loading.catch(() => undefined))?.notify()
+    }
+    await this.#store.run((db) => db.batch([...also, ...deletionOps(queues)], { sync: true }))
+    const clearing = this.#store.run((db) => clearDeleted(db, queues))
+    for (const queue of queues) this.#deleting.set(queue, clearing)
+    try {
+      await clearing
+    } finally {
+      for (const queue of queues) if (this.#deleting.get(queue) === clearing) this.#deleting.delete(queue)
+    }
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
@@ -167,8 +186,11 @@ export class LocalDriver implements QueueDriver {
       added: Array<{ id: string; value: string; visibleAt: number; key: string }>
       ceiling: number | undefined
     }> = []
-    for (const { queue, messages, ids } of targets) {
-      const index = await this.#index(queue)
+    // Every index first: a target that fails to load (a queue deleted meanwhile) must fail the send
+    // before any seq is allocated, or the other targets would wait for seqs that never arrive.
+    const indexes = await Promise.all(targets.map(({ queue }) => this.#index(queue)))
+    for (const [t, { queue, messages, ids }] of targets.entries()) {
+      const index = indexes[t]!
       const first = index.allocate(messages.length)
       const added: Array<{ id: string; value: string; visibleAt: number; key: string }> = []
       messages.forEach((m, i) => {
@@ -304,6 +326,7 @@ export class LocalDriver implements QueueDriver {
       }
       const known = new Set<string>()
       for await (const k of this.db.keys({ gt: 'Q!', lt: 'Q!~' })) known.add(k.slice(2))
+      await finishDeletions(this.db, known)
       this.#known = known
     })()
     return this.#opening
