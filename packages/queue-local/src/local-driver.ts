@@ -5,7 +5,7 @@ import {
   LIMITS,
   type OutgoingMessage,
   type QueueDriver,
-  QueueError,
+  type QueueError,
   queueNotFound,
   type ReceiveRequest,
   rejectUnknownOptions,
@@ -22,6 +22,7 @@ import { classifyLocalError } from './local-errors.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
+import { checkLocation, prepareLocation } from './location.js'
 import { type Entry, type QueueIndex, READ_AHEAD } from './queue-index.js'
 import { loadIndex, ReadAhead } from './queue-loading.js'
 import { Store } from './store.js'
@@ -61,12 +62,7 @@ export class LocalDriver implements QueueDriver {
 
   constructor(options: LocalDriverOptions) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
-    if (typeof options?.location !== 'string' || options.location === '') {
-      throw new QueueError('INVALID_ARGUMENT', 'location must be a folder path', {
-        field: 'location',
-        driver: DRIVER_NAME,
-      })
-    }
+    checkLocation(options?.location)
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
       max: LIMITS.maxNackDelaySeconds,
@@ -313,12 +309,13 @@ export class LocalDriver implements QueueDriver {
     for (const loading of this.#queues.values()) (await loading.catch(() => undefined))?.notify()
     await this.#opening?.catch(() => undefined)
     await Promise.all([this.#reads.settled(), this.#writes.settled()].map((p) => p.catch(() => {})))
-    await this.db.close()
+    await this.#store.close()
   }
 
   /** Opens the database lazily, on first use, and reads which queues exist. */
   #open(): Promise<void> {
     this.#opening ??= (async () => {
+      await prepareLocation(this.#options.location)
       try {
         await this.db.open()
       } catch (error) {
