@@ -1,6 +1,7 @@
 /**
  * Final deletion under SIGKILL (issue 27): a child creates and deletes queues, subscriptions and
- * topics with messages in them and is killed at seeded random points. After each kill the store is
+ * topics with messages in them and kills itself at a seeded random database write (before, during
+ * or after it). After each kill the store is
  * reopened: what a resolved deletion removed never comes back (not listed, not readable, and a
  * re-creation starts empty), and a deletion cut short was completed by the open — no message,
  * subscription record or deletion mark is left without its queue or topic.
@@ -16,7 +17,7 @@ import { createLocalDriver, type LocalDriver } from '../src/index.js'
 const root = mkdtempSync(join(tmpdir(), 'anyqueue-deletion-kills-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 const child = fileURLToPath(new URL('./fixtures/deleter.mjs', import.meta.url))
-const KILLS = Number(process.env.DELETION_KILLS ?? 30)
+const KILLS = Number(process.env.DELETION_KILLS ?? 20)
 
 /** A seeded generator: replay a failure with DELETION_SEED. */
 function random(seed: number) {
@@ -28,33 +29,20 @@ function random(seed: number) {
 }
 const SEED = Number(process.env.DELETION_SEED ?? 20_261_207)
 
-/** Runs the child until it printed `lines` deletions, waits `extraMs` more, and kills it. */
-function runAndKill(location: string, round: number, lines: number, extraMs: number): Promise<string[]> {
-  const proc = spawn(process.execPath, [child, location, String(round)], {
+/** Runs the child until it kills itself at its `dieAt`-th database write; resolves with what it printed. */
+function runUntilKilled(location: string, round: number, dieAt: number, how: string): Promise<string[]> {
+  const proc = spawn(process.execPath, [child, location, String(round), String(dieAt), how], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const seen: string[] = []
-  let buffered = ''
-  let armed = false
+  let out = ''
+  proc.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+  })
   return new Promise((resolve, reject) => {
     proc.once('error', reject)
-    proc.once('exit', (code) => reject(new Error(`child exited early with ${code}`)))
-    proc.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const complete = buffered.split('\n')
-      buffered = complete.pop()!
-      seen.push(...complete)
-      if (!armed && seen.length > lines) {
-        armed = true
-        setTimeout(() => {
-          proc.removeAllListeners('exit')
-          // What it printed before the kill landed: read after the exit, so no resolved line is missed.
-          proc.once('exit', () =>
-            resolve([...seen, ...buffered.split('\n')].filter((l) => l.startsWith('deleted'))),
-          )
-          proc.kill('SIGKILL')
-        }, extraMs)
-      }
+    proc.once('close', (code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`child ended with ${code ?? signal}, not its SIGKILL`))
+      else resolve(out.split('\n').filter((l) => l.startsWith('deleted')))
     })
   })
 }
@@ -90,7 +78,10 @@ test(`deletions are final across ${KILLS} SIGKILLs at seeded random points (seed
   const next = random(SEED)
   const location = join(root, 'store')
   for (let round = 0; round < KILLS; round++) {
-    const deleted = await runAndKill(location, round, Math.floor(next() * 6), Math.floor(next() * 40))
+    // One iteration of the child is about 20 writes: this reaches every step of its first three.
+    const dieAt = 1 + Math.floor(next() * 60)
+    const how = (['before', 'during', 'after'] as const)[Math.floor(next() * 3)]!
+    const deleted = await runUntilKilled(location, round, dieAt, how)
     const driver = createLocalDriver({ location, leaseSeconds: 60 })
     await driver.listQueues() // opens, completing what the kill cut short
     await expectConsistent(driver)
@@ -127,4 +118,4 @@ test(`deletions are final across ${KILLS} SIGKILLs at seeded random points (seed
     }
     await driver.close()
   }
-}, 120_000)
+}, 600_000)
