@@ -89,6 +89,10 @@ export async function redrive(
   to: string,
   limit: number = Number.POSITIVE_INFINITY,
 ): Promise<void> {
+  if (from === to) {
+    // Each message moved would be received again: the command would never end, and duplicate all.
+    throw new UsageError(`redrive moves messages to another queue: "${from}" is both <from> and <to>`)
+  }
   const source = ctx.client.queue(from)
   const target = ctx.client.queue(to)
   const moved = await drainWithProgress(ctx, source, `redrive ${from} → ${to}`, limit, async (batch) => {

@@ -45,9 +45,16 @@ export function describeFailure(
   if (error instanceof UsageError) return { code: EXIT.usage, message: error.message }
   if (error instanceof NotFoundError) return { code: EXIT.notFound, message: error.message }
   if (error instanceof RefusedError) return { code: EXIT.refused, message: error.message }
-  return {
-    code: EXIT.failed,
-    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  // Never a stack trace: one line a user can act on, the error's own first line.
+  return { code: EXIT.failed, message: firstLine(error) }
+}
+
+function firstLine(error: unknown): string {
+  try {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    return text.split('\n')[0] ?? text
+  } catch {
+    return 'an error that cannot be shown'
   }
 }
 

@@ -7,7 +7,7 @@ import {
 } from '@anyqueue/queue-core'
 import { CommanderError } from 'commander'
 import { describeFailure, EXIT, UsageError } from './exit-codes.js'
-import { assertLocalStoreExists } from './local-store.js'
+import { assertLocalStoreExists, newStoreLocation, removeFailedStore } from './local-store.js'
 import { Output } from './output.js'
 import { buildProgram, COMMANDS } from './program.js'
 import { noProgress, progressBar } from './progress.js'
@@ -38,6 +38,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const signal = options.signal ?? interrupted.signal
 
   const { url, rest } = splitUrl(argv, env.ANYQUEUE_URL)
+  // A store the command makes is kept only if the command succeeds: a failure leaves no empty store.
+  const created = newStoreLocation(url)
+  let code: number = EXIT.ok
   let commandName = ''
   const program = buildProgram(async (global, run) => {
     if (!url) {
@@ -64,16 +67,19 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   })
   try {
     await program.parseAsync([...rest], { from: 'user' })
-    return EXIT.ok
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage
-    const { code, message } = describeFailure(error, { scheme: url ? schemeOf(url) : undefined })
-    stderr.write(`anyqueue: ${message}\n`)
-    return code
+    if (error instanceof CommanderError) code = error.exitCode === 0 ? EXIT.ok : EXIT.usage
+    else {
+      const failure = describeFailure(error, { scheme: url ? schemeOf(url) : undefined })
+      stderr.write(`anyqueue: ${failure.message}\n`)
+      code = failure.code
+    }
   } finally {
     process.removeListener('SIGINT', onSigint)
     await client?.close().catch(() => {})
   }
+  if (code !== EXIT.ok) removeFailedStore(created)
+  return code
 }
 
 /** The URL is the first argument that is not an option or a command; else ANYQUEUE_URL. */
@@ -83,13 +89,14 @@ function splitUrl(argv: readonly string[], fallback: string | undefined) {
   return { url: argv[first], rest: [...argv.slice(0, first), ...argv.slice(first + 1)] }
 }
 
+/** The URL's scheme, lowercase as the URL parser reads it: `LOCAL:./data` is a `local:` URL. */
 function schemeOf(url: string): string {
-  return url.slice(0, Math.max(0, url.indexOf(':')))
+  return url.slice(0, Math.max(0, url.indexOf(':'))).toLowerCase()
 }
 
 async function openByUrl(url: string): Promise<QueueClient> {
   const scheme = schemeOf(url)
-  const known = KNOWN_SCHEMES[scheme]
+  const known = Object.hasOwn(KNOWN_SCHEMES, scheme) ? KNOWN_SCHEMES[scheme] : undefined
   if (known && !registeredSchemes().includes(scheme)) {
     // Imported from here, so an adapter resolves from where the CLI is installed, not from the
     // current folder: that is where a CLI user must install it.

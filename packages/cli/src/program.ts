@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import * as commands from './commands.js'
 import { serveDashboard } from './dashboard-command.js'
+import { readStdinBytes, stdinText } from './stdin.js'
 import { VERSION } from './version.js'
 
 export interface GlobalOptions {
@@ -72,15 +73,16 @@ export function buildProgram(withClient: Runner): Command {
     .option('-t, --type <type>', 'text or json', 'text')
     .option('-d, --delay <seconds>', 'keep it invisible this long', wholeNumber(0, 900))
     .option('-a, --attribute <name=value...>', 'application attributes', [])
-    .action((queue: string, body: string, o: { type: string; delay?: number; attribute: string[] }) =>
-      withClient(global(), async (ctx) => {
-        const text = body === '-' ? commands.stdinBody(await readStdin()) : body
-        await commands.send(ctx, queue, commands.parseBody(text, o.type), {
-          ...(o.delay !== undefined && { delaySeconds: o.delay }),
-          ...(o.attribute.length > 0 && { attributes: commands.parseAttributes(o.attribute) }),
-        })
-      }),
-    )
+    .action(async (queue: string, body: string, o: { type: string; delay?: number; attribute: string[] }) => {
+      // The input is read and checked before the store is opened: a refused send leaves nothing.
+      const text = body === '-' ? commands.stdinBody(stdinText(await readStdinBytes())) : body
+      const payload = commands.parseBody(text, o.type)
+      const options = {
+        ...(o.delay !== undefined && { delaySeconds: o.delay }),
+        ...(o.attribute.length > 0 && { attributes: commands.parseAttributes(o.attribute) }),
+      }
+      await withClient(global(), (ctx) => commands.send(ctx, queue, payload, options))
+    })
   command('receive', 'receive messages and remove them (ack)')
     .argument('<queue>')
     .option('-n, --max <n>', 'most messages, 1 to 10', wholeNumber(1, 10), 1)
@@ -144,10 +146,4 @@ function wholeNumber(min: number, max: number) {
     }
     return value
   }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
 }

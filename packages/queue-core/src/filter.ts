@@ -42,15 +42,42 @@ export function matchesFilter(
 }
 
 /**
- * Checks a filter given by a caller and copies it, operators frozen in a canonical shape.
- * `INVALID_ARGUMENT` names the field and the limit; an operator the driver cannot express is
- * `NOT_SUPPORTED` (never approximated).
+ * Checks a filter given by a caller and copies it, operators frozen in a canonical shape. Every part
+ * is read once, into the copy: a getter or Proxy that answers differently on a second read changes
+ * nothing, and one that throws is `INVALID_ARGUMENT` (the error as its `cause`), never the raw error.
+ * `INVALID_ARGUMENT` names the field and the limit; a list with holes is refused; an operator the
+ * driver cannot express is `NOT_SUPPORTED` (never approximated).
  */
 export function checkFilter(
   value: unknown,
   supported: readonly FilterOperator[],
   driver: string,
   field = 'filter',
+): SubscriptionFilter | undefined {
+  try {
+    return copyFilter(value, supported, driver, field)
+  } catch (error) {
+    if (error instanceof QueueError) throw error
+    throw new QueueError('INVALID_ARGUMENT', `${field} could not be read: ${describeError(error)}`, {
+      field,
+      cause: error,
+    })
+  }
+}
+
+function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error)
+  } catch {
+    return 'a value that cannot be shown'
+  }
+}
+
+function copyFilter(
+  value: unknown,
+  supported: readonly FilterOperator[],
+  driver: string,
+  field: string,
 ): SubscriptionFilter | undefined {
   if (value === undefined) return undefined
   const invalid = (message: string, extra: { field?: string; limit?: number } = {}) =>
@@ -97,13 +124,7 @@ export function checkFilter(
     } else if (operator === 'prefix') {
       copy[name] = { prefix: checkValue(operand, of) }
     } else {
-      if (!Array.isArray(operand) || operand.length === 0 || operand.length > FILTER_LIMITS.maxValues) {
-        throw invalid(`${of} must be a list of 1 to ${FILTER_LIMITS.maxValues} values`, {
-          field: of,
-          limit: FILTER_LIMITS.maxValues,
-        })
-      }
-      const values = Object.freeze(operand.map((v, i) => checkValue(v, `${of}[${i}]`)))
+      const values = Object.freeze(readList(operand, of).map((v, i) => checkValue(v, `${of}[${i}]`)))
       copy[name] = operator === 'equals' ? { equals: values } : { notEquals: values }
     }
     if (!supported.includes(operator)) {
@@ -114,6 +135,32 @@ export function checkFilter(
     }
   }
   return Object.freeze(copy)
+}
+
+/** The items of a caller's list, each read once; a hole (`[, 'x']`) is refused, not read as undefined. */
+function readList(operand: unknown, field: string): unknown[] {
+  const length = Array.isArray(operand) ? operand.length : 0
+  if (length === 0 || length > FILTER_LIMITS.maxValues) {
+    throw new QueueError(
+      'INVALID_ARGUMENT',
+      `${field} must be a list of 1 to ${FILTER_LIMITS.maxValues} values`,
+      {
+        field,
+        limit: FILTER_LIMITS.maxValues,
+      },
+    )
+  }
+  const list = operand as readonly unknown[]
+  const items: unknown[] = []
+  for (let i = 0; i < length; i++) {
+    if (!Object.hasOwn(list, i)) {
+      throw new QueueError('INVALID_ARGUMENT', `${field}[${i}] is missing: lists must not have holes`, {
+        field: `${field}[${i}]`,
+      })
+    }
+    items.push(list[i])
+  }
+  return items
 }
 
 function checkValue(value: unknown, field: string): string {

@@ -65,7 +65,7 @@ export async function openDriver(url: string | URL): Promise<QueueDriver> {
   const parsed = parseUrl(url)
   const scheme = parsed.protocol.slice(0, -1)
   let open = registry().get(scheme)
-  const known = KNOWN_SCHEMES[scheme]
+  const known = Object.hasOwn(KNOWN_SCHEMES, scheme) ? KNOWN_SCHEMES[scheme] : undefined
   if (!open && known) {
     await import(known.package).catch(() => undefined) // not installed, or not resolvable from here
     open = registry().get(scheme)
@@ -78,10 +78,20 @@ export async function openDriver(url: string | URL): Promise<QueueDriver> {
           .join(', ')}; a custom driver registers its own with registerScheme()`
     throw new QueueError('NOT_SUPPORTED', `no driver for "${scheme}:" URLs: ${hint}`, { field: 'url' })
   }
-  const params = new UrlParams(parsed)
-  const driver = open(parsed, params)
-  params.assertAllRead()
-  return driver
+  try {
+    const params = new UrlParams(parsed)
+    const driver = open(parsed, params)
+    params.assertAllRead()
+    return driver
+  } catch (error) {
+    if (error instanceof QueueError) throw error
+    // An opener that let a library's error through (an SDK refusing its configuration): the URL is wrong.
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new QueueError('INVALID_ARGUMENT', `cannot open a driver for this "${scheme}:" URL: ${reason}`, {
+      field: 'url',
+      cause: error,
+    })
+  }
 }
 
 function parseUrl(url: string | URL): URL {

@@ -56,6 +56,24 @@ describe('openQueueClient', () => {
     expect((error as Error).message).toContain('import "@anyqueue/queue-pubsub"')
   })
 
+  test('constructor: or toString: is a scheme nobody knows, not an adapter to install "(undefined)"', async () => {
+    for (const url of ['constructor:x', 'tostring:x', 'hasownproperty:x']) {
+      const error = await rejection(() => openDriver(url))
+      expect(isQueueError(error, 'NOT_SUPPORTED')).toBe(true)
+      expect((error as Error).message).not.toContain('undefined')
+    }
+  })
+
+  test("an opener that throws its library's raw error gives INVALID_ARGUMENT on url, that error as cause", async () => {
+    const raw = new TypeError("Missing 'sharedAccessKeyName'")
+    registerScheme('rawfail', () => {
+      throw raw
+    })
+    const error = await rejection(() => openQueueClient('rawfail://x'))
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'url', cause: raw })
+    expect((error as Error).message).toContain("Missing 'sharedAccessKeyName'")
+  })
+
   test('a scheme nobody knows is NOT_SUPPORTED pointing at registerScheme', async () => {
     const error = await rejection(() => openDriver('kafka://broker:9092'))
     expect(isQueueError(error, 'NOT_SUPPORTED')).toBe(true)

@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs'
 import { definedOptions, QueueError, registerScheme } from '@anyqueue/queue-core/driver'
 import { DRIVER_NAME as LOCAL } from './constants.js'
 import { createLocalDriver as openLocal } from './local-driver.js'
+import { urlLocation } from './url-location.js'
 
 registerScheme('local', (url, params) => {
-  const location = decodeURIComponent(url.host ? `//${url.host}${url.pathname}` : url.pathname)
+  const location = urlLocation(url.host ? `//${url.host}${url.pathname}` : url.pathname)
   const options = definedOptions({
     ...params.commonOptions(),
     sync: params.boolean('sync'),

@@ -18,6 +18,10 @@ import {
  *                    (attributes as JSON, or empty)
  *   S!<queue>!<seq>  its state (deliveries, visible-from), only where the mark cannot tell: a delayed
  *                    send, a delayed nack, a second or later delivery
+ *   X!<queue>        a deletion under way: the queue's marker is gone, its messages are still being
+ *                    cleared. Written in the same synced batch that deletes the marker, removed once
+ *                    the messages are gone; an open completes the deletions a crash cut short.
+ *   T!<topic>, U!<topic>!<sub>  topics and their subscriptions (`local-topics.ts`)
  * Seqs are fixed-width hex, so key order is FIFO order. The body is stored raw after a small text
  * header rather than inside JSON, which would escape every quote of a JSON body.
  */
@@ -25,6 +29,7 @@ export const key = {
   queue: (q: string) => `Q!${q}`,
   ceiling: (q: string) => `N!${q}`,
   delivered: (q: string) => `D!${q}`,
+  deleting: (q: string) => `X!${q}`,
   message: (q: string, seq: number) => `M!${q}!${hex(seq)}`,
   state: (q: string, seq: number) => `S!${q}!${hex(seq)}`,
   /** The range of one queue's keys of one kind, for iterators and `clear`. */

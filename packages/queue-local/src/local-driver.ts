@@ -18,14 +18,16 @@ import {
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
-import { isReceiptHandle, leaseOf } from './handles.js'
-import { encodeMessage, encodeState, key, SEQ_BLOCK } from './keys.js'
+import { clearDeleted, deletionOps, finishDeletions } from './deletions.js'
+import { formatHandle, handlePrefix, isReceiptHandle, leaseOf } from './handles.js'
+import { decodeIncoming, encodeMessage, encodeState, hex, key, SEQ_BLOCK } from './keys.js'
 import { Deliveries } from './local-deliveries.js'
 import { classifyLocalError } from './local-errors.js'
 import { LOCAL_STATS, localPeek, localStats } from './local-inspect.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
+import { checkLocation, prepareLocation } from './location.js'
 import { type Entry, type QueueIndex, READ_AHEAD } from './queue-index.js'
 import { loadIndex, ReadAhead } from './queue-loading.js'
 import { Store } from './store.js'
@@ -58,17 +60,14 @@ export class LocalDriver implements QueueDriver {
   /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
   readonly topics: LocalTopics
   #known: Set<string> | undefined
+  /** Per queue, the clearing of its deletion under way: a re-creation waits for it. */
+  readonly #deleting = new Map<string, Promise<void>>()
   #opening: Promise<void> | undefined
   #closed = false
 
   constructor(options: LocalDriverOptions) {
     rejectUnknownOptions(options, OPTION_KEYS, DRIVER_NAME)
-    if (typeof options?.location !== 'string' || options.location === '') {
-      throw new QueueError('INVALID_ARGUMENT', 'location must be a folder path', {
-        field: 'location',
-        driver: DRIVER_NAME,
-      })
-    }
+    checkLocation(options?.location)
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
       max: LIMITS.maxNackDelaySeconds,
@@ -105,8 +104,8 @@ export class LocalDriver implements QueueDriver {
       run: (call) => this.#store.run(call),
       sync: this.#options.sync,
       open: () => this.#open(),
-      createQueue: (queue) => this.createQueue(queue),
-      deleteQueue: (queue) => this.deleteQueue(queue),
+      createQueue: (queue, also) => this.#createQueue(queue, also),
+      deleteQueues: (queues, also) => this.#deleteQueues(queues, also),
       sendMany: (targets) => this.#sendMany(targets),
     })
   }
@@ -121,12 +120,23 @@ export class LocalDriver implements QueueDriver {
     return listLocalQueues(this.db, () => this.#open())
   }
 
-  async createQueue(queue: string): Promise<void> {
+  createQueue(queue: string): Promise<void> {
+    return this.#createQueue(queue, [])
+  }
+
+  /** Creates a queue, writing `also` (a subscription's record) in the same batch as its marker. */
+  async #createQueue(queue: string, also: Batch): Promise<void> {
     await this.#open()
-    if (this.#known!.has(queue)) return
+    await this.#deleting.get(queue)?.catch(() => undefined)
+    if (this.#known!.has(queue)) {
+      if (also.length > 0) await this.#store.run((db) => db.batch(also, { sync: this.#options.sync }))
+      return
+    }
     // Leftovers of a deletion cut short by a crash must not reappear in the new queue.
     await this.#clearMessages(queue)
-    await this.#store.run((db) => db.put(key.queue(queue), '{}', { sync: this.#options.sync }))
+    await this.#store.run((db) =>
+      db.batch([{ type: 'put', key: key.queue(queue), value: '{}' }, ...also], { sync: this.#options.sync }),
+    )
     this.#known!.add(queue)
   }
 
@@ -135,23 +145,28 @@ export class LocalDriver implements QueueDriver {
    * bring the queue back; its messages are cleared after. The seq ceiling is kept, so the queue's
    * next lifetime never hands out a receipt handle of this one.
    */
-  async deleteQueue(queue: string): Promise<void> {
+  deleteQueue(queue: string): Promise<void> {
+    return this.#deleteQueues([queue], [])
+  }
+
+  /** Deletes queues, and `also` (topic records), in one synced batch: see `deletions.ts`. */
+  async #deleteQueues(queues: readonly string[], also: Batch): Promise<void> {
     await this.#open()
-    const loading = this.#queues.get(queue)
-    this.#known!.delete(queue)
-    this.#queues.delete(queue)
-    this.#loaded.delete(queue)
-    if (loading) (await loading.catch(() => undefined))?.notify()
-    await this.#store.run((db) =>
-      db.batch(
-        [
-          { type: 'del', key: key.queue(queue) },
-          { type: 'del', key: key.delivered(queue) },
-        ],
-        { sync: true },
-      ),
-    )
-    await this.#clearMessages(queue)
+    for (const queue of queues) {
+      const loading = this.#queues.get(queue)
+      this.#known!.delete(queue)
+      this.#queues.delete(queue)
+      this.#loaded.delete(queue)
+      if (loading) (await loading.catch(() => undefined))?.notify()
+    }
+    await this.#store.run((db) => db.batch([...also, ...deletionOps(queues)], { sync: true }))
+    const clearing = this.#store.run((db) => clearDeleted(db, queues))
+    for (const queue of queues) this.#deleting.set(queue, clearing)
+    try {
+      await clearing
+    } finally {
+      for (const queue of queues) if (this.#deleting.get(queue) === clearing) this.#deleting.delete(queue)
+    }
   }
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
@@ -175,8 +190,11 @@ export class LocalDriver implements QueueDriver {
       added: Array<{ id: string; value: string; visibleAt: number; key: string }>
       ceiling: number | undefined
     }> = []
-    for (const { queue, messages, ids } of targets) {
-      const index = await this.#index(queue)
+    // Every index first: a target that fails to load (a queue deleted meanwhile) must fail the send
+    // before any seq is allocated, or the other targets would wait for seqs that never arrive.
+    const indexes = await Promise.all(targets.map(({ queue }) => this.#index(queue)))
+    for (const [t, { queue, messages, ids }] of targets.entries()) {
+      const index = indexes[t]!
       const first = index.allocate(messages.length)
       const added: Array<{ id: string; value: string; visibleAt: number; key: string }> = []
       messages.forEach((m, i) => {
@@ -317,12 +335,13 @@ export class LocalDriver implements QueueDriver {
     for (const loading of this.#queues.values()) (await loading.catch(() => undefined))?.notify()
     await this.#opening?.catch(() => undefined)
     await Promise.all([this.#reads.settled(), this.#writes.settled()].map((p) => p.catch(() => {})))
-    await this.db.close()
+    await this.#store.close()
   }
 
   /** Opens the database lazily, on first use, and reads which queues exist. */
   #open(): Promise<void> {
     this.#opening ??= (async () => {
+      await prepareLocation(this.#options.location)
       try {
         await this.db.open()
       } catch (error) {
@@ -330,6 +349,7 @@ export class LocalDriver implements QueueDriver {
       }
       const known = new Set<string>()
       for await (const k of this.db.keys({ gt: 'Q!', lt: 'Q!~' })) known.add(k.slice(2))
+      await finishDeletions(this.db, known)
       this.#known = known
     })()
     return this.#opening

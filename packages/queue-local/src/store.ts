@@ -10,12 +10,28 @@ import { isRecoverableFault } from './local-errors.js'
  * fails, retryably, and is tried again by the next call.
  */
 export class Store {
-  readonly db: Level<string, string>
+  readonly #location: string
+  #db: Level<string, string> | undefined
   #broken = false
   #reopening: Promise<void> | undefined
 
   constructor(location: string) {
-    this.db = new Level<string, string>(location, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+    this.#location = location
+  }
+
+  /**
+   * The database, made on first use: `level` starts opening (creating the folder, taking the lock)
+   * as soon as it is made, so a driver that is never used — or refused after it was built, like a
+   * URL with a typo — leaves nothing on disk and holds no lock.
+   */
+  get db(): Level<string, string> {
+    this.#db ??= new Level<string, string>(this.#location, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+    return this.#db
+  }
+
+  /** Closes the database if it was ever made. */
+  async close(): Promise<void> {
+    await this.#db?.close()
   }
 
   /** True while a reopen is under way: calls caught by it may retry. */

@@ -216,7 +216,8 @@ describe('local driver under faults', () => {
       .queue('q')
       .send('x')
       .catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'UNAVAILABLE', retryable: false })
+    // A file in the way is a wrong location (issue 27), not an unavailable store.
+    expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'location', retryable: false })
     expect((error as Error).message).toContain(at)
     expect((error as Error).message).toMatch(/ENOTDIR/)
     await client.close().catch(() => {})

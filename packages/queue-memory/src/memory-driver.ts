@@ -16,7 +16,7 @@ import {
   resolveUntypedBody,
   type SendResult,
 } from '@anyqueue/queue-core/driver'
-import { type Clock, systemClock } from './clock.js'
+import { type Clock, checkClock, systemClock } from './clock.js'
 import { DRIVER_NAME } from './constants.js'
 import type { MemoryDriverOptions } from './memory-options.js'
 import { MemoryQueue, type StoredMessage, storedMessage } from './memory-queue.js'
@@ -82,7 +82,7 @@ export class MemoryDriver implements QueueDriver {
       max: LIMITS.maxNackDelaySeconds,
       driver: DRIVER_NAME,
     })
-    this.clock = options.clock ?? systemClock
+    this.clock = options.clock === undefined ? systemClock : checkClock(options.clock, DRIVER_NAME)
     this.#createIfMissing = options.createIfMissing ?? false
     this.topics = new MemoryTopics({
       queues: this.#queues,
