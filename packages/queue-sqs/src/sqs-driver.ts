@@ -355,7 +355,7 @@ function attributeBytes(attributes: Readonly<Record<string, string>>): number {
  * empty text a topic published. Every other attribute is delivered, whatever its type: String
  * and Number (and their custom `.x` types) as their string value, Binary as base64 of its bytes.
  */
-function fromSqs(m: SqsMessage): IncomingMessage {
+export function fromSqs(m: SqsMessage): IncomingMessage {
   const {
     [CONTENT_TYPE_ATTRIBUTE]: contentType,
     [TRANSFER_ENCODING_ATTRIBUTE]: encoding,
