@@ -37,7 +37,7 @@ JSON
 # What a user types: core, the adapters, the SQS SDK; TypeScript and Node types for the typecheck.
 typescript=$(node -p "require('$root/node_modules/typescript/package.json').version")
 npm install --no-audit --no-fund --loglevel=error \
-  "$(tarball queue-core)" "$(tarball queue-local)" "$(tarball queue-memory)" "$(tarball queue-sqs)" "$(tarball cli)" \
+  "$(tarball queue-core)" "$(tarball queue-local)" "$(tarball queue-memory)" "$(tarball queue-sqs)" "$(tarball dashboard)" "$(tarball cli)" \
   @aws-sdk/client-sqs "typescript@$typescript" "@types/node@20"
 cp "$root"/examples/*.ts "$root/scripts/install-test/tsconfig.json" .
 echo "install-test: installed in $((SECONDS - started)) s"

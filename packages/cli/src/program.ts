@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
 import * as commands from './commands.js'
+import { serveDashboard } from './dashboard-command.js'
 import { VERSION } from './version.js'
 
 export interface GlobalOptions {
@@ -23,6 +24,7 @@ export const COMMANDS = [
   'create',
   'delete',
   'tail',
+  'dashboard',
 ]
 
 /** The command line: each command's arguments and options, run through `withClient`. */
@@ -114,6 +116,12 @@ export function buildProgram(withClient: Runner): Command {
           waitSeconds: o.wait,
         }),
       ),
+    )
+  command('dashboard', 'serve a dashboard of the queues (and Prometheus /metrics) until Ctrl-C')
+    .option('-p, --port <port>', 'port to listen on (0: any free one)', wholeNumber(0, 65535), 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action((o: { port: number; host: string }) =>
+      withClient(global(), (ctx) => serveDashboard(ctx, { port: o.port, host: o.host })),
     )
   return program
 }

@@ -37,6 +37,8 @@ export function checkDriver(driver: QueueDriver): QueueDriver {
   if (!declared && topics !== undefined) {
     throw invalidTopics(driver, 'has a topics object but declares capabilities.topics false')
   }
+  checkLook(driver, 'stats', Boolean(driver.capabilities?.stats))
+  checkLook(driver, 'peek', driver.capabilities?.peek === true)
   if (!declared) return driver
   const missing = TOPIC_METHODS.filter((method) => typeof topics![method] !== 'function')
   if (missing.length > 0) {
@@ -46,6 +48,20 @@ export function checkDriver(driver: QueueDriver): QueueDriver {
     )
   }
   return driver
+}
+
+/** `stats` and `peek`: a method present exactly when its capability is declared. */
+function checkLook(driver: QueueDriver, method: 'stats' | 'peek', declared: boolean): void {
+  const present = typeof driver[method] === 'function'
+  if (declared === present) return
+  const name = typeof driver.name === 'string' ? driver.name : 'unnamed'
+  const problem = declared
+    ? `declares capabilities.${method} but has no ${method}() method`
+    : `has a ${method}() method but declares capabilities.${method} false`
+  throw new QueueError('INVALID_ARGUMENT', `driver ${JSON.stringify(name)} ${problem}`, {
+    field: `driver.${method}`,
+    driver: name,
+  })
 }
 
 function invalidTopics(driver: QueueDriver, problem: string): QueueError {

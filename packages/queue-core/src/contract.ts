@@ -50,6 +50,72 @@ export interface Capabilities {
    * `QueueDriver.topics` object, and one that does not has none: `QueueClient` checks both together.
    */
   topics: TopicCapabilities | false
+  /**
+   * `stats()`: the counts the driver reads from the backend's own counters — never by receiving —
+   * each `'exact'` (true of the moment the call was answered) or `'approximate'` (the backend's
+   * estimate, which converges on the truth once the queue is left alone); a field left out is one
+   * the backend does not keep. `false` when the backend keeps no counts a driver can read.
+   */
+  stats: StatsCapabilities | false
+  /**
+   * `peek()`: the driver shows the messages a queue holds without a lease — the look changes no
+   * attempt count, lease, order or visibility. `false` where the backend can only look by receiving.
+   */
+  peek: boolean
+}
+
+/** How far a `QueueStats` count can be trusted: see `Capabilities.stats`. */
+export type Exactness = 'exact' | 'approximate'
+
+/** The fields of `QueueStats` a driver can fill. */
+export type StatsField = 'visible' | 'inFlight' | 'active' | 'delayed' | 'deadLetters' | 'oldestAgeSeconds'
+
+/** `Capabilities.stats`: each field the driver fills, with how exact it is. */
+export type StatsCapabilities = Readonly<Partial<Record<StatsField, Exactness>>>
+
+/**
+ * A queue's (or a subscription's) counts, as the backend keeps them. Only the fields the driver
+ * declares in `capabilities.stats` are present.
+ */
+export interface QueueStats {
+  /** Messages a receive could take now. */
+  visible?: number
+  /** Messages under a lease: received, neither acked, nacked nor expired yet. */
+  inFlight?: number
+  /**
+   * `visible + inFlight`: every message neither delayed nor gone. Some backends (Service Bus) count
+   * only this, not its two parts; a driver that fills both parts fills this too.
+   */
+  active?: number
+  /** Messages not visible yet: a delayed send, or a nack with a delay, not yet due. */
+  delayed?: number
+  /** Messages in the backend's own dead-letter queue of this one (Service Bus `$DeadLetterQueue`). */
+  deadLetters?: number
+  /**
+   * Seconds since the oldest message still in the queue (visible, in flight or delayed) was sent; 0
+   * for an empty queue.
+   */
+  oldestAgeSeconds?: number
+}
+
+/** What the portable layer asks `peek()` for. */
+export interface PeekRequest {
+  /** 1 to `LIMITS.maxPeek`. */
+  maxMessages: number
+}
+
+/**
+ * Where a peeked message stands: `'visible'`, a receive could take it now; `'inFlight'`, under a
+ * lease; `'delayed'`, not due yet; `'active'`, visible or in flight where the backend does not tell
+ * the two apart (a Service Bus peek does not show locks).
+ */
+export type PeekedState = 'visible' | 'inFlight' | 'delayed' | 'active'
+
+/** A message as `peek()` shows it: as received, less the receipt handle, which a look never grants. */
+export interface PeekedIncomingMessage extends Omit<IncomingMessage, 'receiptHandle' | 'attempt'> {
+  /** Deliveries so far: 0 for a message never received; the next receive's `attempt` is this + 1. */
+  deliveries: number
+  state: PeekedState
 }
 
 /** A message as the portable layer hands it to `sendBatch`: validated and encoded. */
@@ -149,6 +215,19 @@ export interface QueueDriver {
    * it out.
    */
   listQueues?(): Promise<string[]>
+
+  /**
+   * Present exactly when `capabilities.stats` is not `false`: the queue's counts, read from the
+   * backend without receiving (a subscription's by its address). A missing queue is
+   * `QUEUE_NOT_FOUND`.
+   */
+  stats?(queue: string): Promise<QueueStats>
+  /**
+   * Present exactly when `capabilities.peek`: up to `request.maxMessages` of the messages the queue
+   * holds (visible, in flight or delayed), oldest first (in sent order on a FIFO driver), without a
+   * lease and changing nothing about them. A missing queue is `QUEUE_NOT_FOUND`.
+   */
+  peek?(queue: string, request: PeekRequest): Promise<PeekedIncomingMessage[]>
 
   /** Resolves once every message is accepted (durably) or has its own error. */
   sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]>

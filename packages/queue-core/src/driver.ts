@@ -7,12 +7,19 @@ export type {
   AttributeCondition,
   Capabilities,
   Clock,
+  Exactness,
   FilterOperator,
   IncomingMessage,
   OutgoingMessage,
+  PeekedIncomingMessage,
+  PeekedState,
+  PeekRequest,
   QueueDriver,
+  QueueStats,
   ReceiveRequest,
   SendResult,
+  StatsCapabilities,
+  StatsField,
   SubscriptionFilter,
   TopicCapabilities,
   TopicDriver,
@@ -29,13 +36,8 @@ export {
   resolvePrefix,
   resolveUntypedBody,
 } from './driver-kit.js'
-export {
-  ERROR_CODES,
-  isQueueError,
-  QueueError,
-  type QueueErrorCode,
-  type QueueErrorOptions,
-} from './errors.js'
+// Every export of errors.ts is public, here and at `.` alike.
+export * from './errors.js'
 export { FILTER_OPERATORS, matchesFilter, operatorOf } from './filter.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export { nameMissingQueue, queueNotFound } from './not-found.js'

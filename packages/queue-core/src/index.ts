@@ -9,7 +9,15 @@ export {
   type Handler,
   type HandlerContext,
 } from './consumer.js'
-export type { Capabilities, QueueDriver, TopicCapabilities } from './contract.js'
+export type {
+  Capabilities,
+  Exactness,
+  PeekedState,
+  QueueDriver,
+  StatsCapabilities,
+  StatsField,
+  TopicCapabilities,
+} from './contract.js'
 export {
   countMessages,
   DEAD_LETTER_ATTRIBUTES,
@@ -18,13 +26,8 @@ export {
   redrive,
   redrivenAttributes,
 } from './dead-letters.js'
-export {
-  ERROR_CODES,
-  isQueueError,
-  QueueError,
-  type QueueErrorCode,
-  type QueueErrorOptions,
-} from './errors.js'
+// Every export of errors.ts is public, here and at `/driver` alike.
+export * from './errors.js'
 export {
   type AttributeCondition,
   FILTER_LIMITS,
@@ -33,6 +36,7 @@ export {
   matchesFilter,
   type SubscriptionFilter,
 } from './filter.js'
+export type { PeekedMessage, PeekOptions, QueueStats } from './inspect.js'
 export { ATTRIBUTE_NAME_PATTERN, LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 export type * from './messages.js'
 export { openQueueClient } from './open-url.js'

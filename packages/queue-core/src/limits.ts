@@ -11,6 +11,8 @@ export const LIMITS = Object.freeze({
   maxBatch: 10,
   /** Longest long poll a `receive` may ask for. */
   maxWaitSeconds: 20,
+  /** Most messages one `peek` shows. */
+  maxPeek: 100,
   /** Longest `nack` delay (SQS's visibility ceiling, twelve hours). */
   maxNackDelaySeconds: 43_200,
   /** Most application attributes per message (SQS allows 10; two are the drivers' own). */

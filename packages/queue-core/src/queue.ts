@@ -5,6 +5,7 @@ import type { Capabilities, QueueDriver } from './contract.js'
 import { toMessage } from './decode.js'
 import { QueueError } from './errors.js'
 import { InFlight } from './in-flight.js'
+import { type PeekedMessage, type PeekOptions, peekMessages, type QueueStats, readStats } from './inspect.js'
 import { LIMITS, QUEUE_NAME_PATTERN } from './limits.js'
 import type {
   BatchEntry,
@@ -217,6 +218,26 @@ export class Queue<T = Payload> {
     await this.#track(
       this.#client.execute(() => this.#driver.renewLease(this.name, receiptHandle), this.name),
     )
+  }
+
+  /**
+   * The queue's counts — visible, in flight, delayed … — read from the backend's own counters,
+   * never by receiving: looking changes nothing. `capabilities.stats` says which fields this driver
+   * fills and how exact each is; `NOT_SUPPORTED` where it is `false`.
+   */
+  stats(): Promise<QueueStats> {
+    this.#assertOpen('stats')
+    return this.#track(readStats(this.#client, this.name))
+  }
+
+  /**
+   * Up to `maxMessages` (default 10, at most 100) of the messages the queue holds, oldest first,
+   * without a lease: no attempt count, lease, order or visibility changes. `NOT_SUPPORTED` where
+   * `capabilities.peek` is `false` (the backend can only look by receiving).
+   */
+  peek(options: PeekOptions = {}): Promise<PeekedMessage<T>[]> {
+    this.#assertOpen('peek')
+    return this.#track(peekMessages<T>(this.#client, this.name, options))
   }
 
   /**

@@ -7,8 +7,8 @@ import { HandlerRunner } from '../src/consumer/handler-runner.js'
 import { LeaseRenewer } from '../src/consumer/lease-renewer.js'
 import { SlotGate } from '../src/consumer/slot-gate.js'
 import { type Message, QueueClient } from '../src/index.js'
+import { ManualClock } from '../src/testing.js'
 import { FakeDriver, throttled } from './fake-driver.js'
-import { TestClock } from './test-clock.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Waits until `check` passes; the deadline only ends a test that would fail anyway. */
@@ -25,7 +25,7 @@ const message = (n: number): Message<string> => ({
 describe('DueList', () => {
   // On a manual clock: which key falls due when is exact, whatever the machine's speed.
   test('each key falls due once, a period after it was (re)added; deleted keys never', async () => {
-    const clock = new TestClock()
+    const clock = new ManualClock(0)
     const fired: Array<[string, number]> = []
     const list = new DueList<string>(40, (key) => fired.push([key, clock.now()]), clock)
     list.add('a')
@@ -52,7 +52,7 @@ describe('DueList', () => {
   })
 
   test('clear() forgets every key and leaves no timer behind', async () => {
-    const clock = new TestClock()
+    const clock = new ManualClock(0)
     const fired: string[] = []
     const list = new DueList<string>(10, (key) => fired.push(key), clock)
     list.add('a')
@@ -140,7 +140,7 @@ describe('describeThrown', () => {
 
 describe('LeaseRenewer', () => {
   test('renews the runs of a cohort still running, reports a failed renewal as lost, and stops for good', async () => {
-    const clock = new TestClock()
+    const clock = new ManualClock(0)
     const driver = new FakeDriver()
     driver.leaseSeconds = 0.15 // renew every 50 ms
     const queue = new QueueClient(driver, { retry: false }).queue('q')
@@ -172,7 +172,7 @@ describe('HandlerRunner', () => {
   const runner = (
     handler: (m: Message<any>, run: HandlerRun) => unknown,
     timeoutMs = 1_000,
-    clock = new TestClock(),
+    clock = new ManualClock(0),
   ) =>
     new HandlerRunner<any>({
       handler: handler as never,
@@ -238,7 +238,7 @@ describe('HandlerRunner', () => {
     let finish!: () => void
     let signal!: AbortSignal
     const cohort = new Cohort()
-    const clock = new TestClock()
+    const clock = new ManualClock(0)
     new HandlerRun(message(1), cohort, (_, o) => outcomes.push(o))
     runner(
       (_, context) =>

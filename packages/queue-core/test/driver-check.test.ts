@@ -56,3 +56,40 @@ describe('a client checks the topics of the driver it opens, at construction', (
     expect(() => new QueueClient(driver)).toThrow(invalidTopics(/QueueDriver.topics/))
   })
 })
+
+describe('a client checks stats() and peek() against their capabilities, at construction', () => {
+  const invalidLook = (method: 'stats' | 'peek', message: RegExp) =>
+    expect.objectContaining({
+      code: 'INVALID_ARGUMENT',
+      field: `driver.${method}`,
+      message: expect.stringMatching(message),
+    })
+
+  it('refuses a declared look without its method, and a method without its declaration', () => {
+    const declared = new FakeDriver()
+    declared.capabilities = { ...declared.capabilities, stats: { visible: 'exact' }, peek: true }
+    expect(() => new QueueClient(declared)).toThrow(
+      invalidLook('stats', /declares capabilities.stats but has no stats\(\)/),
+    )
+    Object.assign(declared, { stats: async () => ({ visible: 0 }) })
+    expect(() => new QueueClient(declared)).toThrow(
+      invalidLook('peek', /declares capabilities.peek but has no peek\(\)/),
+    )
+    const undeclared = Object.assign(new FakeDriver(), { peek: async () => [] })
+    expect(() => new QueueClient(undeclared)).toThrow(invalidLook('peek', /declares capabilities.peek false/))
+  })
+
+  it('a driver without them answers stats() and peek() NOT_SUPPORTED, naming why, and calls nothing', async () => {
+    const driver = new FakeDriver()
+    const q = new QueueClient(driver).queue('q')
+    await expect(q.stats()).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+      message: expect.stringMatching(/without receiving/),
+    })
+    await expect(q.peek()).rejects.toMatchObject({
+      code: 'NOT_SUPPORTED',
+      message: expect.stringMatching(/counts as a delivery/),
+    })
+    expect(driver.calls).toEqual([])
+  })
+})

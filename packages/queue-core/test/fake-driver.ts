@@ -23,6 +23,8 @@ export class FakeDriver implements QueueDriver {
     staleHandles: 'ignored',
     untypedBody: 'text',
     topics: false,
+    stats: false,
+    peek: false,
   }
   leaseSeconds = 30
   /** Set it (see `fakeTopics`) together with `capabilities.topics`. */

@@ -36,11 +36,12 @@ describe('import graph', () => {
     expect([...runtime.get('contract.ts')!]).toEqual([])
   })
 
-  it('/driver does not load the portable layer (the built dist/driver.js and what it imports)', () => {
+  it('/driver and /testing do not load the portable layer (the built dist files and what they import)', () => {
     expect(existsSync(`${dist}/driver.js`), 'build queue-core first').toBe(true)
     const graph = importGraph(dist)
     const loaded = reachable(graph, 'driver.js')
     expect(loaded.filter((module) => PORTABLE.includes(module))).toEqual([])
+    expect(reachable(graph, 'testing.js').filter((module) => PORTABLE.includes(module))).toEqual([])
     // The same walk from the portable entry does reach the portable layer: the scan follows imports.
     expect(reachable(graph, 'index.js')).toEqual(expect.arrayContaining(PORTABLE))
   })

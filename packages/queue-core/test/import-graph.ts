@@ -2,8 +2,8 @@
  * The import graph of a folder of modules, read with the TypeScript parser: every `import`,
  * `export … from`, `import()` and `import('…').T` of a relative module, type-only ones included
  * unless `runtimeOnly` (then `import type` and inline `type` specifiers are left out, as the
- * compiler erases them). Used by `import-graph.test.ts` to keep queue-core free of import circles
- * and `/driver` free of the portable layer.
+ * compiler erases them). Used by the repository's `test/imports.test.ts` to keep every package free
+ * of import circles, and by `import-graph.test.ts` to keep `/driver` free of the portable layer.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -79,14 +79,17 @@ export function reachable(graph: ImportGraph, entry: string): string[] {
 function sourceFiles(root: string): string[] {
   return (readdirSync(root, { recursive: true }) as string[])
     .map((file) => file.split('\\').join('/'))
-    .filter((file) => /\.(ts|js)$/.test(file) && !/\.(test|test-d|d)\.ts$/.test(file))
+    .filter((file) => /\.[mc]?[tj]s$/.test(file) && !/\.(test|test-d|d)\.[mc]?[tj]s$/.test(file))
     .sort()
 }
 
-/** `./x.js`, `./x.ts` and `./x` all name the module `x.ts` (or `x.js` in a folder of JavaScript). */
+/**
+ * `./x.js`, `./x.ts` and `./x` all name the module `x.ts` (or `x.js` in a folder of JavaScript);
+ * `.mjs` and the like name themselves.
+ */
 function toModule(root: string, path: string): string {
   const module = relative(root, path).split('\\').join('/')
-  return /\.(ts|js)$/.test(module) ? module : `${module}.js`
+  return /\.[mc]?[tj]s$/.test(module) ? module : `${module}.js`
 }
 
 function importsOf(path: string, runtimeOnly: boolean): string[] {

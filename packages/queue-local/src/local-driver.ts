@@ -15,8 +15,9 @@ import {
 } from '@anyqueue/queue-core/driver'
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
-import { formatHandle, handlePrefix, isReceiptHandle, leaseOf } from './handles.js'
-import { decodeIncoming, encodeMessage, encodeState, hex, key, SEQ_BLOCK } from './keys.js'
+import { isReceiptHandle, leaseOf } from './handles.js'
+import { encodeMessage, encodeState, key, SEQ_BLOCK } from './keys.js'
+import { Deliveries } from './local-deliveries.js'
 import { classifyLocalError } from './local-errors.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
@@ -46,8 +47,8 @@ export class LocalDriver implements QueueDriver {
   readonly #loaded = new Map<string, QueueIndex>()
   /** Unsynced writes (delivery records, acks), gathered into shared batches. */
   readonly #writes: WriteQueue
-  /** Per queue, the last queued write of its delivered mark. */
-  readonly #markWrites = new Map<QueueIndex, Promise<void>>()
+  /** Records deliveries before handing messages out (`local-deliveries.ts`). */
+  readonly #deliveries: Deliveries
   /** The read-ahead of every queue's backlog (`queue-loading.ts`). */
   readonly #reads: ReadAhead
   /** Topics and subscriptions (`local-topics.ts`); a subscription is the queue `topic/subscription`. */
@@ -81,6 +82,8 @@ export class LocalDriver implements QueueDriver {
       staleHandles: 'ignored',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+      stats: false,
+      peek: false,
     })
     this.#options = {
       createIfMissing: false,
@@ -93,6 +96,7 @@ export class LocalDriver implements QueueDriver {
     this.#store = new Store(options.location)
     this.#reads = new ReadAhead(this.#store)
     this.#writes = new WriteQueue((ops) => this.#store.run((db) => db.batch(ops)))
+    this.#deliveries = new Deliveries(this.#store, this.#writes)
     this.topics = new LocalTopics({
       run: (call) => this.#store.run(call),
       sync: this.#options.sync,
@@ -222,7 +226,7 @@ export class LocalDriver implements QueueDriver {
       if (taken.length > 0) {
         // Running low: the next messages are read while these are delivered, not when asked for.
         if (!this.#closed && index.unread(READ_AHEAD / 2)) this.#reads.ahead(queue, index)
-        return this.#deliver(queue, index, taken, now)
+        return this.#deliveries.deliver(queue, index, taken, now)
       }
       if (index.unread(request.maxMessages)) continue
       const remaining = deadline - now
@@ -332,81 +336,6 @@ export class LocalDriver implements QueueDriver {
       )
     }
     return loading
-  }
-
-  /**
-   * Records the deliveries (the delivered mark, and a state record only where the mark cannot
-   * tell), reads the bodies not kept in memory, and only then hands the messages out.
-   */
-  async #deliver(queue: string, index: QueueIndex, taken: Entry[], now: number): Promise<IncomingMessage[]> {
-    const records = index.recordsFor(taken)
-    for (const e of records) e.stored = true
-    const missing = taken.some((e) => e.value === undefined)
-      ? taken.filter((e) => e.value === undefined)
-      : undefined
-    try {
-      // Most receives find every body in memory: then the delivery record is their one write.
-      if (missing === undefined) await this.#recordDeliveries(queue, index, records)
-      else {
-        const [bodies] = await Promise.all([
-          this.#store.run((db) => db.getMany(missing.map((e) => key.message(queue, e.seq)))),
-          this.#recordDeliveries(queue, index, records),
-        ])
-        for (let i = 0; i < missing.length; i++) missing[i]!.value = bodies[i]
-      }
-    } catch (error) {
-      // Nothing was handed out: make the messages visible again rather than sit out a lease.
-      for (const e of taken) index.release(e, now, now)
-      index.notify()
-      throw error
-    }
-    const prefix = handlePrefix(queue)
-    const delivered: IncomingMessage[] = []
-    for (const e of taken) {
-      const value = e.value
-      e.value = undefined
-      if (value === undefined) {
-        // A state record outlived its message (an ack raced a redelivery's record): tidy it away.
-        index.remove(e)
-        void this.#store.run((db) => db.del(key.state(queue, e.seq))).catch(() => {})
-        continue
-      }
-      delivered.push(decodeIncoming(value, formatHandle(prefix, e.seq, e.deliveries), e.deliveries))
-    }
-    return delivered
-  }
-
-  /**
-   * One write for a receive: the state records it needs, and the delivered mark if it rose. Writes
-   * land in queue order, so a receive whose first deliveries a mark already queued covers waits for
-   * that write rather than writing its own.
-   */
-  #recordDeliveries(queue: string, index: QueueIndex, records: readonly Entry[]): Promise<void> {
-    const ops: Batch = records.map((e) => ({
-      type: 'put',
-      key: key.state(queue, e.seq),
-      // Visible at once after a restart: the lease's holder died with the process.
-      value: encodeState({ deliveries: e.deliveries, visibleAt: 0 }),
-    }))
-    const mark = index.mark
-    if (mark > index.markQueued) {
-      index.markQueued = mark
-      ops.push({ type: 'put', key: key.delivered(queue), value: hex(mark) })
-      const write = this.#writes.push(ops).then(
-        () => {
-          if (mark > index.markOnDisk) index.markOnDisk = mark
-        },
-        (error: unknown) => {
-          index.markQueued = index.markOnDisk // the next receive writes it again
-          throw error
-        },
-      )
-      this.#markWrites.set(index, write)
-      return write
-    }
-    const pending = index.markOnDisk < mark ? this.#markWrites.get(index) : undefined
-    if (ops.length === 0) return pending ?? Promise.resolve()
-    return Promise.all([this.#writes.push(ops), pending]).then(() => {})
   }
 
   #clearMessages(queue: string): Promise<unknown> {

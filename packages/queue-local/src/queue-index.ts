@@ -1,4 +1,4 @@
-import { MinHeap } from './heap.js'
+import TinyQueue from 'tinyqueue'
 
 export enum Place {
   /** Visible: in the ready heap. */
@@ -64,7 +64,7 @@ export class QueueIndex {
   scan: number
   readonly entries = new Map<number, Entry>()
   /** Visible messages, oldest seq first: FIFO. May hold stale entries, skipped on pop. */
-  readonly #ready = new MinHeap<Entry>((a, b) => a.seq < b.seq)
+  readonly #ready = new TinyQueue<Entry>([], (a, b) => a.seq - b.seq)
   /**
    * Leased messages in order of expiry (every lease lasts the same, so that is the order they were
    * leased in): a list threaded through the entries, so leasing and acking allocate nothing.
@@ -73,7 +73,7 @@ export class QueueIndex {
   #leaseTail: Entry | undefined
   #leaseCount = 0
   /** Delayed messages, soonest first; entries may be stale. */
-  readonly #waiting = new MinHeap<{ at: number; entry: Entry }>((a, b) => a.at < b.at)
+  readonly #waiting = new TinyQueue<{ at: number; entry: Entry }>([], (a, b) => a.at - b.at)
   /** First seqs of sends whose write has not completed: the read-ahead must not pass them. */
   readonly #sending = new Set<number>()
   readonly #waiters = new Set<() => void>()
@@ -138,7 +138,7 @@ export class QueueIndex {
     if (this.scan >= to) return undefined
     const head = this.#ready.peek()
     // Enough visible messages ahead of the cursor already: no read yet.
-    if (this.#ready.size >= max && head !== undefined && head.seq < this.scan) return undefined
+    if (this.#ready.length >= max && head !== undefined && head.seq < this.scan) return undefined
     return { from: this.scan, to }
   }
 
@@ -279,7 +279,9 @@ export class QueueIndex {
 
   /** Items in every in-memory structure, stale ones included: what flat memory is measured by. */
   get footprint(): number {
-    return this.entries.size + this.#leaseCount + this.#ready.size + this.#waiting.size + this.#sending.size
+    return (
+      this.entries.size + this.#leaseCount + this.#ready.length + this.#waiting.length + this.#sending.size
+    )
   }
 
   #add(

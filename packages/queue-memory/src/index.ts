@@ -1,4 +1,6 @@
-export { type Clock, ManualClock, systemClock } from './clock.js'
+// The manual clock lives in queue-core (`/testing`), so core's own tests and other drivers share it.
+export { ManualClock } from '@anyqueue/queue-core/testing'
+export { type Clock, systemClock } from './clock.js'
 export { DRIVER_NAME } from './constants.js'
 export { createMemoryDriver, MemoryDriver } from './memory-driver.js'
 export type { MemoryDriverOptions } from './memory-options.js'

@@ -4,9 +4,12 @@ import {
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
+  type PeekedIncomingMessage,
+  type PeekRequest,
   parseSubscriptionAddress,
   type QueueDriver,
   QueueError,
+  type QueueStats,
   type ReceiveRequest,
   rejectUnknownOptions,
   resolveLeaseSeconds,
@@ -65,6 +68,14 @@ export class MemoryDriver implements QueueDriver {
       staleHandles: 'ignored',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+      stats: Object.freeze({
+        visible: 'exact',
+        inFlight: 'exact',
+        active: 'exact',
+        delayed: 'exact',
+        oldestAgeSeconds: 'exact',
+      } as const),
+      peek: true,
     })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
@@ -136,12 +147,33 @@ export class MemoryDriver implements QueueDriver {
     const lease = this.#lease(queue, source, receiptHandle)
     if (!lease) return
     lease.message.visibleAt = this.clock.now() + delaySeconds * 1000
+    lease.message.leased = false
     source.notify()
   }
 
   async renewLease(queue: string, receiptHandle: string): Promise<void> {
     const lease = this.#lease(queue, this.#queue(queue), receiptHandle)
     if (lease) lease.message.visibleAt = this.clock.now() + this.leaseSeconds * 1000
+  }
+
+  /** Exact counts, read from the store: nothing is received. */
+  async stats(queue: string): Promise<QueueStats> {
+    return this.#queue(queue, false).stats(this.clock.now())
+  }
+
+  /** The first messages in send order, shown as they are: no lease, no delivery counted. */
+  async peek(queue: string, request: PeekRequest): Promise<PeekedIncomingMessage[]> {
+    return this.#queue(queue, false)
+      .peek(request.maxMessages, this.clock.now())
+      .map(([m, state]) => ({
+        id: m.id,
+        body: m.body,
+        contentType: m.contentType,
+        deliveries: m.deliveries,
+        state,
+        enqueuedAt: new Date(m.enqueuedAt),
+        attributes: { ...m.attributes },
+      }))
   }
 
   isReceiptHandle(receiptHandle: string): boolean {
@@ -161,7 +193,8 @@ export class MemoryDriver implements QueueDriver {
     this.topics.clear()
   }
 
-  #queue(queue: string): MemoryQueue {
+  /** The queue, made on first use under `createIfMissing` unless `create` is false (a look creates nothing). */
+  #queue(queue: string, create = true): MemoryQueue {
     let found = this.#queues.get(queue)
     if (!found) {
       const address = parseSubscriptionAddress(queue)
@@ -172,10 +205,11 @@ export class MemoryDriver implements QueueDriver {
           { driver: DRIVER_NAME },
         )
       }
-      if (!this.#createIfMissing) {
+      if (!this.#createIfMissing || !create) {
+        const orOption = create ? ', or open the driver with createIfMissing: true' : ''
         throw new QueueError(
           'QUEUE_NOT_FOUND',
-          `queue "${queue}" does not exist: create it with createQueue("${queue}"), or open the driver with createIfMissing: true`,
+          `queue "${queue}" does not exist: create it with createQueue("${queue}")${orOption}`,
           { driver: DRIVER_NAME },
         )
       }

@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from '@anyqueue/queue-core/driver'
+import type { OutgoingMessage, PeekedState, QueueStats } from '@anyqueue/queue-core/driver'
 import type { Clock } from './clock.js'
 
 /** One stored message. The body stays the encoded text the portable layer handed over. */
@@ -12,6 +12,8 @@ export interface StoredMessage {
   deliveries: number
   /** Epoch ms (on the driver's clock) from which the message may be delivered. */
   visibleAt: number
+  /** Until `visibleAt`, the message is under a lease (else it is delayed: a delayed send or nack). */
+  leased: boolean
 }
 
 /** A message as sent or published at `now`, delivered from `visibleAt` on. */
@@ -22,7 +24,16 @@ export function storedMessage(
   visibleAt: number,
 ): StoredMessage {
   const { body, contentType, attributes } = message
-  return { id, body, contentType, attributes: { ...attributes }, enqueuedAt: now, deliveries: 0, visibleAt }
+  return {
+    id,
+    body,
+    contentType,
+    attributes: { ...attributes },
+    enqueuedAt: now,
+    deliveries: 0,
+    visibleAt,
+    leased: false,
+  }
 }
 
 /**
@@ -48,9 +59,35 @@ export class MemoryQueue {
       if (message.visibleAt > now) continue
       message.deliveries += 1
       message.visibleAt = now + leaseMs
+      message.leased = true
       taken.push([seq, message])
     }
     return taken
+  }
+
+  /** Counts by state at `now`: a look, which changes nothing. */
+  stats(now: number): Required<Omit<QueueStats, 'deadLetters'>> {
+    let visible = 0
+    let inFlight = 0
+    let oldest = now
+    for (const message of this.messages.values()) {
+      const state = stateOf(message, now)
+      if (state === 'visible') visible++
+      else if (state === 'inFlight') inFlight++
+      oldest = Math.min(oldest, message.enqueuedAt)
+    }
+    const delayed = this.messages.size - visible - inFlight
+    return { visible, inFlight, active: visible + inFlight, delayed, oldestAgeSeconds: (now - oldest) / 1000 }
+  }
+
+  /** The first `max` messages in send order, with their states at `now`: a look, which changes nothing. */
+  peek(max: number, now: number): Array<[message: StoredMessage, state: PeekedState]> {
+    const shown: Array<[StoredMessage, PeekedState]> = []
+    for (const message of this.messages.values()) {
+      if (shown.length >= max) break
+      shown.push([message, stateOf(message, now)])
+    }
+    return shown
   }
 
   /** The message a handle names, if that handle's lease is still the latest one. */
@@ -86,4 +123,9 @@ export class MemoryQueue {
   notify(): void {
     for (const wake of [...this.#waiters]) wake()
   }
+}
+
+function stateOf(message: StoredMessage, now: number): PeekedState {
+  if (message.visibleAt <= now) return 'visible'
+  return message.leased ? 'inFlight' : 'delayed'
 }

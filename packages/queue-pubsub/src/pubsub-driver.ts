@@ -112,6 +112,8 @@ export class PubSubDriver implements QueueDriver {
       minLeaseSeconds: MIN_LEASE,
       staleHandles: 'may-act',
       untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
+      stats: false,
+      peek: false,
       topics: Object.freeze({
         filters: this.pubsub.isEmulator
           ? Object.freeze([] as const)

@@ -18,7 +18,7 @@ import { ServiceBusAdministrationClient, ServiceBusClient, type ServiceBusReceiv
 import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
 import { connectionProbe } from './servicebus-connection.js'
 import { EntityLinks } from './servicebus-entity.js'
-import { classifyServiceBusError } from './servicebus-errors.js'
+import { classifyServiceBusError, keepExisting } from './servicebus-errors.js'
 import { listServiceBusQueues } from './servicebus-list.js'
 import { delayedCopy, fromServiceBus } from './servicebus-message.js'
 import { entityName, topicEntity } from './servicebus-names.js'
@@ -77,6 +77,8 @@ export class ServiceBusDriver implements QueueDriver {
       staleHandles: 'ignored',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
+      stats: false,
+      peek: false,
     })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: LOCK_SECONDS.min,
@@ -137,15 +139,13 @@ export class ServiceBusDriver implements QueueDriver {
 
   async createQueue(queue: string): Promise<void> {
     const admin = this.#requireAdmin('createQueue')
-    try {
-      await admin.createQueue(this.backendName(queue), {
+    await admin
+      .createQueue(this.backendName(queue), {
         lockDuration: `PT${this.leaseSeconds}S`,
         maxDeliveryCount: MAX_DELIVERY_COUNT,
         ...this.#options.queueOptions,
       })
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 409) throw error
-    }
+      .catch(keepExisting)
   }
 
   async deleteQueue(queue: string): Promise<void> {

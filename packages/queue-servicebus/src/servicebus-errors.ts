@@ -66,3 +66,11 @@ export function isLockGone(error: unknown): boolean {
     (e?.message?.startsWith('The message has either been deleted or already settled') ?? false)
   )
 }
+
+/**
+ * For `.catch()` on a create: one that finds the entity there already (HTTP 409) is done, as creates
+ * are idempotent. The Pub/Sub driver's helper of the same name does the same for its backend.
+ */
+export function keepExisting(error: unknown): void {
+  if ((error as { statusCode?: number }).statusCode !== 409) throw error
+}

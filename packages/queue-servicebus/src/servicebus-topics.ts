@@ -7,7 +7,7 @@ import {
 } from '@anyqueue/queue-core/driver'
 import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus'
 import { DRIVER_NAME, MAX_DELIVERY_COUNT } from './constants.js'
-import { classifyServiceBusError } from './servicebus-errors.js'
+import { classifyServiceBusError, keepExisting } from './servicebus-errors.js'
 import { RULE_NAME, subscriptionRule } from './servicebus-filter.js'
 import { caseSafeName, topicEntity } from './servicebus-names.js'
 import type { ServiceBusQueueAdmin, ServiceBusTopicAdmin } from './servicebus-options.js'
@@ -41,11 +41,7 @@ export class ServiceBusTopics {
 
   async createTopic(topic: string): Promise<void> {
     const admin = this.#admin('createTopic')
-    try {
-      await admin.createTopic(this.#entity(topic))
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 409) throw error
-    }
+    await admin.createTopic(this.#entity(topic)).catch(keepExisting)
   }
 
   /** Service Bus deletes a topic's subscriptions with it. */
@@ -76,8 +72,8 @@ export class ServiceBusTopics {
       )
     }
     const admin = this.#admin('createSubscription')
-    try {
-      await admin.createSubscription(this.#entity(topic), caseSafeName(subscription), {
+    await admin
+      .createSubscription(this.#entity(topic), caseSafeName(subscription), {
         lockDuration: `PT${this.#host.leaseSeconds}S`,
         maxDeliveryCount: MAX_DELIVERY_COUNT,
         defaultRuleOptions: {
@@ -85,9 +81,7 @@ export class ServiceBusTopics {
           filter: { sqlExpression: subscriptionRule(subscription, filter) },
         },
       })
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 409) throw error
-    }
+      .catch(keepExisting)
   }
 
   async deleteSubscription(topic: string, subscription: string): Promise<void> {

@@ -22,24 +22,18 @@ import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
-  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
-  type Message as SqsMessage,
 } from '@aws-sdk/client-sqs'
-import { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
+import { DRIVER_NAME } from './constants.js'
 import { SnsTopics, subscriptionQueueName } from './sns-topics.js'
-import { bytesFromBase64, EMPTY_ENCODING, needsTransferEncoding, toBase64 } from './sqs-body.js'
 import { batchReplyResults, classifySqsError, isGoneError } from './sqs-errors.js'
 import { listSqsQueues } from './sqs-list.js'
+import { fromSqs, splitBySize, toSqsEntries } from './sqs-messages.js'
 import type { SqsDriverOptions } from './sqs-options.js'
 
-/** SQS caps a batch request at 256 KiB in total, bodies and attributes together. */
-const MAX_REQUEST_BYTES = 262_144
-/** A generous allowance per entry for its id, delay and attribute names and types. */
-const ENTRY_OVERHEAD_BYTES = 256
 /** Every option `SqsDriverOptions` has: anything else is a typo, refused by name. */
 const OPTION_KEYS = [
   'client',
@@ -85,6 +79,8 @@ export class SqsDriver implements QueueDriver {
       staleHandles: 'may-act',
       topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
+      stats: false,
+      peek: false,
     })
     const leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {
       min: 1,
@@ -167,23 +163,7 @@ export class SqsDriver implements QueueDriver {
 
   async sendBatch(queue: string, messages: readonly OutgoingMessage[]): Promise<SendResult[]> {
     const url = await this.#url(queue)
-    const entries = messages.map((m, i) => {
-      const encoded = needsTransferEncoding(m.body)
-      const body = encoded ? toBase64(m.body) : m.body
-      const attributes: Record<string, MessageAttributeValue> = {}
-      for (const [name, value] of Object.entries(m.attributes)) attributes[name] = text(value)
-      if (m.contentType !== undefined) attributes[CONTENT_TYPE_ATTRIBUTE] = text(m.contentType)
-      if (encoded) attributes[TRANSFER_ENCODING_ATTRIBUTE] = text('base64')
-      return {
-        entry: {
-          Id: String(i),
-          MessageBody: body,
-          DelaySeconds: m.delaySeconds,
-          MessageAttributes: Object.keys(attributes).length > 0 ? attributes : undefined,
-        },
-        bytes: Buffer.byteLength(body) + ENTRY_OVERHEAD_BYTES + attributeBytes(m.attributes),
-      }
-    })
+    const entries = toSqsEntries(messages)
     if (entries.length === 1) {
       // One message: the single call is a smaller request for SQS to parse than a batch of one.
       const { Id: _, ...entry } = entries[0]!.entry
@@ -338,93 +318,6 @@ export class SqsDriver implements QueueDriver {
       throw error
     }
   }
-}
-
-/** SQS counts each attribute's name, type and value against the request size. */
-function attributeBytes(attributes: Readonly<Record<string, string>>): number {
-  let bytes = 0
-  for (const [name, value] of Object.entries(attributes))
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 6
-  return bytes
-}
-
-/**
- * The mapping of a received SQS message (see the README): `content-type` (a String) is the content
- * type; `content-transfer-encoding: base64` means the body is base64 of the real bytes, and a body
- * that is not base64 is undecodable; `content-transfer-encoding: empty` on a one-space body is the
- * empty text a topic published. Every other attribute is delivered, whatever its type: String
- * and Number (and their custom `.x` types) as their string value, Binary as base64 of its bytes.
- */
-export function fromSqs(m: SqsMessage): IncomingMessage {
-  const {
-    [CONTENT_TYPE_ATTRIBUTE]: contentType,
-    [TRANSFER_ENCODING_ATTRIBUTE]: encoding,
-    ...rest
-  } = m.MessageAttributes ?? {}
-  const attributes: Record<string, string> = {}
-  for (const [name, value] of Object.entries(rest)) attributes[name] = attributeString(value)
-  // Only the values anyqueue itself writes are its own; anything else another producer set under
-  // these names is delivered as an attribute rather than swallowed.
-  if (contentType !== undefined && contentType.StringValue === undefined) {
-    attributes[CONTENT_TYPE_ATTRIBUTE] = attributeString(contentType)
-  }
-  const base64 = encoding?.StringValue === 'base64'
-  // SNS refuses empty messages: a topic publishes "" as one space marked `empty` (see sqs-body).
-  const empty = encoding?.StringValue === EMPTY_ENCODING && m.Body === ' '
-  if (encoding !== undefined && !base64 && !empty) {
-    attributes[TRANSFER_ENCODING_ATTRIBUTE] = attributeString(encoding)
-  }
-  const raw = empty ? '' : (m.Body ?? '')
-  const bytes = base64 ? bytesFromBase64(raw) : undefined
-  return {
-    id: m.MessageId!,
-    body: bytes ?? raw,
-    ...(base64 &&
-      bytes === undefined && {
-        undecodable: `is marked ${TRANSFER_ENCODING_ATTRIBUTE}: base64 but is not base64`,
-      }),
-    contentType: contentType?.StringValue,
-    receiptHandle: m.ReceiptHandle!,
-    attempt: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
-    enqueuedAt: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())),
-    attributes,
-  }
-}
-
-/** String and Number values as they are; Binary as base64; a list type (reserved by SQS) as JSON. */
-function attributeString(value: MessageAttributeValue): string {
-  if (value.StringValue !== undefined) return value.StringValue
-  if (value.BinaryValue !== undefined) return Buffer.from(value.BinaryValue).toString('base64')
-  if (value.StringListValues?.length) return JSON.stringify(value.StringListValues)
-  if (value.BinaryListValues?.length) {
-    return JSON.stringify(value.BinaryListValues.map((b) => Buffer.from(b).toString('base64')))
-  }
-  return ''
-}
-
-function text(value: string): MessageAttributeValue {
-  return { DataType: 'String', StringValue: value }
-}
-
-/** Groups entries into requests of at most 10 entries and 256 KiB. */
-function splitBySize<T extends { bytes: number }>(entries: T[]): T[][] {
-  const chunks: T[][] = []
-  let current: T[] = []
-  let size = 0
-  for (const entry of entries) {
-    if (
-      current.length > 0 &&
-      (current.length === LIMITS.maxBatch || size + entry.bytes > MAX_REQUEST_BYTES)
-    ) {
-      chunks.push(current)
-      current = []
-      size = 0
-    }
-    current.push(entry)
-    size += entry.bytes
-  }
-  if (current.length > 0) chunks.push(current)
-  return chunks
 }
 
 /** A driver over Amazon SQS (or anything that speaks its API: LocalStack, moto, ElasticMQ). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { incomingFromRecord, queueNameOfArn } from '../src/lambda/event.js'
-import { fromSqs } from '../src/sqs-driver.js'
+import { fromSqs } from '../src/sqs-messages.js'
 
 const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/)
 type Attr = { kind: 'String' | 'Number'; value: string } | { kind: 'Binary'; value: Uint8Array }

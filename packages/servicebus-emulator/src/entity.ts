@@ -1,10 +1,9 @@
 import type { EntityProperties } from './config.js'
 import { BrokerError, CONDITIONS } from './errors.js'
-import { SeqHeap } from './heap.js'
 import { MessageLocks } from './message-locks.js'
 import type { Rule } from './rules.js'
 import { Sessions } from './sessions.js'
-import { type Lock, modifyProperties, type StoredMessage, sessionOf } from './stored-message.js'
+import { type Lock, modifyProperties, type StoredMessage, seqHeap, sessionOf } from './stored-message.js'
 
 /** A link handing one entity's messages to a client: the server's half of a receiver. */
 export interface Outlet {
@@ -36,7 +35,8 @@ export class Entity {
   readonly #locks: MessageLocks
   readonly outlets = new Set<Outlet>()
   readonly deadLetterQueue: Entity | undefined
-  readonly #ready = new SeqHeap()
+  /** Ready messages' sequence numbers, lowest first: the order Service Bus hands them out in. */
+  #ready = seqHeap()
   readonly #queued = new Set<number>()
   #rotation = 0
   /** Present on session-enabled queues and subscriptions (not on their dead-letter queues). */
@@ -336,7 +336,7 @@ export class Entity {
     }
     this.messages.clear()
     this.#locks.clear()
-    this.#ready.clear()
+    this.#ready = seqHeap()
     this.#queued.clear()
     this.sessions?.clear()
     this.deadLetterQueue?.clear()

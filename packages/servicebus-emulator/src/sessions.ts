@@ -1,5 +1,6 @@
+import type TinyQueue from 'tinyqueue'
 import { BrokerError, CONDITIONS } from './errors.js'
-import { SeqHeap } from './heap.js'
+import { seqHeap } from './stored-message.js'
 
 /** A receiver's hold on one session: only it receives the session's messages until the lock ends. */
 export interface SessionLock {
@@ -27,7 +28,7 @@ export const sessionLockLost = (sessionId: string) =>
  * and the session is offered to the next receiver.
  */
 export class Sessions {
-  readonly #ready = new Map<string, SeqHeap>()
+  readonly #ready = new Map<string, TinyQueue<number>>()
   readonly #locks = new Map<string, SessionLock>()
   readonly #states = new Map<string, Buffer>()
   readonly #waiters: Waiter[] = []
@@ -44,7 +45,7 @@ export class Sessions {
   push(sessionId: string, seq: number): void {
     let heap = this.#ready.get(sessionId)
     if (!heap) {
-      heap = new SeqHeap()
+      heap = seqHeap()
       this.#ready.set(sessionId, heap)
     }
     heap.push(seq)
@@ -55,13 +56,13 @@ export class Sessions {
   pop(sessionId: string): number | undefined {
     const heap = this.#ready.get(sessionId)
     const seq = heap?.pop()
-    if (heap && heap.size === 0) this.#ready.delete(sessionId)
+    if (heap && heap.length === 0) this.#ready.delete(sessionId)
     return seq
   }
 
   /** A session with messages waiting and no receiver holding it. */
   available(): string | undefined {
-    for (const [id, heap] of this.#ready) if (heap.size > 0 && !this.#locks.has(id)) return id
+    for (const [id, heap] of this.#ready) if (heap.length > 0 && !this.#locks.has(id)) return id
     return undefined
   }
 
@@ -101,7 +102,7 @@ export class Sessions {
     clearTimeout(lock.timer)
     if (this.#locks.get(lock.sessionId) !== lock) return
     this.#locks.delete(lock.sessionId)
-    if (this.#ready.get(lock.sessionId)?.size) this.#offer(lock.sessionId)
+    if (this.#ready.get(lock.sessionId)?.length) this.#offer(lock.sessionId)
   }
 
   #expire(lock: SessionLock): void {

@@ -1,3 +1,4 @@
+import TinyQueue from 'tinyqueue'
 import type { StoredBody } from './amqp.js'
 
 export type MessageState = 'active' | 'deferred' | 'scheduled'
@@ -46,4 +47,9 @@ export function modifyProperties(
     ...message.body,
     applicationProperties: { ...message.body.applicationProperties, ...properties },
   }
+}
+
+/** A min-heap of sequence numbers (tinyqueue): the order Service Bus hands messages out in. */
+export function seqHeap(): TinyQueue<number> {
+  return new TinyQueue<number>([], (a, b) => a - b)
 }

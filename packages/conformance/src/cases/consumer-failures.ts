@@ -3,7 +3,7 @@ import { countMessages, DEAD_LETTER_ATTRIBUTES, QueueError, redrive } from '@any
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, expectNothingFor, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
-import { drainOnce, eventually, PATIENCE, quiet } from './consumer.js'
+import { alwaysFailing, drainOnce, eventually, PATIENCE, quiet } from './consumer-helpers.js'
 
 const denied = () => new QueueError('PERMISSION_DENIED', 'injected by the conformance suite: not allowed')
 
@@ -148,15 +148,8 @@ export const consumerFailureCases: ConformanceCase[] = [
       const deadLetterQueue = await ctx.queue()
       ctx.driver.inject({ method: 'sendBatch', queue: deadLetterQueue.name, error: denied })
       await queue.send('poison')
-      let calls = 0
-      const consumer = ctx.consume(
-        queue,
-        () => {
-          calls++
-          throw new Error('always fails')
-        },
-        { ...quiet, maxAttempts: 1, deadLetterQueue },
-      )
+      const failing = alwaysFailing('always fails')
+      const consumer = ctx.consume(queue, failing.handler, { ...quiet, maxAttempts: 1, deadLetterQueue })
       await eventually(
         ctx.patience(ctx.leaseMs * 3 + PATIENCE),
         'a second dead-letter send',
@@ -168,12 +161,12 @@ export const consumerFailureCases: ConformanceCase[] = [
       )
       const [dead] = await drainOnce(deadLetterQueue, ctx.patience(ctx.leaseMs * 3 + PATIENCE)).catch(() => {
         throw new Error(
-          `the message vanished: its dead-letter send failed (injected PERMISSION_DENIED) and it never came back to be dead-lettered again (${calls} handler calls)`,
+          `the message vanished: its dead-letter send failed (injected PERMISSION_DENIED) and it never came back to be dead-lettered again (${failing.calls} handler calls)`,
         )
       })
       assert.equal(dead.payload, 'poison')
       assert.ok(
-        calls >= 2,
+        failing.calls >= 2,
         'the message was dead-lettered without coming back after the failed dead-letter send',
       )
       await consumer.stop() // a running consumer would take a message that came back before this look did

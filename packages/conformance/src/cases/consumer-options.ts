@@ -10,7 +10,7 @@ import {
 import { type ConformanceCase, needs } from '../case.js'
 import { receiveOne, receiveUntil, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
-import { eventually, PATIENCE, quiet } from './consumer.js'
+import { eventually, PATIENCE, quiet } from './consumer-helpers.js'
 
 /** What each consume() option and helper promises: concurrency, schema, defaults, stopping. */
 export const consumerOptionCases: ConformanceCase[] = [

@@ -3,7 +3,7 @@ import type { Message } from '@anyqueue/queue-core'
 import { type ConformanceCase, needs } from '../case.js'
 import { drain, expectNeverFor, receiveOne, receiveUntil, sleep } from '../helpers.js'
 import { earliestOf, firstArrival, hiddenThenBack } from '../timing.js'
-import { PATIENCE } from './consumer.js'
+import { PATIENCE } from './consumer-helpers.js'
 
 /** Clocks of a backend on this machine may round; one second either way is all they get. */
 const CLOCK_SKEW_MS = 1_000

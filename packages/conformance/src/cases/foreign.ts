@@ -5,7 +5,7 @@ import type { CaseContext } from '../context.js'
 import { receiveOne, receiveUntil } from '../helpers.js'
 import { assertCopiesPerDelivery, rawOfCopy } from '../lost-leases.js'
 import type { ForeignMessage } from '../target.js'
-import { eventually, PATIENCE, quiet } from './consumer.js'
+import { eventually, PATIENCE, quiet } from './consumer-helpers.js'
 
 const unicode = 'héllo wörld — 你好 — مرحبا — 🎉👩🏽‍💻 — e\u0301'
 /** Not UTF-8: a lone continuation byte, then bytes UTF-8 never uses. */

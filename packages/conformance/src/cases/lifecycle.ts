@@ -4,7 +4,7 @@ import type { ConformanceCase } from '../case.js'
 import type { CaseContext } from '../context.js'
 import { drain, expectQueueError, receiveOne, sleep } from '../helpers.js'
 import { firstArrival } from '../timing.js'
-import { PATIENCE } from './consumer.js'
+import { PATIENCE } from './consumer-helpers.js'
 
 /** Every public call, as a trait: each must fail with CLOSED once its queue or client is closed. */
 function everyCall(client: QueueClient, queue: Queue<any>, handle: string): Array<[string, () => unknown]> {

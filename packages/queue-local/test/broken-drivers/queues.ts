@@ -66,7 +66,7 @@ export const backendErrorsControl = entry('control-backend-errors', backendError
 /** A manifest that changes once `after` was called. */
 function flipping(
   real: LocalDriver,
-  after: Exclude<keyof QueueDriver, 'listQueues' | 'clock'>,
+  after: Exclude<keyof QueueDriver, 'listQueues' | 'clock' | 'stats' | 'peek'>,
   change: Partial<Capabilities>,
 ) {
   let called = false

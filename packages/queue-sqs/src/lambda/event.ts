@@ -1,6 +1,6 @@
 import type { IncomingMessage } from '@anyqueue/queue-core/driver'
 import type { MessageAttributeValue, Message as SqsMessage } from '@aws-sdk/client-sqs'
-import { fromSqs } from '../sqs-driver.js'
+import { fromSqs } from '../sqs-messages.js'
 
 /**
  * The parts of an `SQSEvent` (as `@types/aws-lambda` names it) the handler reads: structural, so
