@@ -2,8 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import type { IncomingMessage } from '../src/driver.js'
 import { CONTENT_TYPE_JSON, createTriggerPipeline, QueueClient, type StandardSchemaV1 } from '../src/index.js'
+import { ManualClock } from '../src/testing.js'
 import { FakeDriver } from './fake-driver.js'
-import { TestClock } from './test-clock.js'
 
 const incoming = (
   n: number,
@@ -20,7 +20,7 @@ const incoming = (
   attributes: {},
 })
 
-function setup(clock?: TestClock) {
+function setup(clock?: ManualClock) {
   const driver = new FakeDriver()
   if (clock) Object.assign(driver, { clock })
   const client = new QueueClient(driver)
@@ -98,7 +98,7 @@ describe('TriggerPipeline: one delivery through consume()’s handler pipeline',
   })
 
   test('a handler past the platform deadline has its signal aborted and fails as timed out (manual clock)', async () => {
-    const clock = new TestClock()
+    const clock = new ManualClock(0)
     const { queue } = setup(clock)
     let aborted: unknown
     const pipeline = createTriggerPipeline(
