@@ -84,6 +84,8 @@ if command -v moto_server >/dev/null; then
   # errors.ts opens without createIfMissing: it shows creating the queue on QUEUE_NOT_FOUND.
   run errors.js "sqs://127.0.0.1:$port?region=us-east-1"
   run job-queue.js "sqs://127.0.0.1:$port?region=us-east-1&createIfMissing=true"
+  # One handler under consume() and as the Lambda handler of an SQS event source mapping.
+  run triggers.js "sqs://127.0.0.1:$port?region=us-east-1&createIfMissing=true"
   echo "install-test: the anyqueue bin on SQS"
   sqs="sqs://127.0.0.1:$port?region=us-east-1"
   anyqueue "$sqs" create cli-jobs >/dev/null

@@ -30,3 +30,12 @@ export {
   runConformance,
 } from './run.js'
 export type { ConformanceTarget, ForeignMessage } from './target.js'
+export { triggerCases } from './trigger-cases.js'
+export {
+  pollingTriggerTarget,
+  runTriggerCases,
+  type Settle,
+  settleAsConsume,
+  type TriggerCaseResult,
+} from './trigger-run.js'
+export type { TriggerCase, TriggerCaseOptions, TriggerQueue, TriggerTarget } from './trigger-target.js'

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { AckBatcher } from './consumer/ack-batcher.js'
 import { DeadLetterTarget } from './consumer/dead-letter-target.js'
-import { describeThrown } from './consumer/describe.js'
+import { afterFailure } from './consumer/failure.js'
 import { Cohort, type HandlerContext, HandlerRun, type Outcome } from './consumer/handler-run.js'
 import { type Handler, HandlerRunner } from './consumer/handler-runner.js'
 import { LeaseRenewer } from './consumer/lease-renewer.js'
@@ -217,34 +217,18 @@ class QueueConsumer<T> implements Consumer {
       case 'dead-letter':
         return this.#deadLetter(message, outcome.reason)
       case 'failed':
-      case 'timed-out':
+      case 'timed-out': {
         this.#emit?.({ type: 'failed', message, error: outcome.error, durationMs: Math.round(durationMs) })
-        if (message.attempt >= o.maxAttempts) {
-          return this.#deadLetter(
-            message,
-            `failed ${message.attempt} time${message.attempt === 1 ? '' : 's'}, last: ${describeThrown(outcome.error)}`,
-          )
-        }
-        return this.#release(message, this.#backoffSeconds(message))
+        const next = afterFailure(message, outcome.error, o.maxAttempts, o.backoff, this.#reportError)
+        return next.kind === 'dead-letter'
+          ? this.#deadLetter(message, next.reason)
+          : this.#release(message, next.delaySeconds)
+      }
       case 'abandoned':
         return this.#queue.nack(message)
       default:
         return // succeeded is settled by the caller; lease-lost leaves the message alone
     }
-  }
-
-  #backoffSeconds(message: Message<T>): number {
-    try {
-      const seconds = this.#o.backoff(message.attempt)
-      if (typeof seconds === 'number' && seconds >= 0) return seconds
-      this.#reportError(
-        new TypeError(`backoff(${message.attempt}) returned ${describeThrown(seconds)}, not seconds ≥ 0`),
-        message,
-      )
-    } catch (error) {
-      this.#reportError(error, message)
-    }
-    return 0
   }
 
   async #deadLetter(message: Message<T>, reason: string): Promise<void> {

@@ -60,4 +60,11 @@ export {
 } from './schemes.js'
 export type { StandardIssue, StandardResult, StandardSchemaV1 } from './standard-schema.js'
 export { type PublishEntry, type PublishOptions, type SubscriptionOptions, Topic } from './topic.js'
+export {
+  createTriggerPipeline,
+  type TriggerDelivery,
+  type TriggerOptions,
+  type TriggerOutcome,
+  TriggerPipeline,
+} from './trigger.js'
 export { UrlParams } from './url-options.js'

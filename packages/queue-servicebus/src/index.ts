@@ -1,4 +1,10 @@
 export { ATTEMPTS_PROPERTY, DRIVER_NAME, ENQUEUED_PROPERTY } from './constants.js'
+export {
+  createServiceBusFunctionHandler,
+  RedeliverError,
+  type ServiceBusFunctionHandler,
+} from './functions/handler.js'
+export type { FunctionsContextLike, ServiceBusTriggerMetadata } from './functions/trigger-message.js'
 export { createServiceBusDriver, ServiceBusDriver } from './servicebus-driver.js'
 export { classifyServiceBusError } from './servicebus-errors.js'
 export type {

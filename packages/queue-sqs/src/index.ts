@@ -1,4 +1,12 @@
 export { CONTENT_TYPE_ATTRIBUTE, DRIVER_NAME, TRANSFER_ENCODING_ATTRIBUTE } from './constants.js'
+export type {
+  LambdaContextLike,
+  SqsBatchResponse,
+  SqsEvent,
+  SqsEventMessageAttribute,
+  SqsEventRecord,
+} from './lambda/event.js'
+export { createSqsLambdaHandler, type SqsLambdaHandler, type SqsLambdaOptions } from './lambda/handler.js'
 export { createSqsDriver, SqsDriver } from './sqs-driver.js'
 export { classifySqsError } from './sqs-errors.js'
 export type { SqsDriverOptions } from './sqs-options.js'

@@ -28,7 +28,15 @@ export class DeadLetterTarget {
 
   /** Sends `message` there with `reason`, then acks it from its own queue. */
   async send(message: Message<any>, reason: string): Promise<void> {
-    await sendToDeadLetter(await this.queue(), this.#source, message, reason)
+    await this.put(message, reason)
     await this.#source.ack(message)
+  }
+
+  /**
+   * Sends `message` there with `reason` and leaves it in its own queue: for a trigger runner, whose
+   * platform settles the message itself once told it was handled.
+   */
+  async put(message: Message<any>, reason: string): Promise<void> {
+    await sendToDeadLetter(await this.queue(), this.#source, message, reason)
   }
 }
