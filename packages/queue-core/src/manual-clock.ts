@@ -22,9 +22,13 @@ export class ManualClock implements Clock {
   /** Starts at `start` epoch ms; default the real time now, so dates look plausible in logs. */
   constructor(start: number = Date.now()) {
     if (typeof start !== 'number' || !Number.isFinite(start)) {
-      throw new QueueError('INVALID_ARGUMENT', `ManualClock start must be a finite number of epoch ms, got ${String(start)}`, {
-        field: 'start',
-      })
+      throw new QueueError(
+        'INVALID_ARGUMENT',
+        `ManualClock start must be a finite number of epoch ms, got ${String(start)}`,
+        {
+          field: 'start',
+        },
+      )
     }
     this.#now = start
   }

@@ -7,7 +7,7 @@ import {
   type PeekedIncomingMessage,
   type PeekRequest,
   type QueueDriver,
-  QueueError,
+  type QueueError,
   type QueueStats,
   queueNotFound,
   type ReceiveRequest,

@@ -19,7 +19,10 @@ export function afterFailure(
   reportError: (error: unknown, message: Message<any>) => void,
 ): AfterFailure {
   if (message.attempt >= maxAttempts) {
-    return { kind: 'dead-letter', reason: `failed ${message.attempt} time${message.attempt === 1 ? "" : "s"}, last: ${describeThrown(error)}` }
+    return {
+      kind: 'dead-letter',
+      reason: `failed ${message.attempt} time${message.attempt === 1 ? '' : 's'}, last: ${describeThrown(error)}`,
+    }
   }
   return { kind: 'retry', delaySeconds: backoffSeconds(message, backoff, reportError) }
 }
