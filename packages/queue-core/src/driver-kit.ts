@@ -1,6 +1,7 @@
 import { describeArgument } from './arguments.js'
-import type { Capabilities } from './contract.js'
+import type { Capabilities, StatsCapabilities, TopicCapabilities } from './contract.js'
 import { QueueError, type QueueErrorCode } from './errors.js'
+import { FILTER_OPERATORS } from './filter.js'
 import { LIMITS } from './limits.js'
 
 /**
@@ -167,3 +168,21 @@ export function resolvePrefix(
   }
   return prefix
 }
+
+/**
+ * `capabilities.stats` of a driver that counts every state from its own store, exactly (the local,
+ * memory, Redis and PostgreSQL drivers): every field but `deadLetters`, which needs a native
+ * dead-letter queue.
+ */
+export const EXACT_STATS: StatsCapabilities = Object.freeze({
+  visible: 'exact',
+  inFlight: 'exact',
+  active: 'exact',
+  delayed: 'exact',
+  oldestAgeSeconds: 'exact',
+} as const)
+
+/** `capabilities.topics` of a driver that expresses every portable filter operator natively. */
+export const ALL_FILTER_TOPICS: TopicCapabilities = Object.freeze({
+  filters: Object.freeze([...FILTER_OPERATORS]),
+})

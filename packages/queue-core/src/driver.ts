@@ -28,9 +28,11 @@ export type {
   TopicDriver,
 } from './contract.js'
 export {
+  ALL_FILTER_TOPICS,
   classifyByTable,
   type ErrorRow,
   type ErrorTable,
+  EXACT_STATS,
   errorFromRow,
   isConnectionError,
   PromiseCache,

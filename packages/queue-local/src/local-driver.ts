@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
+  ALL_FILTER_TOPICS,
   type Capabilities,
+  EXACT_STATS,
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
@@ -19,11 +21,11 @@ import {
 import type { Level } from 'level'
 import { DRIVER_NAME } from './constants.js'
 import { clearDeleted, deletionOps, finishDeletions } from './deletions.js'
-import { formatHandle, handlePrefix, isReceiptHandle, leaseOf } from './handles.js'
-import { decodeIncoming, encodeMessage, encodeState, hex, key, SEQ_BLOCK } from './keys.js'
+import { isReceiptHandle, leaseOf } from './handles.js'
+import { encodeMessage, encodeState, key, SEQ_BLOCK } from './keys.js'
 import { Deliveries } from './local-deliveries.js'
 import { classifyLocalError } from './local-errors.js'
-import { LOCAL_STATS, localPeek, localStats } from './local-inspect.js'
+import { localPeek, localStats } from './local-inspect.js'
 import { listLocalQueues } from './local-list.js'
 import type { LocalDriverOptions } from './local-options.js'
 import { LocalTopics } from './local-topics.js'
@@ -83,9 +85,9 @@ export class LocalDriver implements QueueDriver {
       maxBatch: LIMITS.maxBatch,
       minLeaseSeconds: 1,
       staleHandles: 'ignored',
-      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      topics: ALL_FILTER_TOPICS,
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
-      stats: LOCAL_STATS,
+      stats: EXACT_STATS,
       peek: true,
     })
     this.#options = {

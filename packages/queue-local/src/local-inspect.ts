@@ -1,9 +1,4 @@
-import type {
-  PeekedIncomingMessage,
-  PeekedState,
-  QueueStats,
-  StatsCapabilities,
-} from '@anyqueue/queue-core/driver'
+import type { PeekedIncomingMessage, PeekedState, QueueStats } from '@anyqueue/queue-core/driver'
 import { decodeIncoming, key, seqOf } from './keys.js'
 import { type Entry, Place, type QueueIndex } from './queue-index.js'
 import type { Store } from './store.js'
@@ -14,15 +9,6 @@ import type { Store } from './store.js'
  * disk, visible and counted there by its keys. Nothing here leases, promotes or reads ahead: the
  * index is read, never written. One process holds the database, so every count is exact.
  */
-
-/** `capabilities.stats` of the local driver. */
-export const LOCAL_STATS: StatsCapabilities = Object.freeze({
-  visible: 'exact',
-  inFlight: 'exact',
-  active: 'exact',
-  delayed: 'exact',
-  oldestAgeSeconds: 'exact',
-} as const)
 
 /** Counts by state at this moment, from the index and the keys of the unread backlog. */
 export async function localStats(store: Store, index: QueueIndex, queue: string): Promise<QueueStats> {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
+  ALL_FILTER_TOPICS,
   type Capabilities,
+  EXACT_STATS,
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
@@ -66,15 +68,9 @@ export class MemoryDriver implements QueueDriver {
       maxBatch: LIMITS.maxBatch,
       minLeaseSeconds: 1,
       staleHandles: 'ignored',
-      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      topics: ALL_FILTER_TOPICS,
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
-      stats: Object.freeze({
-        visible: 'exact',
-        inFlight: 'exact',
-        active: 'exact',
-        delayed: 'exact',
-        oldestAgeSeconds: 'exact',
-      } as const),
+      stats: EXACT_STATS,
       peek: true,
     })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import {
+  ALL_FILTER_TOPICS,
   type Capabilities,
+  EXACT_STATS,
   type IncomingMessage,
   LIMITS,
   type OutgoingMessage,
@@ -73,14 +75,8 @@ export class RedisDriver implements QueueDriver {
       minLeaseSeconds: 1,
       staleHandles: 'ignored',
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
-      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
-      stats: Object.freeze({
-        visible: 'exact',
-        inFlight: 'exact',
-        active: 'exact',
-        delayed: 'exact',
-        oldestAgeSeconds: 'exact',
-      } as const),
+      topics: ALL_FILTER_TOPICS,
+      stats: EXACT_STATS,
       peek: true,
     })
     this.leaseSeconds = resolveLeaseSeconds(options.leaseSeconds, {

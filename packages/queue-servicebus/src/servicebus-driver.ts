@@ -1,4 +1,5 @@
 import {
+  ALL_FILTER_TOPICS,
   type Capabilities,
   type IncomingMessage,
   LIMITS,
@@ -84,7 +85,7 @@ export class ServiceBusDriver implements QueueDriver {
       maxBatch: LIMITS.maxBatch,
       minLeaseSeconds: LOCK_SECONDS.min,
       staleHandles: 'ignored',
-      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      topics: ALL_FILTER_TOPICS,
       untypedBody: resolveUntypedBody(options.untypedBody, 'json-or-text', DRIVER_NAME),
       stats: SERVICEBUS_STATS,
       peek: true,

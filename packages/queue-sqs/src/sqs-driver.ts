@@ -1,4 +1,5 @@
 import {
+  ALL_FILTER_TOPICS,
   type Capabilities,
   type IncomingMessage,
   LIMITS,
@@ -79,7 +80,7 @@ export class SqsDriver implements QueueDriver {
       maxBatch: LIMITS.maxBatch,
       minLeaseSeconds: 1,
       staleHandles: 'may-act',
-      topics: Object.freeze({ filters: Object.freeze(['equals', 'notEquals', 'exists', 'prefix'] as const) }),
+      topics: ALL_FILTER_TOPICS,
       untypedBody: resolveUntypedBody(options.untypedBody, 'text', DRIVER_NAME),
       stats: SQS_STATS,
       peek: false, // SQS can only show a message by receiving it: a delivery
