@@ -32,14 +32,23 @@ export interface Inconclusive {
   inconclusive: string
 }
 
+/**
+ * Thrown by `earliestOf` when every sample was inconclusive: the backend (or the machine) was too
+ * slow for the precondition the case needs, so the case proves nothing either way. The runner
+ * reports it as skipped with this reason — never as a failure of a correct driver.
+ */
+export class Unjudgeable extends Error {
+  override name = 'Unjudgeable'
+}
+
 /** How many samples in all `earliestOf` takes, counting inconclusive ones, per sample it needs. */
 const INCONCLUSIVE_RETRIES = 3
 
 /**
  * Runs `sample` up to `tries` times; resolves on the first that returns nothing, else fails with every
  * observation, so the message says what was seen, not only that it was wrong. An inconclusive sample
- * is taken again (up to three times as many samples in all); when no sample was conclusive, it fails
- * saying so.
+ * is taken again (up to three times as many samples in all); when no sample was conclusive, it
+ * throws `Unjudgeable`, which the runner reports as a skip saying why.
  */
 export async function earliestOf(
   tries: number,
@@ -54,7 +63,9 @@ export async function earliestOf(
     else inconclusive.push(broken.inconclusive)
   }
   if (observed.length === 0) {
-    throw new Error(`no sample could be judged in ${inconclusive.length} tries: ${inconclusive.join('; ')}`)
+    throw new Unjudgeable(
+      `too slow here to judge: no sample could be judged in ${inconclusive.length} tries: ${inconclusive.join('; ')}`,
+    )
   }
   throw new Error(`${observed[0]} (every one of ${observed.length} samples: ${observed.join('; ')})`)
 }

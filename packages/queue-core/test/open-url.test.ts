@@ -78,7 +78,7 @@ describe('openQueueClient', () => {
     const error = await rejection(() => openDriver('kafka://broker:9092'))
     expect(isQueueError(error, 'NOT_SUPPORTED')).toBe(true)
     expect((error as Error).message).toMatch(
-      /"kafka:".*local:, memory:, sqs:, pubsub:, servicebus:.*registerScheme/,
+      /"kafka:".*local:, memory:, sqs:, pubsub:, redis:, rediss:, servicebus:, postgres:, postgresql:.*registerScheme/,
     )
   })
 

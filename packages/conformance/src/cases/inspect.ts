@@ -97,14 +97,22 @@ function disagreements(
   return wrong
 }
 
-/** Receives every one of `count` messages, checking it arrives as a first delivery. */
-async function receiveFirstDeliveries<T extends Payload>(ctx: CaseContext, queue: Queue<T>, count: number) {
+/**
+ * Receives every one of `count` messages, checking each arrives with the attempt its real deliveries
+ * give it: a first delivery, or one more than `delivered` says it had before the looks.
+ */
+async function receiveFirstDeliveries<T extends Payload>(
+  ctx: CaseContext,
+  queue: Queue<T>,
+  count: number,
+  delivered: ReadonlyMap<string, number> = new Map(),
+) {
   const got = await drain(queue, count, ctx.patience(20_000))
   assert.equal(got.length, count, `expected ${count} messages after looking, got ${got.length}`)
   for (const m of got) {
     assert.equal(
       m.attempt,
-      1,
+      (delivered.get(m.id) ?? 0) + 1,
       `${m.id} arrived with attempt ${m.attempt} after only looks: a look counted as a delivery`,
     )
   }
@@ -125,11 +133,12 @@ export const inspectCases: ConformanceCase[] = [
       await expectStats(ctx, queue, { visible: 2, inFlight: 1 }, 'after receiving 1 of 3')
       await queue.nack(m)
       await expectStats(ctx, queue, { visible: 3, inFlight: 0 }, 'after nacking it')
+      // Without FIFO the next receive may bring another message: the nacked one then stays, delivered once.
       const again = await receiveOne(queue, ctx.patience(10_000))
       await queue.ack(again)
       await expectStats(ctx, queue, { visible: 2, inFlight: 0, delayed: 0 }, 'after receiving and acking 1')
       for (let look = 0; look < 3; look++) await queue.stats()
-      await receiveFirstDeliveries(ctx, queue, 2)
+      await receiveFirstDeliveries(ctx, queue, 2, new Map(again.id === m.id ? [] : [[m.id, 1]]))
     },
   },
   {

@@ -38,8 +38,8 @@ export const mutants: Mutant[] = [
     name: 'dead-letter-left-in-source',
     breaks: 'a dead-lettered message is not acked in its own queue: it comes back and is dead-lettered again',
     file: 'consumer/dead-letter-target.js',
-    find: 'await sendToDeadLetter(await this.queue(), this.#source, message, reason);\n        await this.#source.ack(message);',
-    replace: 'await sendToDeadLetter(await this.queue(), this.#source, message, reason);',
+    find: 'await this.put(message, reason);\n        await this.#source.ack(message);',
+    replace: 'await this.put(message, reason);',
     // consumer.dead-letter-reason notices the second copy only when the lease runs out before it
     // stops looking, which the machine's load decides: only the case that waits for it counts.
     mustFail: 'consumer.max-attempts-dead-letter',
@@ -99,9 +99,9 @@ export const mutants: Mutant[] = [
   {
     name: 'max-attempts-off-by-one',
     breaks: 'a failing message is tried maxAttempts + 1 times before it is dead-lettered',
-    file: 'consumer.js',
-    find: 'if (message.attempt >= o.maxAttempts) {',
-    replace: 'if (message.attempt > o.maxAttempts) {',
+    file: 'consumer/failure.js',
+    find: 'if (message.attempt >= maxAttempts) {',
+    replace: 'if (message.attempt > maxAttempts) {',
     mustFail: 'consumer.max-attempts-dead-letter',
   },
   {
@@ -495,9 +495,8 @@ export const mutants: Mutant[] = [
     name: 'dead-letter-source-acked-first',
     breaks: 'the source is acked before the dead-letter copy is sent: a failing send loses the message',
     file: 'consumer/dead-letter-target.js',
-    find: 'await sendToDeadLetter(await this.queue(), this.#source, message, reason);\n        await this.#source.ack(message);',
-    replace:
-      'await this.#source.ack(message);\n        await sendToDeadLetter(await this.queue(), this.#source, message, reason);',
+    find: 'await this.put(message, reason);\n        await this.#source.ack(message);',
+    replace: 'await this.#source.ack(message);\n        await this.put(message, reason);',
     mustFail: 'consumer.dead-letter-send-fails',
   },
   // backoff defaults
