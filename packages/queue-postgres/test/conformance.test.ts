@@ -15,6 +15,9 @@ const pools: pg.Pool[] = []
  */
 function rawInsert(connection: PostgresConnection) {
   const pool = new pg.Pool({ connectionString: connection.connectionString, max: 2 })
+  // An idle client of a pool reports the server's shutdown at the end of the file as an 'error'
+  // event, which would otherwise be an uncaught exception: the test's own pool ignores it.
+  pool.on('error', () => {})
   pools.push(pool)
   return async (queue: string, message: ForeignMessage): Promise<void> => {
     await pool.query(
