@@ -26,8 +26,8 @@ class CountingDriver implements QueueDriver {
   readonly topics?: TopicDriver
   // `stats()` and `peek()` go with `capabilities.stats` and `capabilities.peek` the same way: present
   // exactly when the inner driver has them (a look is read-only, so it is handed on uncounted).
-  readonly stats?: QueueDriver['stats']
-  readonly peek?: QueueDriver['peek']
+  readonly stats?: NonNullable<QueueDriver['stats']>
+  readonly peek?: NonNullable<QueueDriver['peek']>
   readonly streaming?: StreamingReceiver
   constructor(readonly inner: QueueDriver) {
     if (inner.topics) this.topics = inner.topics

@@ -82,7 +82,7 @@ while (handled.length < 2) {
       messageAttributes: Object.fromEntries(
         Object.entries(m.MessageAttributes ?? {}).map(([key, v]) => [
           key,
-          { stringValue: v.StringValue, dataType: v.DataType! },
+          { ...(v.StringValue === undefined ? {} : { stringValue: v.StringValue }), dataType: v.DataType! },
         ]),
       ),
       eventSourceARN: Attributes!.QueueArn!,

@@ -41,7 +41,7 @@ typescript=$(node -p "require('$root/node_modules/typescript/package.json').vers
 npm install --no-audit --no-fund --loglevel=error \
   "$(tarball queue-core)" "$(tarball queue-local)" "$(tarball queue-memory)" "$(tarball queue-sqs)" "$(tarball dashboard)" "$(tarball cli)" \
   "$(tarball queue-redis)" ioredis@5 "$(tarball queue-postgres)" pg @types/pg \
-  @aws-sdk/client-sqs "typescript@$typescript" "@types/node@20"
+  @aws-sdk/client-sqs @aws-sdk/client-sns "typescript@$typescript" "@types/node@20"
 cp "$root"/examples/*.ts "$root/scripts/install-test/tsconfig.json" .
 # The Redis and PostgreSQL drivers' README examples, verbatim (each first ts block), type-checked and run below.
 node -e '
@@ -68,7 +68,8 @@ run custom-driver.js
 echo "install-test: the anyqueue bin"
 anyqueue "local:$work/cli" create jobs >/dev/null
 anyqueue "local:$work/cli" send jobs '{"n":1}' --type json >/dev/null
-[[ "$(anyqueue "local:$work/cli" count jobs)" == "1" ]] || { echo "install-test: anyqueue count is not 1" >&2; exit 1; }
+count=$(anyqueue "local:$work/cli" count jobs)
+[[ "$count" == "1 visible, 0 in flight, 0 delayed"* ]] || { echo "install-test: anyqueue count says '$count', not 1 visible" >&2; exit 1; }
 (mkdir -p quickstart && cd quickstart && node ../dist/quickstart.js)
 
 if command -v moto_server >/dev/null; then
