@@ -1,6 +1,6 @@
 import { countMessages, type PeekedMessage, type Queue, type QueueStats } from '@anyqueue/queue-core'
 import { RefusedError } from './exit-codes.js'
-import type { Output } from './output.js'
+import { type Output, shown } from './output.js'
 
 /**
  * `count` and `peek` look without changing anything where the driver can (`stats()`, `peek()`);
@@ -80,31 +80,10 @@ export async function printPeek(
 }
 
 function printPeeked(out: Output, m: PeekedMessage<unknown>): void {
-  const common = {
-    id: m.id,
-    state: m.state,
-    deliveries: m.deliveries,
-    enqueuedAt: m.enqueuedAt.toISOString(),
-    attributes: m.attributes,
-  }
-  const value = m.decodeError
-    ? {
-        ...common,
-        decodeError: m.decodeError.message,
-        rawBody: Buffer.from(m.rawBody ?? new Uint8Array()).toString('base64'),
-      }
-    : { ...common, payload: m.payload }
-  const attributes = Object.entries(m.attributes)
-    .map(([name, v]) => `${name}=${v}`)
-    .join(' ')
-  const payload = m.decodeError
-    ? `(undecodable: ${m.decodeError.message}; raw body, base64: ${(value as { rawBody: string }).rawBody})`
-    : typeof m.payload === 'string'
-      ? m.payload
-      : JSON.stringify(m.payload)
+  const { value, attributes, payload } = shown(m, { id: m.id, state: m.state, deliveries: m.deliveries })
   const deliveries = `${m.deliveries} ${m.deliveries === 1 ? 'delivery' : 'deliveries'}`
   out.result(
-    `${m.id}  ${m.state}  ${deliveries}  ${common.enqueuedAt}${attributes ? `  ${attributes}` : ''}\n  ${payload}`,
+    `${m.id}  ${m.state}  ${deliveries}  ${value.enqueuedAt}${attributes ? `  ${attributes}` : ''}\n  ${payload}`,
     value,
   )
 }
